@@ -1,0 +1,46 @@
+#include "tapegrad/graph/arena.hpp"
+
+#include <algorithm>
+#include <new>
+
+namespace tapegrad {
+
+Arena::Arena(std::size_t first_chunk_bytes) : first_chunk_bytes_(first_chunk_bytes) {}
+
+void Arena::FreeAligned::operator()(std::byte* p) const {
+  ::operator delete(p, std::align_val_t{kAlignment});
+}
+
+void* Arena::allocate_slow(std::size_t bytes, std::size_t alignment) {
+  // Move on to the next chunk that can hold the request; chunks too small for it stay unused
+  // until the next clear(). Only when none is left does the arena grow.
+  if (current_ < chunks_.size()) ++current_;
+  for (; current_ < chunks_.size(); ++current_) {
+    offset_ = 0;
+    if (bytes <= chunks_[current_].size) {
+      offset_ = bytes;
+      return chunks_[current_].memory.get();
+    }
+  }
+  const std::size_t previous = chunks_.empty() ? first_chunk_bytes_ / 2 : chunks_.back().size;
+  const std::size_t size = std::max(previous * 2, (bytes + alignment + kAlignment - 1) / kAlignment * kAlignment);
+  auto* memory = static_cast<std::byte*>(::operator new(size, std::align_val_t{kAlignment}));
+  chunks_.push_back({std::unique_ptr<std::byte, FreeAligned>(memory), size});
+  current_ = chunks_.size() - 1;
+  offset_ = bytes;
+  return memory;
+}
+
+std::size_t Arena::reserved_bytes() const {
+  std::size_t total = 0;
+  for (const Chunk& c : chunks_) total += c.size;
+  return total;
+}
+
+std::size_t Arena::used_bytes() const {
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < current_ && i < chunks_.size(); ++i) total += chunks_[i].size;
+  return total + offset_;
+}
+
+}  // namespace tapegrad

@@ -1,0 +1,74 @@
+// Node<T>: one recorded op on the tape. Each op (ops/*.cpp) derives a small final class that
+// keeps what its backward needs and implements the vector-Jacobian product. Nodes live in the
+// tape's arena and are never destroyed one by one, so they must be trivially destructible.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "tapegrad/graph/var.hpp"
+
+namespace tapegrad {
+
+template <class T>
+class Node;
+
+// What an op's backward sees: the gradient flowing into its output, and one buffer per input to
+// accumulate that input's gradient into (nullptr where the input needs no gradient).
+template <class T>
+class BackwardContext {
+ public:
+  BackwardContext(const Node<T>& node, const T* grad_output, std::span<T* const> input_grads)
+      : node_(node), grad_output_(grad_output), input_grads_(input_grads) {}
+
+  const T* grad_output() const { return grad_output_; }
+  bool needs_grad(std::size_t input) const { return input_grads_[input] != nullptr; }
+  // The buffer to add (+=) input `input`'s gradient into, or nullptr if it needs none. `shape`
+  // is the shape of the gradient the op computes; the engine checks it against the input's
+  // shape and throws ContractError naming the op and the input index if they differ.
+  T* input_grad(std::size_t input, const Shape& shape) const;
+
+ private:
+  const Node<T>& node_;
+  const T* grad_output_;
+  std::span<T* const> input_grads_;
+};
+
+template <class T>
+class Node {
+ public:
+  // The op's name as shown in errors and graph dumps ("matmul", "sigmoid").
+  virtual std::string_view name() const = 0;
+  // Vector-Jacobian product: add (∂output/∂input)ᵀ · grad_output into each requested buffer.
+  virtual void backward(const BackwardContext<T>& ctx) const = 0;
+  // The local derivative ∂output/∂input as a formula, for graph labels. "{y}" stands for the
+  // output's label and "{0}", "{1}", ... for the inputs' labels, e.g. "{y}(1−{y})" for sigmoid.
+  virtual std::string derivative(std::size_t input) const = 0;
+  // Bytes of tensors that backward reads (saved for backward), for graph dumps.
+  virtual std::size_t saved_bytes() const { return 0; }
+
+  std::size_t num_inputs() const { return num_inputs_; }
+  const Value<T>& input(std::size_t k) const { return *inputs_[k]; }
+  std::span<Value<T>* const> inputs() const { return {inputs_, num_inputs_}; }
+  const Value<T>& output() const { return *output_; }
+  std::size_t position() const { return position_; }  // index on the tape
+
+ protected:
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node() = default;  // trivial: the arena drops nodes without running destructors
+
+ private:
+  template <class>
+  friend class Tape;
+  Value<T>* output_ = nullptr;
+  Value<T>* const* inputs_ = nullptr;
+  std::uint32_t num_inputs_ = 0;
+  std::uint32_t position_ = 0;
+};
+
+}  // namespace tapegrad

@@ -1,0 +1,74 @@
+// Op<T>: what an op's forward function uses to record itself. It checks the inputs, allocates the
+// output on the current tape, and records the op's node if a gradient is needed. If anything
+// throws before finish(), the tape is rewound: a failed op leaves the tape as it was.
+//
+//   template <class T> Var<T> sigmoid(const Var<T>& a) {
+//     Op<T> op("sigmoid", {a});
+//     T* z = op.output(a.shape());
+//     ... compute z from op.input(0).data ...
+//     return op.finish<SigmoidNode<T>>();
+//   }
+#pragma once
+
+#include <initializer_list>
+#include <string_view>
+
+#include "tapegrad/graph/tape.hpp"
+
+namespace tapegrad {
+
+template <class T>
+class Op {
+ public:
+  Op(std::string_view name, std::initializer_list<Var<T>> inputs)
+      : tape_(Tape<T>::current()), name_(name), mark_(tape_.mark()) {
+    std::size_t k = 0;
+    for (const Var<T>& in : inputs) tape_.check_input(in, name, k++);
+    num_inputs_ = inputs.size();
+    inputs_ = tape_.template make_array<Value<T>*>(num_inputs_);
+    k = 0;
+    for (const Var<T>& in : inputs) {
+      inputs_[k++] = in.value();
+      requires_grad_ = requires_grad_ || in.value()->requires_grad;
+    }
+    requires_grad_ = requires_grad_ && GradMode::enabled();
+  }
+  ~Op() {
+    if (!finished_) tape_.rewind(mark_);
+  }
+  Op(const Op&) = delete;
+  Op& operator=(const Op&) = delete;
+
+  std::string_view name() const { return name_; }
+  const Value<T>& input(std::size_t k) const { return *inputs_[k]; }
+  bool requires_grad() const { return requires_grad_; }
+
+  // Allocates the output (uninitialised) and returns its data for the forward computation.
+  T* output(const Shape& shape) {
+    output_ = tape_.new_value(shape, ValueKind::kIntermediate, requires_grad_);
+    if (!requires_grad_) output_->kind = ValueKind::kConstant;
+    return output_->data;
+  }
+  const Value<T>& output_value() const { return *output_; }
+
+  // Records a NodeT (constructed from args) if a gradient is needed, and returns the output.
+  template <class NodeT, class... Args>
+  Var<T> finish(Args&&... args) {
+    if (requires_grad_)
+      tape_.template record<NodeT>(output_, inputs_, num_inputs_, std::forward<Args>(args)...);
+    finished_ = true;
+    return tape_.handle(output_);
+  }
+
+ private:
+  Tape<T>& tape_;
+  std::string_view name_;
+  typename Tape<T>::Mark mark_;
+  Value<T>** inputs_ = nullptr;
+  std::size_t num_inputs_ = 0;
+  Value<T>* output_ = nullptr;
+  bool requires_grad_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace tapegrad

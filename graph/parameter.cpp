@@ -1,0 +1,44 @@
+#include "tapegrad/graph/parameter.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "tapegrad/graph/errors.hpp"
+
+namespace tapegrad {
+
+template <class T>
+Parameter<T>::Parameter(Tensor<T> value, std::string name, bool requires_grad)
+    : data_(std::make_shared<Data>()) {
+  Shape shape = value.shape();
+  data_->value = std::move(value);
+  data_->grad = Tensor<T>(shape);
+  data_->name = std::move(name);
+  Value<T>& slot = data_->slot;
+  slot.shape = shape;
+  slot.data = data_->value.data();
+  slot.grad = data_->grad.data();
+  slot.label = data_->name;
+  slot.kind = ValueKind::kParameter;
+  slot.requires_grad = requires_grad;
+}
+
+template <class T>
+void Parameter<T>::set_name(std::string name) {
+  data_->name = std::move(name);
+  data_->slot.label = data_->name;
+}
+
+template <class T>
+void Parameter<T>::assign(const Tensor<T>& value) {
+  if (!(value.shape() == shape()))
+    throw ShapeError(fmt::format("assign to parameter '{}': new value has shape {}, the parameter {}",
+                                 name(), value.shape().str(), shape().str()));
+  std::copy_n(value.data(), value.size(), data_->value.data());
+}
+
+template class Parameter<float>;
+template class Parameter<double>;
+
+}  // namespace tapegrad

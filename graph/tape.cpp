@@ -1,0 +1,233 @@
+#include "tapegrad/graph/tape.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace tapegrad {
+
+thread_local bool GradMode::enabled_ = true;
+
+namespace {
+template <class T>
+thread_local Tape<T>* active_tape = nullptr;
+}  // namespace
+
+void throw_contract_error(std::string_view op, std::size_t input, const Shape& got,
+                          const Shape& expected) {
+  throw ContractError(fmt::format(
+      "{}: backward produced a gradient of shape {} for input {}, whose shape is {} (a bug in "
+      "the op's backward)",
+      op, got.str(), input, expected.str()));
+}
+
+template <class T>
+Tape<T>::Tape() {
+  nodes_.reserve(256);
+}
+
+template <class T>
+Tape<T>& Tape<T>::current() {
+  if (active_tape<T> != nullptr) return *active_tape<T>;
+  thread_local Tape<T> default_tape;
+  return default_tape;
+}
+
+template <class T>
+void Tape<T>::clear() {
+  arena_.clear();
+  nodes_.clear();
+  ++epoch_;
+  grads_written_ = false;
+}
+
+template <class T>
+void Tape<T>::rewind(Mark m) {
+  arena_.rewind(m.arena);
+  nodes_.resize(m.nodes);
+}
+
+template <class T>
+Value<T>* Tape<T>::new_value(const Shape& shape, ValueKind kind, bool requires_grad) {
+  Value<T>* value = make<Value<T>>();
+  value->shape = shape;
+  value->data = allocate(shape.size());
+  value->kind = kind;
+  value->requires_grad = requires_grad;
+  return value;
+}
+
+template <class T>
+std::string_view Tape<T>::copy_label(std::string_view label) {
+  if (label.empty()) return {};
+  char* text = static_cast<char*>(arena_.allocate(label.size(), 1));
+  std::memcpy(text, label.data(), label.size());
+  return {text, label.size()};
+}
+
+template <class T>
+Var<T> Tape<T>::constant(const Tensor<T>& tensor, std::string_view label) {
+  return variable(tensor, false, label);
+}
+
+template <class T>
+Var<T> Tape<T>::variable(const Tensor<T>& tensor, bool requires_grad, std::string_view label) {
+  Value<T>* value =
+      new_value(tensor.shape(), requires_grad ? ValueKind::kLeaf : ValueKind::kConstant,
+                requires_grad);
+  std::copy_n(tensor.data(), tensor.size(), value->data);
+  value->label = copy_label(label);
+  return handle(value);
+}
+
+template <class T>
+void Tape<T>::check_input(const Var<T>& var, std::string_view op, std::size_t index) const {
+  if (!var.defined())
+    throw TapeError(fmt::format("{}: input {} is an undefined Var (default-constructed)", op, index));
+  if (var.tape() == nullptr) return;  // a parameter: usable on any tape
+  if (var.tape() != this)
+    throw TapeError(fmt::format(
+        "{}: input {} was recorded on a different tape than the current one (use TapeGuard to "
+        "record on the tape that holds it)",
+        op, index));
+  if (var.epoch() != epoch_)
+    throw TapeError(fmt::format(
+        "{}: input {} was recorded before tape.clear() and its storage has been reused; did you "
+        "keep a Var across training steps?",
+        op, index));
+}
+
+template <class T>
+T* Tape<T>::ensure_grad(Value<T>& value) {
+  if (value.grad == nullptr) {
+    value.grad = allocate(value.size());
+    std::fill_n(value.grad, value.size(), T(0));
+  }
+  return value.grad;
+}
+
+template <class T>
+void Tape<T>::backward(const Var<T>& root) {
+  check_input(root, "backward", 0);
+  if (root.size() != 1)
+    throw TapeError(fmt::format(
+        "backward() needs a scalar loss or an explicit seed gradient; the root has shape {} "
+        "({} elements). Reduce it first (sum, mean) or call backward(root, seed) with a seed of "
+        "that shape",
+        root.shape().str(), root.size()));
+  run_backward(root, nullptr);
+}
+
+template <class T>
+void Tape<T>::backward(const Var<T>& root, const Tensor<T>& seed) {
+  check_input(root, "backward", 0);
+  if (!(seed.shape() == root.shape()))
+    throw ShapeError(fmt::format("backward: seed gradient of shape {} for a root of shape {}",
+                                 seed.shape().str(), root.shape().str()));
+  run_backward(root, seed.data());
+}
+
+template <class T>
+void Tape<T>::run_backward(const Var<T>& root, const T* seed) {
+  Value<T>& top = *root.value();
+  if (!top.requires_grad)
+    throw TapeError(
+        "backward: the root does not require grad: no parameter or variable with requires_grad "
+        "reaches it (was it computed under NoGradGuard?)");
+  if (top.producer == nullptr) {
+    // A leaf is its own gradient.
+    T* g = ensure_grad(top);
+    for (std::size_t i = 0; i < top.size(); ++i) g[i] += seed ? seed[i] : T(1);
+    return;
+  }
+  // Intermediate gradients from an earlier backward on this tape start again from zero; leaves
+  // and parameters accumulate, as documented.
+  if (grads_written_)
+    for (Node<T>* node : nodes_)
+      if (Value<T>& out = *node->output_; out.grad) std::fill_n(out.grad, out.size(), T(0));
+  grads_written_ = true;
+
+  T* g = ensure_grad(top);
+  for (std::size_t i = 0; i < top.size(); ++i) g[i] = seed ? seed[i] : T(1);
+
+  // The tape is the order: one reverse loop, no recursion. Ops recorded after the root, and ops
+  // no gradient reached, are skipped.
+  for (std::size_t position = top.producer->position() + 1; position-- > 0;) {
+    const Node<T>& node = *nodes_[position];
+    if (node.output_->grad == nullptr) continue;
+    input_grads_.resize(node.num_inputs());
+    for (std::size_t k = 0; k < node.num_inputs(); ++k) {
+      Value<T>& in = *node.inputs_[k];
+      input_grads_[k] = in.requires_grad ? ensure_grad(in) : nullptr;
+    }
+    node.backward(BackwardContext<T>(node, node.output_->grad, input_grads_));
+  }
+}
+
+template <class T>
+TapeGuard<T>::TapeGuard(Tape<T>& tape) : previous_(active_tape<T>) {
+  active_tape<T> = &tape;
+}
+
+template <class T>
+TapeGuard<T>::~TapeGuard() {
+  active_tape<T> = previous_;
+}
+
+// ---- Var members that need the tape ----
+
+template <class T>
+Var<T>::Var(const Tensor<T>& tensor) : Var(Tape<T>::current().constant(tensor)) {}
+
+template <class T>
+T Var<T>::item() const {
+  const Value<T>& v = checked();
+  if (v.size() != 1)
+    throw ShapeError(
+        fmt::format("item(): Var of shape {} has {} elements, not one", v.shape.str(), v.size()));
+  return v.data[0];
+}
+
+template <class T>
+Tensor<T> Var<T>::to_tensor() const {
+  const Value<T>& v = checked();
+  return Tensor<T>(v.shape, std::vector<T>(v.data, v.data + v.size()));
+}
+
+template <class T>
+Tensor<T> Var<T>::grad_tensor() const {
+  const Value<T>& v = checked();
+  if (v.grad == nullptr) return Tensor<T>(v.shape);
+  return Tensor<T>(v.shape, std::vector<T>(v.grad, v.grad + v.size()));
+}
+
+template <class T>
+Var<T>& Var<T>::named(std::string_view label) {
+  Value<T>& v = const_cast<Value<T>&>(checked());
+  if (tape_ == nullptr)
+    throw TapeError("named(): a parameter's label is its name; use Parameter::set_name");
+  v.label = tape_->copy_label(label);
+  return *this;
+}
+
+template <class T>
+void Var<T>::backward() const {
+  checked();
+  (tape_ ? *tape_ : Tape<T>::current()).backward(*this);
+}
+
+template <class T>
+void Var<T>::backward(const Tensor<T>& seed) const {
+  checked();
+  (tape_ ? *tape_ : Tape<T>::current()).backward(*this, seed);
+}
+
+template class Tape<float>;
+template class Tape<double>;
+template class Var<float>;
+template class Var<double>;
+template class TapeGuard<float>;
+template class TapeGuard<double>;
+
+}  // namespace tapegrad

@@ -1,0 +1,185 @@
+// Tape<T>: the record of ops in execution order, and the backward engine that walks it once in
+// reverse. Each thread has its own current tape (Tape<T>::current()); TapeGuard switches it.
+// A tape is cleared and reused between training steps and keeps its memory for the next one.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "tapegrad/graph/arena.hpp"
+#include "tapegrad/graph/errors.hpp"
+#include "tapegrad/graph/node.hpp"
+#include "tapegrad/graph/var.hpp"
+
+namespace tapegrad {
+
+// Whether ops record themselves for backward, per thread. On by default.
+class GradMode {
+ public:
+  static bool enabled() { return enabled_; }
+  static void set_enabled(bool enabled) { enabled_ = enabled; }
+
+ private:
+  static thread_local bool enabled_;
+};
+
+// Turns recording off in its scope: ops compute values only (for evaluation, or updates).
+class NoGradGuard {
+ public:
+  NoGradGuard() : previous_(GradMode::enabled()) { GradMode::set_enabled(false); }
+  ~NoGradGuard() { GradMode::set_enabled(previous_); }
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+template <class T>
+class Tape {
+ public:
+  Tape();
+  Tape(const Tape&) = delete;
+  Tape& operator=(const Tape&) = delete;
+
+  // The tape ops record on in this thread: the innermost TapeGuard's, else a per-thread default.
+  static Tape& current();
+
+  // Forget every recorded op and value; keep the memory. Vars from before become stale, and
+  // using one is an error (TapeError), not a silent read of reused memory.
+  void clear();
+
+  // A constant holding a copy of `tensor` (no gradient).
+  Var<T> constant(const Tensor<T>& tensor, std::string_view label = {});
+  // A leaf holding a copy of `tensor`; with requires_grad its gradient can be read after
+  // backward through Var::grad() until clear().
+  Var<T> variable(const Tensor<T>& tensor, bool requires_grad, std::string_view label = {});
+
+  // Reverse-mode pass: seeds d(root)/d(root) = 1 (root must have one element), then walks the
+  // tape once from root's op back to the first, adding each op's vector-Jacobian product into
+  // its inputs' gradients. Parameters' gradients accumulate across calls until zero_grad().
+  void backward(const Var<T>& root);
+  // The same with an explicit seed gradient of root's shape, for non-scalar roots.
+  void backward(const Var<T>& root, const Tensor<T>& seed);
+
+  std::size_t size() const { return nodes_.size(); }  // number of recorded ops
+  std::span<Node<T>* const> nodes() const { return nodes_; }
+  std::uint64_t epoch() const { return epoch_; }
+  std::size_t reserved_bytes() const { return arena_.reserved_bytes(); }
+  std::size_t used_bytes() const { return arena_.used_bytes(); }
+
+  // ---- For op authors (see graph/op.hpp, which wraps these) ----
+  struct Mark {
+    Arena::Mark arena;
+    std::size_t nodes = 0;
+  };
+  Mark mark() const { return {arena_.mark(), nodes_.size()}; }
+  void rewind(Mark m);
+  // Uninitialised storage for n elements, valid until clear().
+  T* allocate(std::size_t n) {
+    const std::size_t bytes = n * sizeof(T);
+    const std::size_t alignment = bytes >= Arena::kAlignment ? Arena::kAlignment : alignof(T);
+    return static_cast<T*>(arena_.allocate(bytes, alignment));
+  }
+  template <class U, class... Args>
+  U* make(Args&&... args) {
+    static_assert(std::is_trivially_destructible_v<U>, "tape objects are never destroyed");
+    return ::new (arena_.allocate(sizeof(U), alignof(U))) U(std::forward<Args>(args)...);
+  }
+  template <class U>
+  U* make_array(std::size_t n) {
+    static_assert(std::is_trivial_v<U>);
+    return static_cast<U*>(arena_.allocate(n * sizeof(U), alignof(U)));
+  }
+  Value<T>* new_value(const Shape& shape, ValueKind kind, bool requires_grad);
+  std::string_view copy_label(std::string_view label);
+  // Checks that `var` may be used by an op on this tape; throws TapeError naming op and input.
+  void check_input(const Var<T>& var, std::string_view op, std::size_t index) const;
+  Var<T> handle(Value<T>* value) { return Var<T>(value, this, epoch_); }
+  // Appends a node of type NodeT computing `output` from `inputs`.
+  template <class NodeT, class... Args>
+  NodeT* record(Value<T>* output, Value<T>* const* inputs, std::size_t num_inputs,
+                Args&&... args) {
+    NodeT* node = make<NodeT>(std::forward<Args>(args)...);
+    node->output_ = output;
+    node->inputs_ = inputs;
+    node->num_inputs_ = static_cast<std::uint32_t>(num_inputs);
+    node->position_ = static_cast<std::uint32_t>(nodes_.size());
+    nodes_.push_back(node);
+    output->producer = node;
+    return node;
+  }
+
+ private:
+  void run_backward(const Var<T>& root, const T* seed);
+  T* ensure_grad(Value<T>& value);
+
+  Arena arena_;
+  std::vector<Node<T>*> nodes_;
+  std::vector<T*> input_grads_;  // scratch for backward, kept between calls
+  std::uint64_t epoch_ = 1;      // 0 marks Vars of parameters, which never go stale
+  bool grads_written_ = false;   // a backward ran since the last clear()
+};
+
+// Makes `tape` the current tape of this thread for the guard's scope.
+template <class T>
+class TapeGuard {
+ public:
+  explicit TapeGuard(Tape<T>& tape);
+  ~TapeGuard();
+  TapeGuard(const TapeGuard&) = delete;
+  TapeGuard& operator=(const TapeGuard&) = delete;
+
+ private:
+  Tape<T>* previous_;
+};
+
+// Free-function spelling of Tape::backward on the Var's own tape.
+template <class T>
+void backward(const Var<T>& root) {
+  root.backward();
+}
+template <class T>
+void backward(const Var<T>& root, const Tensor<T>& seed) {
+  root.backward(seed);
+}
+
+template <class T>
+bool Var<T>::stale() const {
+  return tape_ != nullptr && epoch_ != tape_->epoch();
+}
+
+template <class T>
+const Value<T>& Var<T>::checked() const {
+  if (value_ == nullptr) throw TapeError("use of an undefined Var (default-constructed)");
+  if (stale())
+    throw TapeError(
+        "use of a Var recorded before tape.clear(): its storage has been reused; recompute it "
+        "in this step");
+  return *value_;
+}
+
+[[noreturn]] void throw_contract_error(std::string_view op, std::size_t input, const Shape& got,
+                                       const Shape& expected);
+
+template <class T>
+T* BackwardContext<T>::input_grad(std::size_t input, const Shape& shape) const {
+  T* buffer = input_grads_[input];
+  if (buffer != nullptr && !(shape == node_.input(input).shape))
+    throw_contract_error(node_.name(), input, shape, node_.input(input).shape);
+  return buffer;
+}
+
+extern template class Tape<float>;
+extern template class Tape<double>;
+extern template class Var<float>;
+extern template class Var<double>;
+extern template class TapeGuard<float>;
+extern template class TapeGuard<double>;
+
+}  // namespace tapegrad

@@ -1,0 +1,92 @@
+// Value<T> is one tensor in the computation graph: a leaf (a constant or a parameter) or the
+// output of a recorded op. Var<T> is the handle users pass between ops; it is cheap to copy and
+// does not own the value. Values of intermediate results live on the tape until tape.clear().
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "tapegrad/graph/shape.hpp"
+#include "tapegrad/graph/tensor.hpp"
+
+namespace tapegrad {
+
+template <class T>
+class Node;
+template <class T>
+class Tape;
+
+enum class ValueKind : std::uint8_t {
+  kConstant,      // data given to the graph; never receives a gradient
+  kLeaf,          // a tape variable created with requires_grad (tape.variable)
+  kParameter,     // owned by a Parameter; its gradient accumulates across steps
+  kIntermediate,  // the output of an op
+};
+
+template <class T>
+struct Value {
+  Shape shape;
+  T* data = nullptr;
+  T* grad = nullptr;  // null until a gradient reaches it (parameters: always their buffer)
+  const Node<T>* producer = nullptr;  // the recorded op that computed it, if any
+  std::string_view label;             // shown in graph dumps ("x", "layers.0.weight", "z")
+  ValueKind kind = ValueKind::kConstant;
+  bool requires_grad = false;
+
+  std::size_t size() const { return shape.size(); }
+};
+
+template <class T>
+class Var {
+ public:
+  Var() = default;
+  // A constant: the tensor's values are copied onto the current tape.
+  Var(const Tensor<T>& tensor);  // NOLINT(google-explicit-constructor): data mixes freely with Vars
+
+  bool defined() const { return value_ != nullptr; }
+  const Shape& shape() const { return checked().shape; }
+  std::size_t size() const { return checked().size(); }
+  std::size_t rank() const { return checked().shape.rank(); }
+  bool requires_grad() const { return checked().requires_grad; }
+  std::string_view label() const { return checked().label; }
+
+  std::span<const T> data() const { return {checked().data, size()}; }
+  // The accumulated gradient, or an empty span if no gradient has reached this value.
+  std::span<const T> grad() const {
+    const Value<T>& v = checked();
+    return v.grad ? std::span<const T>(v.grad, v.size()) : std::span<const T>();
+  }
+  T item() const;  // the single value of a one-element Var
+  Tensor<T> to_tensor() const;
+  Tensor<T> grad_tensor() const;  // zeros if no gradient has reached this value
+
+  // Give the value a label for graph dumps and error messages; the text is copied.
+  Var& named(std::string_view label);
+
+  // Reverse-mode pass from this value (see Tape::backward).
+  void backward() const;
+  void backward(const Tensor<T>& seed) const;
+
+  // For op authors and graph views.
+  Value<T>* value() const { return value_; }
+  Tape<T>* tape() const { return tape_; }  // null for parameters, which outlive tapes
+  std::uint64_t epoch() const { return epoch_; }
+  // True if the tape this Var was recorded on has been cleared since.
+  bool stale() const;
+
+ private:
+  template <class>
+  friend class Tape;
+  template <class>
+  friend class Parameter;
+  Var(Value<T>* value, Tape<T>* tape, std::uint64_t epoch)
+      : value_(value), tape_(tape), epoch_(epoch) {}
+  const Value<T>& checked() const;
+
+  Value<T>* value_ = nullptr;
+  Tape<T>* tape_ = nullptr;
+  std::uint64_t epoch_ = 0;
+};
+
+}  // namespace tapegrad

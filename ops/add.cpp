@@ -1,0 +1,46 @@
+// add(a, b) = a + b with NumPy broadcasting. ∂(a+b)/∂a = ∂(a+b)/∂b = 1, so each input's gradient
+// is the output's gradient, summed over the axes that input was broadcast along.
+#include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/detail/broadcast.hpp"
+#include "tapegrad/ops/ops.hpp"
+
+namespace tapegrad {
+namespace {
+
+template <class T>
+class AddNode final : public Node<T> {
+ public:
+  explicit AddNode(const detail::Broadcast& plan) : plan_(plan) {}
+  std::string_view name() const override { return "add"; }
+  std::string derivative(std::size_t) const override { return "1"; }
+
+  void backward(const BackwardContext<T>& ctx) const override {
+    const T* g = ctx.grad_output();
+    T* ga = ctx.input_grad(0, this->input(0).shape);
+    T* gb = ctx.input_grad(1, this->input(1).shape);
+    if (ga) plan_.for_each([&](std::size_t i, std::size_t ia, std::size_t) { ga[ia] += g[i]; });
+    if (gb) plan_.for_each([&](std::size_t i, std::size_t, std::size_t ib) { gb[ib] += g[i]; });
+  }
+
+ private:
+  detail::Broadcast plan_;
+};
+
+template <class T>
+Var<T> add_forward(const Var<T>& a, const Var<T>& b) {
+  Op<T> op("add", {a, b});
+  const Value<T>&x = op.input(0), &y = op.input(1);
+  const auto plan = detail::Broadcast::plan("add", x.shape, y.shape);
+  T* out = op.output(plan.shape());
+  plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) {
+    out[i] = x.data[ia] + y.data[ib];
+  });
+  return op.template finish<AddNode<T>>(plan);
+}
+
+}  // namespace
+
+Var<float> add(const Var<float>& a, const Var<float>& b) { return add_forward(a, b); }
+Var<double> add(const Var<double>& a, const Var<double>& b) { return add_forward(a, b); }
+
+}  // namespace tapegrad

@@ -1,0 +1,78 @@
+// NumPy-style broadcasting for binary elementwise ops (add, sub, mul): the output shape, and a
+// loop that visits every output element with the offsets of the two input elements it reads.
+// The common cases (same shape, a scalar, a bias row added to a batch) get straight loops.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "tapegrad/graph/shape.hpp"
+
+namespace tapegrad::detail {
+
+class Broadcast {
+ public:
+  // Throws ShapeError naming the op and both shapes if they cannot be broadcast together.
+  static Broadcast plan(std::string_view op, const Shape& a, const Shape& b);
+
+  const Shape& shape() const { return out_; }
+
+  // Calls f(i, ia, ib) for each output element i, in order, with the input offsets it reads.
+  template <class F>
+  void for_each(F&& f) const {
+    const std::size_t n = out_.size();
+    switch (kind_) {
+      case Kind::kSame:
+        for (std::size_t i = 0; i < n; ++i) f(i, i, i);
+        return;
+      case Kind::kScalarB:
+        for (std::size_t i = 0; i < n; ++i) f(i, i, std::size_t{0});
+        return;
+      case Kind::kScalarA:
+        for (std::size_t i = 0; i < n; ++i) f(i, std::size_t{0}, i);
+        return;
+      case Kind::kTrailingB:  // b repeats along a's leading axes: a bias row on a batch
+        for (std::size_t i = 0; i < n; i += inner_)
+          for (std::size_t j = 0; j < inner_; ++j) f(i + j, i + j, j);
+        return;
+      case Kind::kTrailingA:
+        for (std::size_t i = 0; i < n; i += inner_)
+          for (std::size_t j = 0; j < inner_; ++j) f(i + j, j, i + j);
+        return;
+      case Kind::kGeneral:
+        general(f);
+        return;
+    }
+  }
+
+ private:
+  enum class Kind { kSame, kScalarA, kScalarB, kTrailingA, kTrailingB, kGeneral };
+
+  template <class F>
+  void general(F& f) const {
+    std::array<std::size_t, Shape::kMaxRank> index{};
+    std::size_t ia = 0, ib = 0;
+    const std::size_t rank = out_.rank(), n = out_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      f(i, ia, ib);
+      // Advance the multi-index like an odometer, moving the input offsets along.
+      for (std::size_t axis = rank; axis-- > 0;) {
+        ia += stride_a_[axis];
+        ib += stride_b_[axis];
+        if (++index[axis] < out_[axis]) break;
+        ia -= stride_a_[axis] * out_[axis];
+        ib -= stride_b_[axis] * out_[axis];
+        index[axis] = 0;
+      }
+    }
+  }
+
+  Shape out_;
+  Kind kind_ = Kind::kGeneral;
+  std::size_t inner_ = 1;  // size of the smaller operand for the kTrailing cases
+  // Strides of a and b over the output's axes; 0 on the axes they are broadcast along.
+  std::array<std::size_t, Shape::kMaxRank> stride_a_{}, stride_b_{};
+};
+
+}  // namespace tapegrad::detail

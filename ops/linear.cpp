@@ -1,0 +1,84 @@
+// linear(x, W, b) = x·Wᵀ + b, the fully connected layer (torch::nn::functional::linear), fused
+// into one op so that the product runs as one GEMM with a transpose flag and no copy of W.
+// For y_ij = Σ_p x_ip W_jp + b_j: ∂y_ij/∂x_ip = W_jp, ∂y_ij/∂W_jp = x_ip, ∂y_ij/∂b_j = 1,
+// so dx = G·W, dW = Gᵀ·x and db = Σ_rows G.
+#include <fmt/format.h>
+
+#include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/detail/gemm.hpp"
+#include "tapegrad/ops/ops.hpp"
+
+namespace tapegrad {
+namespace {
+
+struct LinearDims {
+  std::size_t rows, in, out;
+};
+
+template <class T>
+class LinearNode final : public Node<T> {
+ public:
+  explicit LinearNode(LinearDims d) : d_(d) {}
+  std::string_view name() const override { return "linear"; }
+  std::string derivative(std::size_t input) const override {
+    return input == 0 ? "{1}" : input == 1 ? "{0}" : "1";
+  }
+  std::size_t saved_bytes() const override {
+    return (this->input(0).size() + this->input(1).size()) * sizeof(T);
+  }
+
+  void backward(const BackwardContext<T>& ctx) const override {
+    const auto [rows, in, out] = d_;
+    const T* g = ctx.grad_output();
+    const Value<T>&x = this->input(0), &w = this->input(1);
+    if (T* gx = ctx.input_grad(0, x.shape))
+      detail::gemm<T>(false, false, rows, in, out, 1, g, out, w.data, in, 1, gx, in);  // dx += G·W
+    if (T* gw = ctx.input_grad(1, w.shape))
+      detail::gemm<T>(true, false, out, in, rows, 1, g, out, x.data, in, 1, gw, in);  // dW += Gᵀ·x
+    if (this->num_inputs() == 3)
+      if (T* gb = ctx.input_grad(2, this->input(2).shape))
+        for (std::size_t r = 0; r < rows; ++r)
+          for (std::size_t j = 0; j < out; ++j) gb[j] += g[r * out + j];  // db += Σ_rows G
+  }
+
+ private:
+  LinearDims d_;
+};
+
+template <class T>
+Var<T> linear_forward(const Var<T>& x_var, const Var<T>& w_var, const Var<T>& b_var) {
+  Op<T> op = b_var.defined() ? Op<T>("linear", {x_var, w_var, b_var}) : Op<T>("linear", {x_var, w_var});
+  const Value<T>&x = op.input(0), &w = op.input(1);
+  const Shape &sx = x.shape, &sw = w.shape;
+  if (sw.rank() != 2)
+    throw ShapeError(fmt::format("linear: weight {} must be 2-D [out, in]", sw.str()));
+  if (sx.rank() < 1 || sx.rank() > 2)
+    throw ShapeError(fmt::format("linear: input {} must be 1-D [in] or 2-D [batch, in]", sx.str()));
+  const std::size_t rows = sx.rank() == 2 ? sx[0] : 1, in = sx[sx.rank() - 1], out = sw[0];
+  if (in != sw[1])
+    throw ShapeError(fmt::format("linear: input {} x weight {}: input has {} features, weight {}",
+                                 sx.str(), sw.str(), in, sw[1]));
+  if (b_var.defined() && !(op.input(2).shape == Shape{out}))
+    throw ShapeError(fmt::format("linear: bias {} for weight {}: expected [{}]",
+                                 op.input(2).shape.str(), sw.str(), out));
+
+  T* y = op.output(sx.rank() == 2 ? Shape{rows, out} : Shape{out});
+  detail::gemm<T>(false, true, rows, out, in, 1, x.data, in, w.data, in, 0, y, out);  // y = x·Wᵀ
+  if (b_var.defined()) {
+    const T* b = op.input(2).data;
+    for (std::size_t r = 0; r < rows; ++r)
+      for (std::size_t j = 0; j < out; ++j) y[r * out + j] += b[j];  // + b on every row
+  }
+  return op.template finish<LinearNode<T>>(LinearDims{rows, in, out});
+}
+
+}  // namespace
+
+Var<float> linear(const Var<float>& x, const Var<float>& w, const Var<float>& b) {
+  return linear_forward(x, w, b);
+}
+Var<double> linear(const Var<double>& x, const Var<double>& w, const Var<double>& b) {
+  return linear_forward(x, w, b);
+}
+
+}  // namespace tapegrad

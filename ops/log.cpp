@@ -1,0 +1,46 @@
+// log(a), the natural logarithm, elementwise. Backward keeps the input a: d log(a)/da = 1/a.
+// log of a ≤ 0 gives −inf or NaN, as std::log does; no error is raised.
+#include <cmath>
+
+#include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/ops.hpp"
+
+namespace tapegrad {
+namespace {
+
+template <class T>
+class LogNode final : public Node<T> {
+ public:
+  std::string_view name() const override { return "log"; }
+  std::string derivative(std::size_t) const override { return "1/{0}"; }
+  std::size_t saved_bytes() const override { return this->input(0).size() * sizeof(T); }
+
+  void backward(const BackwardContext<T>& ctx) const override {
+    const Value<T>& saved = this->input(0);
+    T* ga = ctx.input_grad(0, saved.shape);
+    const T* g = ctx.grad_output();
+    for (std::size_t i = 0; i < saved.size(); ++i) {
+      const T a = saved.data[i];
+      ga[i] += g[i] * (T(1) / a);  // d log/da = 1/a
+    }
+  }
+};
+
+template <class T>
+Var<T> log_forward(const Var<T>& a) {
+  Op<T> op("log", {a});
+  const Value<T>& in = op.input(0);
+  T* y = op.output(in.shape);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const T x = in.data[i];
+    y[i] = std::log(x);
+  }
+  return op.template finish<LogNode<T>>();
+}
+
+}  // namespace
+
+Var<float> log(const Var<float>& a) { return log_forward(a); }
+Var<double> log(const Var<double>& a) { return log_forward(a); }
+
+}  // namespace tapegrad

@@ -1,0 +1,38 @@
+// mean(a) = (1/N) Σ_i a_i over the N elements, a scalar. ∂mean/∂a_i = 1/N.
+// The mean of an empty tensor is NaN (0/0), as in NumPy.
+#include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/ops.hpp"
+
+namespace tapegrad {
+namespace {
+
+template <class T>
+class MeanNode final : public Node<T> {
+ public:
+  std::string_view name() const override { return "mean"; }
+  std::string derivative(std::size_t) const override { return "1/N"; }
+
+  void backward(const BackwardContext<T>& ctx) const override {
+    const Value<T>& a = this->input(0);
+    T* ga = ctx.input_grad(0, a.shape);
+    const T g = ctx.grad_output()[0] / static_cast<T>(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) ga[i] += g;  // ∂mean/∂a_i = 1/N
+  }
+};
+
+template <class T>
+Var<T> mean_forward(const Var<T>& a) {
+  Op<T> op("mean", {a});
+  const Value<T>& in = op.input(0);
+  T total = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) total += in.data[i];
+  *op.output(Shape{}) = total / static_cast<T>(in.size());
+  return op.template finish<MeanNode<T>>();
+}
+
+}  // namespace
+
+Var<float> mean(const Var<float>& a) { return mean_forward(a); }
+Var<double> mean(const Var<double>& a) { return mean_forward(a); }
+
+}  // namespace tapegrad

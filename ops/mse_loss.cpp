@@ -1,0 +1,53 @@
+// mse_loss(ŷ, y) = (1/N) Σ (y − ŷ)² over the N elements.
+// ∂/∂ŷ = −2(y − ŷ)/N and ∂/∂y = 2(y − ŷ)/N.
+#include <fmt/format.h>
+
+#include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/ops.hpp"
+
+namespace tapegrad {
+namespace {
+
+template <class T>
+class MseLossNode final : public Node<T> {
+ public:
+  std::string_view name() const override { return "mse_loss"; }
+  std::string derivative(std::size_t input) const override {
+    return input == 0 ? "−2({1}−{0})/N" : "2({1}−{0})/N";
+  }
+  std::size_t saved_bytes() const override { return 2 * this->input(0).size() * sizeof(T); }
+
+  void backward(const BackwardContext<T>& ctx) const override {
+    const Value<T>&yhat = this->input(0), &y = this->input(1);
+    const T g = ctx.grad_output()[0] * T(2) / static_cast<T>(y.size());
+    if (T* gp = ctx.input_grad(0, yhat.shape))
+      for (std::size_t i = 0; i < yhat.size(); ++i)
+        gp[i] -= g * (y.data[i] - yhat.data[i]);  // ∂/∂ŷ = −2(y − ŷ)/N
+    if (T* gt = ctx.input_grad(1, y.shape))
+      for (std::size_t i = 0; i < y.size(); ++i)
+        gt[i] += g * (y.data[i] - yhat.data[i]);  // ∂/∂y = 2(y − ŷ)/N
+  }
+};
+
+template <class T>
+Var<T> mse_loss_forward(const Var<T>& prediction, const Var<T>& target) {
+  Op<T> op("mse_loss", {prediction, target});
+  const Value<T>&yhat = op.input(0), &y = op.input(1);
+  if (!(yhat.shape == y.shape))
+    throw ShapeError(fmt::format("mse_loss: prediction {} and target {} must have the same shape",
+                                 yhat.shape.str(), y.shape.str()));
+  T total = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const T r = y.data[i] - yhat.data[i];
+    total += r * r;
+  }
+  *op.output(Shape{}) = total / static_cast<T>(y.size());  // (1/N) Σ (y − ŷ)²
+  return op.template finish<MseLossNode<T>>();
+}
+
+}  // namespace
+
+Var<float> mse_loss(const Var<float>& p, const Var<float>& t) { return mse_loss_forward(p, t); }
+Var<double> mse_loss(const Var<double>& p, const Var<double>& t) { return mse_loss_forward(p, t); }
+
+}  // namespace tapegrad

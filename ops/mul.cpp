@@ -1,0 +1,54 @@
+// mul(a, b) = a ⊙ b, elementwise with NumPy broadcasting. ∂(ab)/∂a = b and ∂(ab)/∂b = a; each
+// gradient is summed over the axes its input was broadcast along. mul(x, x) gets 2x by the
+// engine summing the two paths.
+#include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/detail/broadcast.hpp"
+#include "tapegrad/ops/ops.hpp"
+
+namespace tapegrad {
+namespace {
+
+template <class T>
+class MulNode final : public Node<T> {
+ public:
+  explicit MulNode(const detail::Broadcast& plan) : plan_(plan) {}
+  std::string_view name() const override { return "mul"; }
+  std::string derivative(std::size_t input) const override { return input == 0 ? "{1}" : "{0}"; }
+  std::size_t saved_bytes() const override {
+    return (this->input(0).size() + this->input(1).size()) * sizeof(T);
+  }
+
+  void backward(const BackwardContext<T>& ctx) const override {
+    const T* g = ctx.grad_output();
+    const T* a = this->input(0).data;
+    const T* b = this->input(1).data;
+    T* ga = ctx.input_grad(0, this->input(0).shape);
+    T* gb = ctx.input_grad(1, this->input(1).shape);
+    if (ga)  // ∂(ab)/∂a = b
+      plan_.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { ga[ia] += g[i] * b[ib]; });
+    if (gb)  // ∂(ab)/∂b = a
+      plan_.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { gb[ib] += g[i] * a[ia]; });
+  }
+
+ private:
+  detail::Broadcast plan_;
+};
+
+template <class T>
+Var<T> mul_forward(const Var<T>& a, const Var<T>& b) {
+  Op<T> op("mul", {a, b});
+  const Value<T>&x = op.input(0), &y = op.input(1);
+  const auto plan = detail::Broadcast::plan("mul", x.shape, y.shape);
+  T* out = op.output(plan.shape());
+  plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) {
+    out[i] = x.data[ia] * y.data[ib];
+  });
+  return op.template finish<MulNode<T>>(plan);
+}
+
+}  // namespace
+
+Var<float> mul(const Var<float>& a, const Var<float>& b) { return mul_forward(a, b); }
+Var<double> mul(const Var<double>& a, const Var<double>& b) { return mul_forward(a, b); }
+
+}  // namespace tapegrad

@@ -1,0 +1,53 @@
+// sse_loss(ŷ, y) = E = ½ Σ (y − ŷ)², the squared error of the reference derivation summed over
+// every element. ∂E/∂ŷ = −(y − ŷ) (the ½ cancels the square's 2) and ∂E/∂y = y − ŷ.
+#include <fmt/format.h>
+
+#include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/ops.hpp"
+
+namespace tapegrad {
+namespace {
+
+template <class T>
+class SseLossNode final : public Node<T> {
+ public:
+  std::string_view name() const override { return "sse_loss"; }
+  std::string derivative(std::size_t input) const override {
+    return input == 0 ? "−({1}−{0})" : "{1}−{0}";
+  }
+  std::size_t saved_bytes() const override { return 2 * this->input(0).size() * sizeof(T); }
+
+  void backward(const BackwardContext<T>& ctx) const override {
+    const Value<T>&yhat = this->input(0), &y = this->input(1);
+    const T g = ctx.grad_output()[0];
+    if (T* gp = ctx.input_grad(0, yhat.shape))
+      for (std::size_t i = 0; i < yhat.size(); ++i)
+        gp[i] -= g * (y.data[i] - yhat.data[i]);  // ∂E/∂ŷ = −(y − ŷ)
+    if (T* gt = ctx.input_grad(1, y.shape))
+      for (std::size_t i = 0; i < y.size(); ++i)
+        gt[i] += g * (y.data[i] - yhat.data[i]);  // ∂E/∂y = y − ŷ
+  }
+};
+
+template <class T>
+Var<T> sse_loss_forward(const Var<T>& prediction, const Var<T>& target) {
+  Op<T> op("sse_loss", {prediction, target});
+  const Value<T>&yhat = op.input(0), &y = op.input(1);
+  if (!(yhat.shape == y.shape))
+    throw ShapeError(fmt::format("sse_loss: prediction {} and target {} must have the same shape",
+                                 yhat.shape.str(), y.shape.str()));
+  T total = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const T r = y.data[i] - yhat.data[i];
+    total += r * r;
+  }
+  *op.output(Shape{}) = T(0.5) * total;  // E = ½ Σ (y − ŷ)²
+  return op.template finish<SseLossNode<T>>();
+}
+
+}  // namespace
+
+Var<float> sse_loss(const Var<float>& p, const Var<float>& t) { return sse_loss_forward(p, t); }
+Var<double> sse_loss(const Var<double>& p, const Var<double>& t) { return sse_loss_forward(p, t); }
+
+}  // namespace tapegrad

@@ -1,0 +1,46 @@
+// sub(a, b) = a − b with NumPy broadcasting. ∂(a−b)/∂a = 1 and ∂(a−b)/∂b = −1; each gradient is
+// summed over the axes its input was broadcast along.
+#include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/detail/broadcast.hpp"
+#include "tapegrad/ops/ops.hpp"
+
+namespace tapegrad {
+namespace {
+
+template <class T>
+class SubNode final : public Node<T> {
+ public:
+  explicit SubNode(const detail::Broadcast& plan) : plan_(plan) {}
+  std::string_view name() const override { return "sub"; }
+  std::string derivative(std::size_t input) const override { return input == 0 ? "1" : "−1"; }
+
+  void backward(const BackwardContext<T>& ctx) const override {
+    const T* g = ctx.grad_output();
+    T* ga = ctx.input_grad(0, this->input(0).shape);
+    T* gb = ctx.input_grad(1, this->input(1).shape);
+    if (ga) plan_.for_each([&](std::size_t i, std::size_t ia, std::size_t) { ga[ia] += g[i]; });
+    if (gb) plan_.for_each([&](std::size_t i, std::size_t, std::size_t ib) { gb[ib] -= g[i]; });
+  }
+
+ private:
+  detail::Broadcast plan_;
+};
+
+template <class T>
+Var<T> sub_forward(const Var<T>& a, const Var<T>& b) {
+  Op<T> op("sub", {a, b});
+  const Value<T>&x = op.input(0), &y = op.input(1);
+  const auto plan = detail::Broadcast::plan("sub", x.shape, y.shape);
+  T* out = op.output(plan.shape());
+  plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) {
+    out[i] = x.data[ia] - y.data[ib];
+  });
+  return op.template finish<SubNode<T>>(plan);
+}
+
+}  // namespace
+
+Var<float> sub(const Var<float>& a, const Var<float>& b) { return sub_forward(a, b); }
+Var<double> sub(const Var<double>& a, const Var<double>& b) { return sub_forward(a, b); }
+
+}  // namespace tapegrad

@@ -1,0 +1,45 @@
+// tanh(a), elementwise. Backward keeps the output t: d tanh(a)/da = 1 − tanh²(a) = 1 − t².
+#include <cmath>
+
+#include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/ops.hpp"
+
+namespace tapegrad {
+namespace {
+
+template <class T>
+class TanhNode final : public Node<T> {
+ public:
+  std::string_view name() const override { return "tanh"; }
+  std::string derivative(std::size_t) const override { return "1−{y}²"; }
+  std::size_t saved_bytes() const override { return this->output().size() * sizeof(T); }
+
+  void backward(const BackwardContext<T>& ctx) const override {
+    const Value<T>& saved = this->output();
+    T* ga = ctx.input_grad(0, saved.shape);
+    const T* g = ctx.grad_output();
+    for (std::size_t i = 0; i < saved.size(); ++i) {
+      const T t = saved.data[i];
+      ga[i] += g[i] * (T(1) - t * t);  // d tanh/da = 1 − t²
+    }
+  }
+};
+
+template <class T>
+Var<T> tanh_forward(const Var<T>& a) {
+  Op<T> op("tanh", {a});
+  const Value<T>& in = op.input(0);
+  T* y = op.output(in.shape);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const T x = in.data[i];
+    y[i] = std::tanh(x);
+  }
+  return op.template finish<TanhNode<T>>();
+}
+
+}  // namespace
+
+Var<float> tanh(const Var<float>& a) { return tanh_forward(a); }
+Var<double> tanh(const Var<double>& a) { return tanh_forward(a); }
+
+}  // namespace tapegrad

@@ -1,0 +1,12 @@
+// tapegrad: reverse-mode automatic differentiation on a tape. Include this one header for the
+// whole C++ API: tensors, the tape, ops, models, optimizers, gradcheck and graph export.
+#pragma once
+
+#include "tapegrad/graph/errors.hpp"
+#include "tapegrad/graph/op.hpp"
+#include "tapegrad/graph/parameter.hpp"
+#include "tapegrad/graph/shape.hpp"
+#include "tapegrad/graph/tape.hpp"
+#include "tapegrad/graph/tensor.hpp"
+#include "tapegrad/graph/var.hpp"
+#include "tapegrad/ops/ops.hpp"
