@@ -1,0 +1,47 @@
+// Tensor and Shape: construction, indexing, and errors that name the shapes.
+#include <catch2/catch.hpp>
+
+#include "tapegrad/tapegrad.hpp"
+
+using namespace tapegrad;
+using Catch::Matchers::Contains;
+
+TEST_CASE("a tensor is dense and row-major", "[core][tensor]") {
+  Tensor<float> t({2, 3}, {0, 1, 2, 3, 4, 5});
+  CHECK(t.size() == 6);
+  CHECK(t.rank() == 2);
+  CHECK(t.at({1, 0}) == 3);
+  CHECK(t.at({0, 2}) == 2);
+  CHECK(t.shape().str() == "[2,3]");
+  CHECK(Tensor<double>::scalar(4.0).shape().rank() == 0);
+  CHECK(Tensor<double>::scalar(4.0).item() == 4.0);
+}
+
+TEST_CASE("tensors of any rank up to the maximum are allowed", "[core][tensor]") {
+  Tensor<double> t({2, 1, 3, 2});
+  CHECK(t.size() == 12);
+  t.at({1, 0, 2, 1}) = 7;
+  CHECK(t[11] == 7);
+  CHECK_THROWS_WITH((Shape{1, 1, 1, 1, 1, 1, 1, 1, 1}), Contains("exceeds the maximum rank 8"));
+}
+
+TEST_CASE("bad tensor construction and indexing name the shape", "[core][tensor][errors]") {
+  CHECK_THROWS_WITH((Tensor<double>({2, 3}, {1, 2})), Contains("2 values given for shape [2,3]"));
+  Tensor<double> t({2, 3});
+  CHECK_THROWS_WITH(t.at({2, 0}), Contains("index [2,0] is out of bounds for shape [2,3]"));
+  CHECK_THROWS_WITH(t.at({0}), Contains("has rank 2"));
+  CHECK_THROWS_WITH(t.item(), Contains("[2,3] has 6 elements"));
+  CHECK_THROWS_WITH(t.reshaped({4}), Contains("reshape: [2,3] (6 elements) to [4]"));
+}
+
+TEST_CASE("parameter assign keeps the shape and refuses another", "[core][parameter]") {
+  Parameter<double> p(Tensor<double>({2}, {1, 2}), "p");
+  p.assign(Tensor<double>({2}, {3, 4}));
+  CHECK(p.value()[1] == 4);
+  CHECK_THROWS_WITH(p.assign(Tensor<double>({3})), Contains("parameter 'p'") && Contains("[3]"));
+  CHECK(p.value()[1] == 4);
+  Parameter<double> copy = p;  // copies share storage, like torch::Tensor
+  copy.values()[0] = 9;
+  CHECK(p.value()[0] == 9);
+  CHECK(copy == p);
+}
