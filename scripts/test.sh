@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian 12), builds tapegrad with its tests, and runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build build
+ctest --test-dir build --output-on-failure -j2
