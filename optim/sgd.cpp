@@ -1,0 +1,63 @@
+#include "tapegrad/optim/sgd.hpp"
+
+#include <fmt/format.h>
+
+#include "tapegrad/graph/errors.hpp"
+
+namespace tapegrad {
+namespace {
+
+void check_options(const SGDOptions& o) {
+  // Written as !(x > 0) so that NaN is rejected too.
+  if (!(o.lr() > 0.0))
+    throw Error(fmt::format("SGD: learning rate must be > 0, got lr = {}", o.lr()));
+  if (!(o.momentum() >= 0.0))
+    throw Error(fmt::format("SGD: momentum must be >= 0, got momentum = {}", o.momentum()));
+  if (!(o.weight_decay() >= 0.0))
+    throw Error(
+        fmt::format("SGD: weight_decay must be >= 0, got weight_decay = {}", o.weight_decay()));
+  if (o.nesterov() && !(o.momentum() > 0.0))
+    throw Error(
+        "SGD: nesterov momentum needs momentum > 0; set it with SGDOptions(lr).momentum(0.9)");
+}
+
+}  // namespace
+
+template <class T>
+SGD<T>::SGD(std::vector<Parameter<T>> parameters, const SGDOptions& options)
+    : Optimizer<T>(std::move(parameters)), options_(options) {
+  check_options(options_);
+  if (options_.momentum() > 0.0)
+    for (const Parameter<T>& parameter : this->parameters_)
+      momentum_buffers_.emplace_back(parameter.shape());
+}
+
+template <class T>
+void SGD<T>::step() {
+  const T lr = static_cast<T>(options_.lr());
+  const T mu = static_cast<T>(options_.momentum());
+  const T decay = static_cast<T>(options_.weight_decay());
+  const bool use_momentum = options_.momentum() > 0.0, first = steps_ == 0;
+  for (std::size_t k = 0; k < this->parameters_.size(); ++k) {
+    Parameter<T>& parameter = this->parameters_[k];
+    if (!parameter.requires_grad()) continue;
+    const std::span<T> theta = parameter.values();
+    const std::span<const T> grad = parameter.grads();
+    T* buffer = use_momentum ? momentum_buffers_[k].data() : nullptr;
+    for (std::size_t i = 0; i < theta.size(); ++i) {
+      T g = grad[i];
+      if (decay != T(0)) g += decay * theta[i];  // g ← g + λθ
+      if (use_momentum) {
+        buffer[i] = first ? g : mu * buffer[i] + g;  // b ← μb + g (b ← g at first)
+        g = options_.nesterov() ? g + mu * buffer[i] : buffer[i];
+      }
+      theta[i] -= lr * g;  // θ ← θ − ηg
+    }
+  }
+  ++steps_;
+}
+
+template class SGD<float>;
+template class SGD<double>;
+
+}  // namespace tapegrad
