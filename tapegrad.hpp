@@ -2,10 +2,14 @@
 // whole C++ API: tensors, the tape, ops, models, optimizers, gradcheck and graph export.
 #pragma once
 
+#include "tapegrad/graph/atomic_file.hpp"
+#include "tapegrad/graph/dot.hpp"
 #include "tapegrad/graph/errors.hpp"
+#include "tapegrad/graph/graph_view.hpp"
 #include "tapegrad/graph/op.hpp"
 #include "tapegrad/graph/parameter.hpp"
 #include "tapegrad/graph/random.hpp"
+#include "tapegrad/graph/render.hpp"
 #include "tapegrad/graph/shape.hpp"
 #include "tapegrad/graph/tape.hpp"
 #include "tapegrad/graph/tensor.hpp"
