@@ -2,10 +2,13 @@
 // whole C++ API: tensors, the tape, ops, models, optimizers, gradcheck and graph export.
 #pragma once
 
+#include "tapegrad/graph/arena.hpp"
 #include "tapegrad/graph/atomic_file.hpp"
 #include "tapegrad/graph/dot.hpp"
 #include "tapegrad/graph/errors.hpp"
+#include "tapegrad/graph/gradcheck.hpp"
 #include "tapegrad/graph/graph_view.hpp"
+#include "tapegrad/graph/node.hpp"
 #include "tapegrad/graph/op.hpp"
 #include "tapegrad/graph/parameter.hpp"
 #include "tapegrad/graph/random.hpp"
@@ -18,6 +21,7 @@
 #include "tapegrad/models/mlp.hpp"
 #include "tapegrad/models/module.hpp"
 #include "tapegrad/models/seed_network.hpp"
+#include "tapegrad/ops/catalog.hpp"
 #include "tapegrad/ops/ops.hpp"
 #include "tapegrad/optim/adam.hpp"
 #include "tapegrad/optim/optimizer.hpp"

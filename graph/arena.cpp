@@ -8,7 +8,7 @@ namespace tapegrad {
 Arena::Arena(std::size_t first_chunk_bytes) : first_chunk_bytes_(first_chunk_bytes) {}
 
 void Arena::FreeAligned::operator()(std::byte* p) const {
-  ::operator delete(p, std::align_val_t{kAlignment});
+  ::operator delete (p, std::align_val_t{kAlignment});
 }
 
 void* Arena::allocate_slow(std::size_t bytes, std::size_t alignment) {
@@ -23,8 +23,9 @@ void* Arena::allocate_slow(std::size_t bytes, std::size_t alignment) {
     }
   }
   const std::size_t previous = chunks_.empty() ? first_chunk_bytes_ / 2 : chunks_.back().size;
-  const std::size_t size = std::max(previous * 2, (bytes + alignment + kAlignment - 1) / kAlignment * kAlignment);
-  auto* memory = static_cast<std::byte*>(::operator new(size, std::align_val_t{kAlignment}));
+  const std::size_t size =
+      std::max(previous * 2, (bytes + alignment + kAlignment - 1) / kAlignment * kAlignment);
+  auto* memory = static_cast<std::byte*>(::operator new (size, std::align_val_t{kAlignment}));
   chunks_.push_back({std::unique_ptr<std::byte, FreeAligned>(memory), size});
   current_ = chunks_.size() - 1;
   offset_ = bytes;

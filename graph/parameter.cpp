@@ -33,8 +33,9 @@ void Parameter<T>::set_name(std::string name) {
 template <class T>
 void Parameter<T>::assign(const Tensor<T>& value) {
   if (!(value.shape() == shape()))
-    throw ShapeError(fmt::format("assign to parameter '{}': new value has shape {}, the parameter {}",
-                                 name(), value.shape().str(), shape().str()));
+    throw ShapeError(
+        fmt::format("assign to parameter '{}': new value has shape {}, the parameter {}", name(),
+                    value.shape().str(), shape().str()));
   std::copy_n(value.data(), value.size(), data_->value.data());
 }
 

@@ -73,9 +73,8 @@ Var<T> Tape<T>::constant(const Tensor<T>& tensor, std::string_view label) {
 
 template <class T>
 Var<T> Tape<T>::variable(const Tensor<T>& tensor, bool requires_grad, std::string_view label) {
-  Value<T>* value =
-      new_value(tensor.shape(), requires_grad ? ValueKind::kLeaf : ValueKind::kConstant,
-                requires_grad);
+  Value<T>* value = new_value(
+      tensor.shape(), requires_grad ? ValueKind::kLeaf : ValueKind::kConstant, requires_grad);
   std::copy_n(tensor.data(), tensor.size(), value->data);
   value->label = copy_label(label);
   return handle(value);
@@ -84,7 +83,8 @@ Var<T> Tape<T>::variable(const Tensor<T>& tensor, bool requires_grad, std::strin
 template <class T>
 void Tape<T>::check_input(const Var<T>& var, std::string_view op, std::size_t index) const {
   if (!var.defined())
-    throw TapeError(fmt::format("{}: input {} is an undefined Var (default-constructed)", op, index));
+    throw TapeError(
+        fmt::format("{}: input {} is an undefined Var (default-constructed)", op, index));
   if (var.tape() == nullptr) return;  // a parameter: usable on any tape
   if (var.tape() != this)
     throw TapeError(fmt::format(

@@ -103,8 +103,7 @@ class Tape {
   Var<T> handle(Value<T>* value) { return Var<T>(value, this, epoch_); }
   // Appends a node of type NodeT computing `output` from `inputs`.
   template <class NodeT, class... Args>
-  NodeT* record(Value<T>* output, Value<T>* const* inputs, std::size_t num_inputs,
-                Args&&... args) {
+  NodeT* record(Value<T>* output, Value<T>* const* inputs, std::size_t num_inputs, Args&&... args) {
     NodeT* node = make<NodeT>(std::forward<Args>(args)...);
     node->output_ = output;
     node->inputs_ = inputs;

@@ -11,8 +11,9 @@ namespace tapegrad {
 std::size_t flat_index(const Shape& shape, std::span<const std::size_t> index) {
   auto describe = [&] { return fmt::format("[{}]", fmt::join(index, ",")); };
   if (index.size() != shape.rank())
-    throw ShapeError(fmt::format("index {} has {} coordinates but the tensor of shape {} has rank {}",
-                                 describe(), index.size(), shape.str(), shape.rank()));
+    throw ShapeError(
+        fmt::format("index {} has {} coordinates but the tensor of shape {} has rank {}",
+                    describe(), index.size(), shape.str(), shape.rank()));
   std::size_t flat = 0;
   for (std::size_t axis = 0; axis < index.size(); ++axis) {
     if (index[axis] >= shape[axis])

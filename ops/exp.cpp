@@ -39,7 +39,11 @@ Var<T> exp_forward(const Var<T>& a) {
 
 }  // namespace
 
-Var<float> exp(const Var<float>& a) { return exp_forward(a); }
-Var<double> exp(const Var<double>& a) { return exp_forward(a); }
+Var<float> exp(const Var<float>& a) {
+  return exp_forward(a);
+}
+Var<double> exp(const Var<double>& a) {
+  return exp_forward(a);
+}
 
 }  // namespace tapegrad

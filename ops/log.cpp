@@ -40,7 +40,11 @@ Var<T> log_forward(const Var<T>& a) {
 
 }  // namespace
 
-Var<float> log(const Var<float>& a) { return log_forward(a); }
-Var<double> log(const Var<double>& a) { return log_forward(a); }
+Var<float> log(const Var<float>& a) {
+  return log_forward(a);
+}
+Var<double> log(const Var<double>& a) {
+  return log_forward(a);
+}
 
 }  // namespace tapegrad

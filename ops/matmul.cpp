@@ -61,7 +61,11 @@ Var<T> matmul_forward(const Var<T>& a_var, const Var<T>& b_var) {
 
 }  // namespace
 
-Var<float> matmul(const Var<float>& a, const Var<float>& b) { return matmul_forward(a, b); }
-Var<double> matmul(const Var<double>& a, const Var<double>& b) { return matmul_forward(a, b); }
+Var<float> matmul(const Var<float>& a, const Var<float>& b) {
+  return matmul_forward(a, b);
+}
+Var<double> matmul(const Var<double>& a, const Var<double>& b) {
+  return matmul_forward(a, b);
+}
 
 }  // namespace tapegrad

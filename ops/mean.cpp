@@ -32,7 +32,11 @@ Var<T> mean_forward(const Var<T>& a) {
 
 }  // namespace
 
-Var<float> mean(const Var<float>& a) { return mean_forward(a); }
-Var<double> mean(const Var<double>& a) { return mean_forward(a); }
+Var<float> mean(const Var<float>& a) {
+  return mean_forward(a);
+}
+Var<double> mean(const Var<double>& a) {
+  return mean_forward(a);
+}
 
 }  // namespace tapegrad

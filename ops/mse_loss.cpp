@@ -47,7 +47,11 @@ Var<T> mse_loss_forward(const Var<T>& prediction, const Var<T>& target) {
 
 }  // namespace
 
-Var<float> mse_loss(const Var<float>& p, const Var<float>& t) { return mse_loss_forward(p, t); }
-Var<double> mse_loss(const Var<double>& p, const Var<double>& t) { return mse_loss_forward(p, t); }
+Var<float> mse_loss(const Var<float>& p, const Var<float>& t) {
+  return mse_loss_forward(p, t);
+}
+Var<double> mse_loss(const Var<double>& p, const Var<double>& t) {
+  return mse_loss_forward(p, t);
+}
 
 }  // namespace tapegrad

@@ -25,9 +25,11 @@ class MulNode final : public Node<T> {
     T* ga = ctx.input_grad(0, this->input(0).shape);
     T* gb = ctx.input_grad(1, this->input(1).shape);
     if (ga)  // ∂(ab)/∂a = b
-      plan_.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { ga[ia] += g[i] * b[ib]; });
+      plan_.for_each(
+          [&](std::size_t i, std::size_t ia, std::size_t ib) { ga[ia] += g[i] * b[ib]; });
     if (gb)  // ∂(ab)/∂b = a
-      plan_.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { gb[ib] += g[i] * a[ia]; });
+      plan_.for_each(
+          [&](std::size_t i, std::size_t ia, std::size_t ib) { gb[ib] += g[i] * a[ia]; });
   }
 
  private:
@@ -40,15 +42,18 @@ Var<T> mul_forward(const Var<T>& a, const Var<T>& b) {
   const Value<T>&x = op.input(0), &y = op.input(1);
   const auto plan = detail::Broadcast::plan("mul", x.shape, y.shape);
   T* out = op.output(plan.shape());
-  plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) {
-    out[i] = x.data[ia] * y.data[ib];
-  });
+  plan.for_each(
+      [&](std::size_t i, std::size_t ia, std::size_t ib) { out[i] = x.data[ia] * y.data[ib]; });
   return op.template finish<MulNode<T>>(plan);
 }
 
 }  // namespace
 
-Var<float> mul(const Var<float>& a, const Var<float>& b) { return mul_forward(a, b); }
-Var<double> mul(const Var<double>& a, const Var<double>& b) { return mul_forward(a, b); }
+Var<float> mul(const Var<float>& a, const Var<float>& b) {
+  return mul_forward(a, b);
+}
+Var<double> mul(const Var<double>& a, const Var<double>& b) {
+  return mul_forward(a, b);
+}
 
 }  // namespace tapegrad

@@ -57,17 +57,41 @@ Var<float> mse_loss(const Var<float>& prediction, const Var<float>& target);
 Var<double> mse_loss(const Var<double>& prediction, const Var<double>& target);
 
 // ---- Operators ----
-inline Var<float> operator+(const Var<float>& a, const Var<float>& b) { return add(a, b); }
-inline Var<double> operator+(const Var<double>& a, const Var<double>& b) { return add(a, b); }
-inline Var<float> operator-(const Var<float>& a, const Var<float>& b) { return sub(a, b); }
-inline Var<double> operator-(const Var<double>& a, const Var<double>& b) { return sub(a, b); }
-inline Var<float> operator*(const Var<float>& a, const Var<float>& b) { return mul(a, b); }
-inline Var<double> operator*(const Var<double>& a, const Var<double>& b) { return mul(a, b); }
-inline Var<float> operator*(float s, const Var<float>& a) { return scale(a, s); }
-inline Var<double> operator*(double s, const Var<double>& a) { return scale(a, s); }
-inline Var<float> operator*(const Var<float>& a, float s) { return scale(a, s); }
-inline Var<double> operator*(const Var<double>& a, double s) { return scale(a, s); }
-inline Var<float> operator-(const Var<float>& a) { return scale(a, -1.0f); }
-inline Var<double> operator-(const Var<double>& a) { return scale(a, -1.0); }
+inline Var<float> operator+(const Var<float>& a, const Var<float>& b) {
+  return add(a, b);
+}
+inline Var<double> operator+(const Var<double>& a, const Var<double>& b) {
+  return add(a, b);
+}
+inline Var<float> operator-(const Var<float>& a, const Var<float>& b) {
+  return sub(a, b);
+}
+inline Var<double> operator-(const Var<double>& a, const Var<double>& b) {
+  return sub(a, b);
+}
+inline Var<float> operator*(const Var<float>& a, const Var<float>& b) {
+  return mul(a, b);
+}
+inline Var<double> operator*(const Var<double>& a, const Var<double>& b) {
+  return mul(a, b);
+}
+inline Var<float> operator*(float s, const Var<float>& a) {
+  return scale(a, s);
+}
+inline Var<double> operator*(double s, const Var<double>& a) {
+  return scale(a, s);
+}
+inline Var<float> operator*(const Var<float>& a, float s) {
+  return scale(a, s);
+}
+inline Var<double> operator*(const Var<double>& a, double s) {
+  return scale(a, s);
+}
+inline Var<float> operator-(const Var<float>& a) {
+  return scale(a, -1.0f);
+}
+inline Var<double> operator-(const Var<double>& a) {
+  return scale(a, -1.0);
+}
 
 }  // namespace tapegrad

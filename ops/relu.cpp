@@ -40,7 +40,11 @@ Var<T> relu_forward(const Var<T>& a) {
 
 }  // namespace
 
-Var<float> relu(const Var<float>& a) { return relu_forward(a); }
-Var<double> relu(const Var<double>& a) { return relu_forward(a); }
+Var<float> relu(const Var<float>& a) {
+  return relu_forward(a);
+}
+Var<double> relu(const Var<double>& a) {
+  return relu_forward(a);
+}
 
 }  // namespace tapegrad

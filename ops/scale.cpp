@@ -36,7 +36,11 @@ Var<T> scale_forward(const Var<T>& a, T s) {
 
 }  // namespace
 
-Var<float> scale(const Var<float>& a, float s) { return scale_forward(a, s); }
-Var<double> scale(const Var<double>& a, double s) { return scale_forward(a, s); }
+Var<float> scale(const Var<float>& a, float s) {
+  return scale_forward(a, s);
+}
+Var<double> scale(const Var<double>& a, double s) {
+  return scale_forward(a, s);
+}
 
 }  // namespace tapegrad

@@ -43,7 +43,11 @@ Var<T> sigmoid_forward(const Var<T>& a) {
 
 }  // namespace
 
-Var<float> sigmoid(const Var<float>& a) { return sigmoid_forward(a); }
-Var<double> sigmoid(const Var<double>& a) { return sigmoid_forward(a); }
+Var<float> sigmoid(const Var<float>& a) {
+  return sigmoid_forward(a);
+}
+Var<double> sigmoid(const Var<double>& a) {
+  return sigmoid_forward(a);
+}
 
 }  // namespace tapegrad

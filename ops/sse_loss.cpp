@@ -47,7 +47,11 @@ Var<T> sse_loss_forward(const Var<T>& prediction, const Var<T>& target) {
 
 }  // namespace
 
-Var<float> sse_loss(const Var<float>& p, const Var<float>& t) { return sse_loss_forward(p, t); }
-Var<double> sse_loss(const Var<double>& p, const Var<double>& t) { return sse_loss_forward(p, t); }
+Var<float> sse_loss(const Var<float>& p, const Var<float>& t) {
+  return sse_loss_forward(p, t);
+}
+Var<double> sse_loss(const Var<double>& p, const Var<double>& t) {
+  return sse_loss_forward(p, t);
+}
 
 }  // namespace tapegrad

@@ -32,15 +32,18 @@ Var<T> sub_forward(const Var<T>& a, const Var<T>& b) {
   const Value<T>&x = op.input(0), &y = op.input(1);
   const auto plan = detail::Broadcast::plan("sub", x.shape, y.shape);
   T* out = op.output(plan.shape());
-  plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) {
-    out[i] = x.data[ia] - y.data[ib];
-  });
+  plan.for_each(
+      [&](std::size_t i, std::size_t ia, std::size_t ib) { out[i] = x.data[ia] - y.data[ib]; });
   return op.template finish<SubNode<T>>(plan);
 }
 
 }  // namespace
 
-Var<float> sub(const Var<float>& a, const Var<float>& b) { return sub_forward(a, b); }
-Var<double> sub(const Var<double>& a, const Var<double>& b) { return sub_forward(a, b); }
+Var<float> sub(const Var<float>& a, const Var<float>& b) {
+  return sub_forward(a, b);
+}
+Var<double> sub(const Var<double>& a, const Var<double>& b) {
+  return sub_forward(a, b);
+}
 
 }  // namespace tapegrad

@@ -31,7 +31,11 @@ Var<T> sum_forward(const Var<T>& a) {
 
 }  // namespace
 
-Var<float> sum(const Var<float>& a) { return sum_forward(a); }
-Var<double> sum(const Var<double>& a) { return sum_forward(a); }
+Var<float> sum(const Var<float>& a) {
+  return sum_forward(a);
+}
+Var<double> sum(const Var<double>& a) {
+  return sum_forward(a);
+}
 
 }  // namespace tapegrad

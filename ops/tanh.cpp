@@ -39,7 +39,11 @@ Var<T> tanh_forward(const Var<T>& a) {
 
 }  // namespace
 
-Var<float> tanh(const Var<float>& a) { return tanh_forward(a); }
-Var<double> tanh(const Var<double>& a) { return tanh_forward(a); }
+Var<float> tanh(const Var<float>& a) {
+  return tanh_forward(a);
+}
+Var<double> tanh(const Var<double>& a) {
+  return tanh_forward(a);
+}
 
 }  // namespace tapegrad

@@ -38,7 +38,11 @@ Var<T> transpose_forward(const Var<T>& a) {
 
 }  // namespace
 
-Var<float> transpose(const Var<float>& a) { return transpose_forward(a); }
-Var<double> transpose(const Var<double>& a) { return transpose_forward(a); }
+Var<float> transpose(const Var<float>& a) {
+  return transpose_forward(a);
+}
+Var<double> transpose(const Var<double>& a) {
+  return transpose_forward(a);
+}
 
 }  // namespace tapegrad

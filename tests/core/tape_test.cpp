@@ -175,7 +175,7 @@ TEST_CASE("a failed op leaves the tape exactly as it was", "[core][tape][errors]
   CHECK_THROWS_AS(matmul(h, b), ShapeError);
   CHECK(tape.size() == size);
   CHECK(tape.used_bytes() == used);
-  sum(h).backward();  // the tape still works
+  sum(h).backward();                   // the tape still works
   CHECK(a.grad()[0] == Approx(0.25));  // σ'(0) = ¼
 }
 

@@ -1,7 +1,7 @@
 // Every op's backward against central finite differences in double, through the op catalog;
 // and the checker itself, shown failing on a planted wrong derivative.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <set>
 #include <sstream>
@@ -14,7 +14,8 @@
 
 using namespace tapegrad;
 
-TEST_CASE("every op's backward agrees with central finite differences in double", "[ops][gradcheck]") {
+TEST_CASE("every op's backward agrees with central finite differences in double",
+          "[ops][gradcheck]") {
   std::mt19937_64 rng(2026);
   for (const OpCase<double>& c : op_catalog<double>()) {
     for (int trial = 0; trial < 3; ++trial) {
@@ -23,9 +24,9 @@ TEST_CASE("every op's backward agrees with central finite differences in double"
       const GradcheckResult r = gradcheck(c.call, inputs);
       INFO(c.op << ": " << c.description << " (trial " << trial << ")");
       for (const ParameterCheck& p : r.parameters) {
-        INFO(p.name << ": max abs error " << p.max_abs_error << ", worst element " << p.worst.element
-                    << " of output " << p.worst.output << ": autodiff " << p.worst.autodiff
-                    << " vs numeric " << p.worst.numeric);
+        INFO(p.name << ": max abs error " << p.max_abs_error << ", worst element "
+                    << p.worst.element << " of output " << p.worst.output << ": autodiff "
+                    << p.worst.autodiff << " vs numeric " << p.worst.numeric);
         CHECK(p.passed);
       }
       CHECK(r.passed);
@@ -77,7 +78,8 @@ Var<double> bad_square(const Var<double>& a, std::size_t wrong) {
 
 }  // namespace
 
-TEST_CASE("gradcheck fails on a planted wrong derivative and names the element", "[ops][gradcheck]") {
+TEST_CASE("gradcheck fails on a planted wrong derivative and names the element",
+          "[ops][gradcheck]") {
   const Tensor<double> x({2, 3}, {0.5, -1.0, 1.5, 2.0, -0.25, 0.75});
   const std::size_t wrong = 4;
   const GradcheckResult r =
@@ -98,9 +100,9 @@ TEST_CASE("gradcheck fails on a planted wrong derivative and names the element",
 TEST_CASE("gradcheck passes the same op once its derivative is right", "[ops][gradcheck]") {
   // The control for the planted-bug test: with no element planted wrong, the check passes.
   const Tensor<double> x({2, 3}, {0.5, -1.0, 1.5, 2.0, -0.25, 0.75});
-  const GradcheckResult r = gradcheck(
-      [&](std::span<const Var<double>> v) { return sum(bad_square(v[0], x.size())); },
-      std::vector<Tensor<double>>{x});
+  const GradcheckResult r =
+      gradcheck([&](std::span<const Var<double>> v) { return sum(bad_square(v[0], x.size())); },
+                std::vector<Tensor<double>>{x});
   CHECK(r.passed);
 }
 
@@ -117,7 +119,8 @@ TEST_CASE("gradcheck checks the whole Jacobian of a non-scalar output", "[ops][g
   CHECK(r.parameters[0].worst.element == 1);
 }
 
-TEST_CASE("gradcheck leaves the parameters' values and gradients as they were", "[ops][gradcheck]") {
+TEST_CASE("gradcheck leaves the parameters' values and gradients as they were",
+          "[ops][gradcheck]") {
   Parameter<double> w(Tensor<double>({2}, {0.3, -0.7}), "w");
   w.grads()[0] = 5.0;  // an accumulated gradient the caller has not used yet
   const auto r = gradcheck(std::vector<Parameter<double>>{w}, [&] { return sum(sigmoid(w)); });

@@ -12,9 +12,15 @@ inline Tensor<double> random_input(const Shape& shape, Domain domain, std::mt199
   Tensor<double> t(shape);
   for (double& v : t.values()) {
     switch (domain) {
-      case Domain::kAny: v = any(rng); break;
-      case Domain::kPositive: v = positive(rng); break;
-      case Domain::kAwayFromZero: v = (rng() & 1 ? 1.0 : -1.0) * magnitude(rng); break;
+      case Domain::kAny:
+        v = any(rng);
+        break;
+      case Domain::kPositive:
+        v = positive(rng);
+        break;
+      case Domain::kAwayFromZero:
+        v = (rng() & 1 ? 1.0 : -1.0) * magnitude(rng);
+        break;
     }
   }
   return t;

@@ -1,0 +1,182 @@
+// The `tapegrad` command, run as a user runs it: the built program in a child process, its
+// output and exit status checked, and the files it writes read back.
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <regex>
+#include <string>
+
+#include "tapegrad/graph/render.hpp"
+#include "tapegrad/ops/catalog.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int status = -1;     // exit status
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `tapegrad <arguments>` in `folder`, through the shell.
+Run run_tapegrad(const std::string& arguments, const fs::path& folder = fs::current_path()) {
+  const std::string command =
+      fmt::format("cd '{}' && '{}' {} 2>&1", folder.string(), TAPEGRAD_CLI, arguments);
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  Run run;
+  std::array<char, 4096> buffer;
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
+    run.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  REQUIRE(WIFEXITED(status));
+  run.status = WEXITSTATUS(status);
+  return run;
+}
+
+// A fresh, empty folder, removed at the end of the test.
+struct TempFolder {
+  fs::path path;
+  TempFolder() {
+    std::random_device random;
+    path = fs::temp_directory_path() / fmt::format("tapegrad-cli-test-{:x}", random());
+    fs::create_directories(path);
+  }
+  ~TempFolder() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("tapegrad --help and each subcommand's --help describe it", "[tools]") {
+  const Run top = run_tapegrad("--help");
+  CHECK(top.status == 0);
+  for (const char* command : {"demo", "gradcheck", "dot"})
+    CHECK_THAT(top.output, Catch::Contains(command));
+
+  CHECK_THAT(run_tapegrad("demo --help").output, Catch::Contains("--out"));
+  CHECK_THAT(run_tapegrad("gradcheck --help").output, Catch::Contains("--rtol"));
+  CHECK_THAT(run_tapegrad("dot --help").output, Catch::Contains("--highlight"));
+
+  const Run none = run_tapegrad("");
+  CHECK(none.status != 0);
+  const Run unknown = run_tapegrad("frobnicate");
+  CHECK(unknown.status != 0);
+}
+
+TEST_CASE("tapegrad demo agrees with both hand-derived formulas and writes the seed graph",
+          "[tools][demo]") {
+  TempFolder folder;
+  const Run run = run_tapegrad("demo --out graphs", folder.path);
+  INFO(run.output);
+  REQUIRE(run.status == 0);
+  // d = 3, H = 4: Δv_0..Δv_4 and Δw_h0..Δw_h3 for h = 1..4.
+  CHECK_THAT(run.output, Catch::Contains("AGREE: 21 of 21 updates"));
+  CHECK_THAT(run.output, Catch::Contains("Δw_43  = η(y − ŷ) v_4 z_4(1 − z_4) x_3"));
+  CHECK_THAT(run.output, Catch::Contains("Δv_4   = η(y − ŷ) z_4"));
+
+  // The loss falls during training.
+  std::smatch fell;
+  REQUIRE(std::regex_search(run.output, fell,
+                            std::regex("mean loss fell from ([0-9.]+) to ([0-9.]+)")));
+  CHECK(std::stod(fell[2]) < 0.5 * std::stod(fell[1]));
+
+  const std::string dot = read_file(folder.path / "graphs" / "seed-mlp.dot");
+  CHECK(tapegrad::dot_parses(dot));
+  CHECK_THAT(dot, Catch::Contains("z(1−z) = "));  // the expanded view's factors
+  const std::string svg = read_file(folder.path / "graphs" / "seed-mlp.svg");
+  CHECK_THAT(svg, Catch::Contains("<svg"));
+  CHECK_THAT(svg, Catch::Contains("layers.0.weight[3,2]"));
+}
+
+TEST_CASE("tapegrad demo reports an output folder it cannot create", "[tools][demo]") {
+  TempFolder folder;
+  { std::ofstream(folder.path / "taken") << "a file, not a folder"; }
+  const Run run = run_tapegrad("demo --out taken/graphs", folder.path);
+  CHECK(run.status == 2);
+  CHECK_THAT(run.output, Catch::Contains("cannot create the output folder 'taken/graphs'"));
+}
+
+TEST_CASE("tapegrad gradcheck passes every op and the seed MLP", "[tools][gradcheck]") {
+  const Run run = run_tapegrad("gradcheck");
+  INFO(run.output);
+  CHECK(run.status == 0);
+  CHECK_THAT(run.output, Catch::Contains("PASS"));
+  CHECK_THAT(run.output, !Catch::Contains("FAIL"));
+  for (const auto& c : tapegrad::op_catalog<double>())
+    CHECK_THAT(run.output, Catch::Contains(c.op));
+  CHECK_THAT(run.output, Catch::Contains("seed MLP"));
+  CHECK_THAT(run.output, Catch::Contains("layers.0.weight"));
+}
+
+TEST_CASE("tapegrad gradcheck exits 1 and marks rows when tolerances cannot be met",
+          "[tools][gradcheck]") {
+  // With zero tolerance every finite-difference rounding error is a failure: the command must
+  // report it rather than pass.
+  const Run run = run_tapegrad("gradcheck --atol 0 --rtol 0");
+  CHECK(run.status == 1);
+  CHECK_THAT(run.output, Catch::Contains("FAIL"));
+  CHECK_THAT(run.output, Catch::Contains("element(s) out of tolerance"));
+}
+
+TEST_CASE("tapegrad dot writes DOT, SVG and PNG by extension", "[tools][dot]") {
+  TempFolder folder;
+  REQUIRE(run_tapegrad("dot seed.dot", folder.path).status == 0);
+  const std::string dot = read_file(folder.path / "seed.dot");
+  CHECK(tapegrad::dot_parses(dot));
+  CHECK_THAT(dot, Catch::Contains("∂z/∂a = z(1−z)"));
+
+  REQUIRE(run_tapegrad("dot --expanded seed.svg", folder.path).status == 0);
+  CHECK_THAT(read_file(folder.path / "seed.svg"), Catch::Contains("<svg"));
+
+  REQUIRE(run_tapegrad("dot --inputs 2 --hidden 3 seed.png", folder.path).status == 0);
+  const std::string png = read_file(folder.path / "seed.png");
+  CHECK(png.substr(0, 8) == "\x89PNG\r\n\x1a\n");
+}
+
+TEST_CASE("tapegrad dot --highlight colours the paths to one weight element", "[tools][dot]") {
+  TempFolder folder;
+  const Run plain = run_tapegrad("dot --expanded plain.dot", folder.path);
+  const Run marked =
+      run_tapegrad("dot --expanded --highlight 'layers.0.weight[1,2]' marked.dot", folder.path);
+  INFO(marked.output);
+  REQUIRE(plain.status == 0);
+  REQUIRE(marked.status == 0);
+  const std::string plain_dot = read_file(folder.path / "plain.dot");
+  const std::string marked_dot = read_file(folder.path / "marked.dot");
+  CHECK(tapegrad::dot_parses(marked_dot));
+  CHECK_THAT(marked_dot, Catch::Contains("paths to layers.0.weight[1,2] highlighted"));
+  CHECK(marked_dot != plain_dot);
+}
+
+TEST_CASE("tapegrad dot rejects an unknown name or extension and writes nothing", "[tools][dot]") {
+  TempFolder folder;
+  const Run unknown = run_tapegrad("dot --highlight no.such.weight out.dot", folder.path);
+  CHECK(unknown.status == 2);
+  CHECK_THAT(unknown.output, Catch::Contains("no vertex named 'no.such.weight'"));
+  CHECK_FALSE(fs::exists(folder.path / "out.dot"));
+
+  const Run extension = run_tapegrad("dot out.jpeg", folder.path);
+  CHECK(extension.status == 2);
+  CHECK_THAT(extension.output, Catch::Contains("unknown extension '.jpeg'"));
+  CHECK_FALSE(fs::exists(folder.path / "out.jpeg"));
+
+  const Run range = run_tapegrad("dot --hidden 0 out.dot", folder.path);
+  CHECK(range.status != 0);
+  CHECK_FALSE(fs::exists(folder.path / "out.dot"));
+}
