@@ -1,0 +1,54 @@
+// Where BLAS starts to pay: the direct loop against cblas_{s,d}gemm for products C = A·B
+// (m×k times k×n) and the two transposed products backward needs (Aᵀ·B, A·Bᵀ); square sizes,
+// and the skinny shapes of a batch-1 step of the 4-8-1 MLP.
+// ops/detail/gemm.hpp's kSmallGemmVolume comes from this.
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "tapegrad/ops/detail/gemm.hpp"
+
+namespace {
+
+using tapegrad::detail::blas_gemm;
+using tapegrad::detail::loop_gemm;
+
+template <class T, bool kBlas>
+void product(benchmark::State& state) {
+  const auto m = static_cast<std::size_t>(state.range(0));
+  const auto n = static_cast<std::size_t>(state.range(1));
+  const auto k = static_cast<std::size_t>(state.range(2));
+  const bool transpose_a = state.range(3) == 1, transpose_b = state.range(3) == 2;
+  // Stored A is m×k (k×m if transposed), B is k×n (n×k if transposed).
+  const std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
+  std::vector<T> a(m * k, T(0.5)), b(k * n, T(0.25)), c(m * n);
+  for (auto _ : state) {
+    if constexpr (kBlas)
+      blas_gemm<T>(transpose_a, transpose_b, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0),
+                   c.data(), n);
+    else
+      loop_gemm<T>(transpose_a, transpose_b, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0),
+                   c.data(), n);
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+}
+
+// Arguments {m, n, k, layout}; layout 0 = A·B, 1 = Aᵀ·B, 2 = A·Bᵀ.
+void sizes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"m", "n", "k", "layout"});
+  for (int layout : {0, 1, 2})
+    for (int n : {2, 4, 8, 12, 16, 24, 32}) b->Args({n, n, n, layout});
+  // 4-8-1 at batch 1: forward x·Wᵀ (1,8,4) and z·vᵀ (1,1,8); backward dz = dŷ·v (1,8,1),
+  // dW = daᵀ·x (8,4,1), dv = dŷᵀ·z (1,8,1).
+  b->Args({1, 8, 4, 2})->Args({1, 1, 8, 2})->Args({1, 8, 1, 0})->Args({8, 4, 1, 1});
+}
+
+}  // namespace
+
+BENCHMARK(product<float, false>)->Name("loop/float")->Apply(sizes);
+BENCHMARK(product<float, true>)->Name("blas/float")->Apply(sizes);
+BENCHMARK(product<double, false>)->Name("loop/double")->Apply(sizes);
+BENCHMARK(product<double, true>)->Name("blas/double")->Apply(sizes);
+
+BENCHMARK_MAIN();
