@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "tapegrad/graph/errors.hpp"
 
 namespace tapegrad {
@@ -13,8 +15,16 @@ Shape::Shape(std::span<const std::size_t> dims) {
   if (dims.size() > kMaxRank)
     throw ShapeError(
         fmt::format("shape of rank {} exceeds the maximum rank {}", dims.size(), kMaxRank));
-  rank_ = dims.size();
-  for (std::size_t i = 0; i < rank_; ++i) dims_[i] = dims[i];
+  rank_ = static_cast<std::uint32_t>(dims.size());
+  for (std::size_t i = 0; i < rank_; ++i) {
+    if (dims[i] > std::numeric_limits<std::uint32_t>::max())
+      throw ShapeError(fmt::format("shape [{}]: dimension {} is {}; dimensions must be below 2^32",
+                                   fmt::join(dims, ","), i, dims[i]));
+    dims_[i] = static_cast<std::uint32_t>(dims[i]);
+    if (__builtin_mul_overflow(size_, dims[i], &size_))
+      throw ShapeError(
+          fmt::format("shape [{}] has more elements than fit in 64 bits", fmt::join(dims, ",")));
+  }
 }
 
 std::string Shape::str() const {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <span>
 #include <string>
@@ -15,19 +16,16 @@ class Shape {
   static constexpr std::size_t kMaxRank = 8;
 
   Shape() = default;  // rank 0: a scalar
+  // Throws ShapeError for more than kMaxRank dimensions, or a dimension of 2^32 or more.
   Shape(std::initializer_list<std::size_t> dims);
   explicit Shape(std::span<const std::size_t> dims);
 
   std::size_t rank() const { return rank_; }
   std::size_t operator[](std::size_t axis) const { return dims_[axis]; }
-  std::span<const std::size_t> dims() const { return {dims_.data(), rank_}; }
+  std::span<const std::uint32_t> dims() const { return {dims_.data(), rank_}; }
 
-  // Number of elements: the product of the dimensions (1 for a scalar).
-  std::size_t size() const {
-    std::size_t n = 1;
-    for (std::size_t i = 0; i < rank_; ++i) n *= dims_[i];
-    return n;
-  }
+  // Number of elements: the product of the dimensions (1 for a scalar), kept from construction.
+  std::size_t size() const { return size_; }
 
   friend bool operator==(const Shape& a, const Shape& b) {
     if (a.rank_ != b.rank_) return false;
@@ -40,8 +38,11 @@ class Shape {
   std::string str() const;
 
  private:
-  std::array<std::size_t, kMaxRank> dims_{};
-  std::size_t rank_ = 0;
+  // NOTE: 32-bit dimensions keep a Shape at 48 bytes; every value on the tape holds one, so this
+  // is memory traffic on each recorded op. The element count is 64-bit.
+  std::size_t size_ = 1;
+  std::array<std::uint32_t, kMaxRank> dims_{};
+  std::uint32_t rank_ = 0;
 };
 
 }  // namespace tapegrad

@@ -10,20 +10,19 @@ namespace {
 template <class T>
 class AddNode final : public Node<T> {
  public:
-  explicit AddNode(const detail::Broadcast& plan) : plan_(plan) {}
   std::string_view name() const override { return "add"; }
   std::string derivative(std::size_t) const override { return "1"; }
 
   void backward(const BackwardContext<T>& ctx) const override {
+    // The plan is made again rather than kept: it is cheap, and keeping it would add ~200
+    // bytes to every recorded add.
+    const auto plan = detail::Broadcast::plan("add", this->input(0).shape, this->input(1).shape);
     const T* g = ctx.grad_output();
     T* ga = ctx.input_grad(0, this->input(0).shape);
     T* gb = ctx.input_grad(1, this->input(1).shape);
-    if (ga) plan_.for_each([&](std::size_t i, std::size_t ia, std::size_t) { ga[ia] += g[i]; });
-    if (gb) plan_.for_each([&](std::size_t i, std::size_t, std::size_t ib) { gb[ib] += g[i]; });
+    if (ga) plan.for_each([&](std::size_t i, std::size_t ia, std::size_t) { ga[ia] += g[i]; });
+    if (gb) plan.for_each([&](std::size_t i, std::size_t, std::size_t ib) { gb[ib] += g[i]; });
   }
-
- private:
-  detail::Broadcast plan_;
 };
 
 template <class T>
@@ -34,7 +33,7 @@ Var<T> add_forward(const Var<T>& a, const Var<T>& b) {
   T* out = op.output(plan.shape());
   plan.for_each(
       [&](std::size_t i, std::size_t ia, std::size_t ib) { out[i] = x.data[ia] + y.data[ib]; });
-  return op.template finish<AddNode<T>>(plan);
+  return op.template finish<AddNode<T>>();
 }
 
 }  // namespace

@@ -1,12 +1,28 @@
 // sigmoid(a) = 1 / (1 + e^(−a)), elementwise. Backward keeps the output z, not the input:
 // dσ/da = σ(1 − σ) = z(1 − z) (the reference derivation, step 2).
 #include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/detail/vector_math.hpp"
 #include "tapegrad/ops/ops.hpp"
-
-#include <cmath>
 
 namespace tapegrad {
 namespace {
+
+// The loops, compiled once per instruction set (TAPEGRAD_SIMD_CLONES). NOTE: the stable form
+// (detail::sigmoid_of) never overflows: no NaN or Inf at a = ±1000.
+TAPEGRAD_SIMD_CLONES void sigmoid_kernel(const float* a, float* z, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) z[i] = detail::sigmoid_of(a[i]);
+}
+TAPEGRAD_SIMD_CLONES void sigmoid_kernel(const double* a, double* z, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) z[i] = detail::sigmoid_of(a[i]);
+}
+TAPEGRAD_SIMD_CLONES void sigmoid_backward_kernel(const float* g, const float* z, float* ga,
+                                                  std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) ga[i] += g[i] * z[i] * (1.0f - z[i]);  // dσ/da = σ(1−σ)
+}
+TAPEGRAD_SIMD_CLONES void sigmoid_backward_kernel(const double* g, const double* z, double* ga,
+                                                  std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) ga[i] += g[i] * z[i] * (1.0 - z[i]);  // dσ/da = σ(1−σ)
+}
 
 template <class T>
 class SigmoidNode final : public Node<T> {
@@ -17,27 +33,25 @@ class SigmoidNode final : public Node<T> {
 
   void backward(const BackwardContext<T>& ctx) const override {
     const Value<T>& z = this->output();
-    T* ga = ctx.input_grad(0, z.shape);
     const T* g = ctx.grad_output();
-    for (std::size_t i = 0; i < z.size(); ++i)
-      ga[i] += g[i] * z.data[i] * (T(1) - z.data[i]);  // dσ/da = σ(1−σ)
+    T* ga = ctx.input_grad(0, z.shape);
+    if (const std::size_t n = z.size(); n <= 4)
+      for (std::size_t i = 0; i < n; ++i) ga[i] += g[i] * z.data[i] * (T(1) - z.data[i]);
+    else
+      sigmoid_backward_kernel(g, z.data, ga, n);
   }
 };
-
-template <class T>
-T stable_sigmoid(T a) {
-  // NOTE: e^(−a) overflows for large negative a; there the equivalent e^a/(1+e^a) is used.
-  if (a >= T(0)) return T(1) / (T(1) + std::exp(-a));
-  const T e = std::exp(a);
-  return e / (T(1) + e);
-}
 
 template <class T>
 Var<T> sigmoid_forward(const Var<T>& a) {
   Op<T> op("sigmoid", {a});
   const Value<T>& in = op.input(0);
   T* z = op.output(in.shape);
-  for (std::size_t i = 0; i < in.size(); ++i) z[i] = stable_sigmoid(in.data[i]);
+  // NOTE: a few elements are done inline; the dispatched vector loop costs more than they do.
+  if (const std::size_t n = in.size(); n <= 4)
+    for (std::size_t i = 0; i < n; ++i) z[i] = detail::sigmoid_of(in.data[i]);
+  else
+    sigmoid_kernel(in.data, z, n);
   return op.template finish<SigmoidNode<T>>();
 }
 

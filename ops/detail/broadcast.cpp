@@ -10,18 +10,6 @@ namespace tapegrad::detail {
 
 namespace {
 
-// Strides of `in` over an output of rank `rank`, aligned at the right; 0 where in has size 1.
-std::array<std::size_t, Shape::kMaxRank> strides_over(const Shape& in, std::size_t rank) {
-  std::array<std::size_t, Shape::kMaxRank> strides{};
-  std::size_t stride = 1;
-  for (std::size_t k = 0; k < in.rank(); ++k) {
-    const std::size_t axis_in = in.rank() - 1 - k, axis_out = rank - 1 - k;
-    strides[axis_out] = in[axis_in] == 1 ? 0 : stride;
-    stride *= in[axis_in];
-  }
-  return strides;
-}
-
 // True if `small`, without its leading 1s, equals the trailing axes of `big`.
 bool is_trailing(const Shape& small, const Shape& big) {
   std::size_t first = 0;
@@ -35,8 +23,23 @@ bool is_trailing(const Shape& small, const Shape& big) {
 
 }  // namespace
 
+void Broadcast::strides_over(const Shape& in, std::size_t rank,
+                             std::array<std::size_t, Shape::kMaxRank>& strides) {
+  std::size_t stride = 1;
+  for (std::size_t k = 0; k < in.rank(); ++k) {
+    const std::size_t axis_in = in.rank() - 1 - k, axis_out = rank - 1 - k;
+    strides[axis_out] = in[axis_in] == 1 ? 0 : stride;
+    stride *= in[axis_in];
+  }
+}
+
 Broadcast Broadcast::plan(std::string_view op, const Shape& a, const Shape& b) {
   Broadcast plan;
+  if (a == b) {  // the common case, checked first: no strides are needed
+    plan.out_ = a;
+    plan.kind_ = Kind::kSame;
+    return plan;
+  }
   const std::size_t rank = std::max(a.rank(), b.rank());
   std::array<std::size_t, Shape::kMaxRank> dims{};
   for (std::size_t k = 0; k < rank; ++k) {
@@ -50,12 +53,10 @@ Broadcast Broadcast::plan(std::string_view op, const Shape& a, const Shape& b) {
     dims[rank - 1 - k] = std::max(da, db);
   }
   plan.out_ = Shape(std::span<const std::size_t>(dims.data(), rank));
-  plan.stride_a_ = strides_over(a, rank);
-  plan.stride_b_ = strides_over(b, rank);
+  plan.a_ = &a;
+  plan.b_ = &b;
 
-  if (a == b) {
-    plan.kind_ = Kind::kSame;
-  } else if (b.size() == 1 && a == plan.out_) {
+  if (b.size() == 1 && a == plan.out_) {
     plan.kind_ = Kind::kScalarB;
   } else if (a.size() == 1 && b == plan.out_) {
     plan.kind_ = Kind::kScalarA;

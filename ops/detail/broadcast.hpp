@@ -13,7 +13,8 @@ namespace tapegrad::detail {
 
 class Broadcast {
  public:
-  // Throws ShapeError naming the op and both shapes if they cannot be broadcast together.
+  // Throws ShapeError naming the op and both shapes if they cannot be broadcast together. The
+  // plan refers to `a` and `b`, which must outlive it.
   static Broadcast plan(std::string_view op, const Shape& a, const Shape& b);
 
   const Shape& shape() const { return out_; }
@@ -51,28 +52,34 @@ class Broadcast {
 
   template <class F>
   void general(F& f) const {
-    std::array<std::size_t, Shape::kMaxRank> index{};
+    std::array<std::size_t, Shape::kMaxRank> index{}, stride_a{}, stride_b{};
+    strides_over(*a_, out_.rank(), stride_a);
+    strides_over(*b_, out_.rank(), stride_b);
     std::size_t ia = 0, ib = 0;
     const std::size_t rank = out_.rank(), n = out_.size();
     for (std::size_t i = 0; i < n; ++i) {
       f(i, ia, ib);
       // Advance the multi-index like an odometer, moving the input offsets along.
       for (std::size_t axis = rank; axis-- > 0;) {
-        ia += stride_a_[axis];
-        ib += stride_b_[axis];
+        ia += stride_a[axis];
+        ib += stride_b[axis];
         if (++index[axis] < out_[axis]) break;
-        ia -= stride_a_[axis] * out_[axis];
-        ib -= stride_b_[axis] * out_[axis];
+        ia -= stride_a[axis] * out_[axis];
+        ib -= stride_b[axis] * out_[axis];
         index[axis] = 0;
       }
     }
   }
+  // Strides of `in` over an output of rank `rank`, aligned at the right; 0 where in has size 1.
+  static void strides_over(const Shape& in, std::size_t rank,
+                           std::array<std::size_t, Shape::kMaxRank>& strides);
 
   Shape out_;
   Kind kind_ = Kind::kGeneral;
   std::size_t inner_ = 1;  // size of the smaller operand for the kTrailing cases
-  // Strides of a and b over the output's axes; 0 on the axes they are broadcast along.
-  std::array<std::size_t, Shape::kMaxRank> stride_a_{}, stride_b_{};
+  // The operands' shapes, read by the general loop only; a plan lives no longer than they do.
+  const Shape* a_ = nullptr;
+  const Shape* b_ = nullptr;
 };
 
 }  // namespace tapegrad::detail
