@@ -50,12 +50,14 @@ void Tape<T>::rewind(Mark m) {
 
 template <class T>
 Value<T>* Tape<T>::new_value(const Shape& shape, ValueKind kind, bool requires_grad) {
-  Value<T>* value = make<Value<T>>();
-  value->shape = shape;
-  value->data = allocate(shape.size());
-  value->kind = kind;
-  value->requires_grad = requires_grad;
-  return value;
+  T* data = allocate(shape.size());
+  return make<Value<T>>(Value<T>{.shape = shape,
+                                 .data = data,
+                                 .grad = nullptr,
+                                 .producer = nullptr,
+                                 .label = {},
+                                 .kind = kind,
+                                 .requires_grad = requires_grad});
 }
 
 template <class T>
@@ -101,8 +103,12 @@ void Tape<T>::check_input(const Var<T>& var, std::string_view op, std::size_t in
 template <class T>
 T* Tape<T>::ensure_grad(Value<T>& value) {
   if (value.grad == nullptr) {
-    value.grad = allocate(value.size());
-    std::fill_n(value.grad, value.size(), T(0));
+    const std::size_t n = value.size();
+    value.grad = allocate(n);
+    if (n == 1)
+      value.grad[0] = T(0);  // NOTE: scalars are common on deep tapes; spare them a memset call
+    else
+      std::fill_n(value.grad, n, T(0));
   }
   return value.grad;
 }
@@ -156,12 +162,13 @@ void Tape<T>::run_backward(const Var<T>& root, const T* seed) {
   for (std::size_t position = top.producer->position() + 1; position-- > 0;) {
     const Node<T>& node = *nodes_[position];
     if (node.output_->grad == nullptr) continue;
-    input_grads_.resize(node.num_inputs());
+    if (input_grads_.size() < node.num_inputs()) input_grads_.resize(node.num_inputs());
     for (std::size_t k = 0; k < node.num_inputs(); ++k) {
       Value<T>& in = *node.inputs_[k];
       input_grads_[k] = in.requires_grad ? ensure_grad(in) : nullptr;
     }
-    node.backward(BackwardContext<T>(node, node.output_->grad, input_grads_));
+    node.backward(BackwardContext<T>(node, node.output_->grad,
+                                     std::span<T* const>(input_grads_.data(), node.num_inputs())));
   }
 }
 

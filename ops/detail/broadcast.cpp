@@ -33,13 +33,10 @@ void Broadcast::strides_over(const Shape& in, std::size_t rank,
   }
 }
 
-Broadcast Broadcast::plan(std::string_view op, const Shape& a, const Shape& b) {
+Broadcast Broadcast::plan_broadcast(std::string_view op, const Shape& a, const Shape& b) {
   Broadcast plan;
-  if (a == b) {  // the common case, checked first: no strides are needed
-    plan.out_ = a;
-    plan.kind_ = Kind::kSame;
-    return plan;
-  }
+  plan.a_ = &a;
+  plan.b_ = &b;
   const std::size_t rank = std::max(a.rank(), b.rank());
   std::array<std::size_t, Shape::kMaxRank> dims{};
   for (std::size_t k = 0; k < rank; ++k) {
@@ -53,8 +50,6 @@ Broadcast Broadcast::plan(std::string_view op, const Shape& a, const Shape& b) {
     dims[rank - 1 - k] = std::max(da, db);
   }
   plan.out_ = Shape(std::span<const std::size_t>(dims.data(), rank));
-  plan.a_ = &a;
-  plan.b_ = &b;
 
   if (b.size() == 1 && a == plan.out_) {
     plan.kind_ = Kind::kScalarB;

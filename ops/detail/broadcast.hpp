@@ -15,14 +15,17 @@ class Broadcast {
  public:
   // Throws ShapeError naming the op and both shapes if they cannot be broadcast together. The
   // plan refers to `a` and `b`, which must outlive it.
-  static Broadcast plan(std::string_view op, const Shape& a, const Shape& b);
+  static Broadcast plan(std::string_view op, const Shape& a, const Shape& b) {
+    if (a == b) return Broadcast(a, b);  // the common case, inline: nothing to work out or copy
+    return plan_broadcast(op, a, b);
+  }
 
-  const Shape& shape() const { return out_; }
+  const Shape& shape() const { return kind_ == Kind::kSame ? *a_ : out_; }
 
   // Calls f(i, ia, ib) for each output element i, in order, with the input offsets it reads.
   template <class F>
   void for_each(F&& f) const {
-    const std::size_t n = out_.size();
+    const std::size_t n = shape().size();
     switch (kind_) {
       case Kind::kSame:
         for (std::size_t i = 0; i < n; ++i) f(i, i, i);
@@ -50,6 +53,10 @@ class Broadcast {
  private:
   enum class Kind { kSame, kScalarA, kScalarB, kTrailingA, kTrailingB, kGeneral };
 
+  Broadcast() = default;
+  Broadcast(const Shape& a, const Shape& b) : kind_(Kind::kSame), a_(&a), b_(&b) {}
+  static Broadcast plan_broadcast(std::string_view op, const Shape& a, const Shape& b);
+
   template <class F>
   void general(F& f) const {
     std::array<std::size_t, Shape::kMaxRank> index{}, stride_a{}, stride_b{};
@@ -74,10 +81,10 @@ class Broadcast {
   static void strides_over(const Shape& in, std::size_t rank,
                            std::array<std::size_t, Shape::kMaxRank>& strides);
 
-  Shape out_;
+  Shape out_;  // the output's shape, except for kSame, where it is a's (not copied)
   Kind kind_ = Kind::kGeneral;
   std::size_t inner_ = 1;  // size of the smaller operand for the kTrailing cases
-  // The operands' shapes, read by the general loop only; a plan lives no longer than they do.
+  // The operands' shapes; a plan lives no longer than they do.
   const Shape* a_ = nullptr;
   const Shape* b_ = nullptr;
 };
