@@ -1,6 +1,7 @@
 // mean(a) = (1/N) Σ_i a_i over the N elements, a scalar. ∂mean/∂a_i = 1/N.
 // The mean of an empty tensor is NaN (0/0), as in NumPy.
 #include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/detail/reduce.hpp"
 #include "tapegrad/ops/ops.hpp"
 
 namespace tapegrad {
@@ -24,9 +25,8 @@ template <class T>
 Var<T> mean_forward(const Var<T>& a) {
   Op<T> op("mean", {a});
   const Value<T>& in = op.input(0);
-  T total = 0;
-  for (std::size_t i = 0; i < in.size(); ++i) total += in.data[i];
-  *op.output(Shape{}) = total / static_cast<T>(in.size());
+  const double total = detail::accumulate(in.size(), [&](std::size_t i) { return in.data[i]; });
+  *op.output(Shape{}) = static_cast<T>(total / static_cast<double>(in.size()));
   return op.template finish<MeanNode<T>>();
 }
 

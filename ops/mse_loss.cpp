@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/detail/reduce.hpp"
 #include "tapegrad/ops/ops.hpp"
 
 namespace tapegrad {
@@ -36,12 +37,11 @@ Var<T> mse_loss_forward(const Var<T>& prediction, const Var<T>& target) {
   if (!(yhat.shape == y.shape))
     throw ShapeError(fmt::format("mse_loss: prediction {} and target {} must have the same shape",
                                  yhat.shape.str(), y.shape.str()));
-  T total = 0;
-  for (std::size_t i = 0; i < y.size(); ++i) {
+  const double total = detail::accumulate(y.size(), [&](std::size_t i) {
     const T r = y.data[i] - yhat.data[i];
-    total += r * r;
-  }
-  *op.output(Shape{}) = total / static_cast<T>(y.size());  // (1/N) Σ (y − ŷ)²
+    return r * r;
+  });
+  *op.output(Shape{}) = static_cast<T>(total / static_cast<double>(y.size()));  // (1/N) Σ (y − ŷ)²
   return op.template finish<MseLossNode<T>>();
 }
 

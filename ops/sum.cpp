@@ -1,5 +1,6 @@
 // sum(a) = Σ_i a_i, a scalar. ∂sum/∂a_i = 1, so every element's gradient is the output's.
 #include "tapegrad/graph/op.hpp"
+#include "tapegrad/ops/detail/reduce.hpp"
 #include "tapegrad/ops/ops.hpp"
 
 namespace tapegrad {
@@ -23,9 +24,8 @@ template <class T>
 Var<T> sum_forward(const Var<T>& a) {
   Op<T> op("sum", {a});
   const Value<T>& in = op.input(0);
-  T total = 0;
-  for (std::size_t i = 0; i < in.size(); ++i) total += in.data[i];
-  *op.output(Shape{}) = total;
+  const double total = detail::accumulate(in.size(), [&](std::size_t i) { return in.data[i]; });
+  *op.output(Shape{}) = static_cast<T>(total);
   return op.template finish<SumNode<T>>();
 }
 

@@ -139,3 +139,29 @@ TEMPLATE_TEST_CASE("loss(ŷ, y) + ŷ + y sums both paths into ∂/∂ŷ and ∂/
     expect_close(vt.grad(), dt_want);
   }
 }
+
+TEST_CASE("float reductions over 262,144 elements stay within 1e-6 of the sum in double",
+          "[ops][losses][float]") {
+  // Summed one by one in float, E drifts by about 4e-5 relative here (seen against libtorch in
+  // bench/torch_compare.cpp); tapegrad's reductions add in double.
+  const std::size_t n = 262144;
+  Generator generator(11);
+  const Tensor<double> yhat = uniform_tensor({n}, 2.0, 4.0, generator);
+  const Tensor<double> y = uniform_tensor({n}, -4.0, -2.0, generator);
+  Tensor<float> yhat_f({n}), y_f({n});
+  double sse = 0, sum_yhat = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    yhat_f[i] = static_cast<float>(yhat[i]);
+    y_f[i] = static_cast<float>(y[i]);
+    const double r = double(y_f[i]) - double(yhat_f[i]);
+    sse += r * r;
+    sum_yhat += yhat_f[i];
+  }
+  Tape<float> tape;
+  TapeGuard<float> guard(tape);
+  CHECK(sse_loss(Var<float>(yhat_f), Var<float>(y_f)).item() == Approx(0.5 * sse).epsilon(1e-6));
+  CHECK(mse_loss(Var<float>(yhat_f), Var<float>(y_f)).item() ==
+        Approx(sse / double(n)).epsilon(1e-6));
+  CHECK(sum(Var<float>(yhat_f)).item() == Approx(sum_yhat).epsilon(1e-6));
+  CHECK(mean(Var<float>(yhat_f)).item() == Approx(sum_yhat / double(n)).epsilon(1e-6));
+}
