@@ -49,18 +49,6 @@ void Tape<T>::rewind(Mark m) {
 }
 
 template <class T>
-Value<T>* Tape<T>::new_value(const Shape& shape, ValueKind kind, bool requires_grad) {
-  T* data = allocate(shape.size());
-  return make<Value<T>>(Value<T>{.shape = shape,
-                                 .data = data,
-                                 .grad = nullptr,
-                                 .producer = nullptr,
-                                 .label = {},
-                                 .kind = kind,
-                                 .requires_grad = requires_grad});
-}
-
-template <class T>
 std::string_view Tape<T>::copy_label(std::string_view label) {
   if (label.empty()) return {};
   char* text = static_cast<char*>(arena_.allocate(label.size(), 1));
@@ -83,11 +71,10 @@ Var<T> Tape<T>::variable(const Tensor<T>& tensor, bool requires_grad, std::strin
 }
 
 template <class T>
-void Tape<T>::check_input(const Var<T>& var, std::string_view op, std::size_t index) const {
+void Tape<T>::reject_input(const Var<T>& var, std::string_view op, std::size_t index) const {
   if (!var.defined())
     throw TapeError(
         fmt::format("{}: input {} is an undefined Var (default-constructed)", op, index));
-  if (var.tape() == nullptr) return;  // a parameter: usable on any tape
   if (var.tape() != this)
     throw TapeError(fmt::format(
         "{}: input {} was recorded on a different tape than the current one (use TapeGuard to "
@@ -98,6 +85,7 @@ void Tape<T>::check_input(const Var<T>& var, std::string_view op, std::size_t in
         "{}: input {} was recorded before tape.clear() and its storage has been reused; did you "
         "keep a Var across training steps?",
         op, index));
+  throw TapeError(fmt::format("{}: input {} cannot be used on this tape", op, index));
 }
 
 template <class T>
