@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Every benchmark behind bench/RESULTS.md, in one run: builds build-bench (Release, no tests),
+# then runs the step/forward/backward benchmarks, the 10^6-node tape, peak memory per
+# configuration, and (if libtorch is installed) the side-by-side comparison. The environment
+# (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, ...) passes through unchanged to every program.
+#
+#   bench/run.sh [--quick]     --quick: fewer repetitions, for a smoke test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+repetitions=5
+compare_args=()
+if [[ ${1:-} == --quick ]]; then repetitions=1; compare_args=(--quick); fi
+
+build=build-bench
+generator=()
+if [[ ! -f $build/CMakeCache.txt ]] && command -v ninja >/dev/null; then generator=(-G Ninja); fi
+cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BUILD_TESTS=OFF \
+  >/dev/null
+cmake --build "$build" >/dev/null
+
+echo "## Environment"
+echo "- date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) cores"
+echo "- OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset}"
+echo "- load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+echo "## Step, forward, backward (Google Benchmark, medians of $repetitions)"
+"$build/bench/tapegrad_step_bench" --benchmark_repetitions="$repetitions" \
+  --benchmark_report_aggregates_only=true --benchmark_min_time=0.5 2>&1 | grep -E "median|^Run|^CPU"
+echo
+
+echo "## Tape of 10^6 scalar ops (medians of $repetitions)"
+"$build/bench/tapegrad_tape_bench" --benchmark_repetitions="$repetitions" \
+  --benchmark_report_aggregates_only=true 2>&1 | grep -E "median"
+echo
+
+echo "## Peak memory per configuration (one process each)"
+echo "| config | dtype | peak RSS MiB | tape arena MiB | parameters + grads MiB | heap allocations per step |"
+echo "|---|---|---:|---:|---:|---:|"
+for config in 0 1 2 3; do
+  for dtype in float double; do "$build/bench/tapegrad_step_memory" "$config" "$dtype"; done
+done
+echo
+
+if [[ -x $build/bench/tapegrad_torch_compare ]]; then
+  echo "## Side by side with libtorch"
+  "$build/bench/tapegrad_torch_compare" "${compare_args[@]}"
+else
+  echo "## Side by side with libtorch: skipped (libtorch not installed: apt-get install libtorch-dev)"
+fi
