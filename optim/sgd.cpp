@@ -3,9 +3,19 @@
 #include <fmt/format.h>
 
 #include "tapegrad/graph/errors.hpp"
+#include "tapegrad/ops/detail/vector_math.hpp"
 
 namespace tapegrad {
+
 namespace {
+
+// θ ← θ − ηg, the plain SGD step, compiled per instruction set (ops/detail/vector_math.hpp).
+TAPEGRAD_SIMD_CLONES void descend(float* theta, const float* grad, float lr, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) theta[i] -= lr * grad[i];
+}
+TAPEGRAD_SIMD_CLONES void descend(double* theta, const double* grad, double lr, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) theta[i] -= lr * grad[i];
+}
 
 void check_options(const SGDOptions& o) {
   // Written as !(x > 0) so that NaN is rejected too.
@@ -48,7 +58,7 @@ void SGD<T>::step() {
     // NOTE: one plain loop per case, so that each vectorizes; the formulas are the same.
     if (!use_momentum) {
       if (decay == T(0))
-        for (std::size_t i = 0; i < n; ++i) theta[i] -= lr * grad[i];  // θ ← θ − ηg
+        descend(theta.data(), grad.data(), lr, n);  // θ ← θ − ηg
       else
         for (std::size_t i = 0; i < n; ++i)
           theta[i] -= lr * (grad[i] + decay * theta[i]);  // θ ← θ − η(g + λθ)
