@@ -23,10 +23,11 @@ void* Arena::allocate_slow(std::size_t bytes, std::size_t alignment) {
   // until the next clear(). Only when none is left does the arena grow.
   if (current_ < chunks_.size()) ++current_;
   for (; current_ < chunks_.size(); ++current_) {
-    offset_ = 0;
     if (bytes <= chunks_[current_].size) {
-      offset_ = bytes;
-      return chunks_[current_].memory.get();
+      std::byte* memory = chunks_[current_].memory.get();
+      cursor_ = memory + bytes;
+      limit_ = memory + chunks_[current_].size;
+      return memory;
     }
   }
   const std::size_t previous = chunks_.empty() ? first_chunk_bytes_ / 2 : chunks_.back().size;
@@ -45,8 +46,20 @@ void* Arena::allocate_slow(std::size_t bytes, std::size_t alignment) {
 #endif
   chunks_.push_back({std::unique_ptr<std::byte, FreeAligned>(memory), size});
   current_ = chunks_.size() - 1;
-  offset_ = bytes;
+  cursor_ = memory + bytes;
+  limit_ = memory + size;
   return memory;
+}
+
+void Arena::rewind(Mark m) {
+  current_ = m.chunk;
+  if (current_ >= chunks_.size()) {  // only before the first chunk exists
+    cursor_ = limit_ = nullptr;
+    return;
+  }
+  std::byte* memory = chunks_[current_].memory.get();
+  cursor_ = memory + m.offset;
+  limit_ = memory + chunks_[current_].size;
 }
 
 std::size_t Arena::reserved_bytes() const {
@@ -58,7 +71,7 @@ std::size_t Arena::reserved_bytes() const {
 std::size_t Arena::used_bytes() const {
   std::size_t total = 0;
   for (std::size_t i = 0; i < current_ && i < chunks_.size(); ++i) total += chunks_[i].size;
-  return total + offset_;
+  return total + offset();
 }
 
 }  // namespace tapegrad

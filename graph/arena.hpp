@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -25,11 +26,8 @@ class Arena {
     std::size_t chunk = 0;
     std::size_t offset = 0;
   };
-  Mark mark() const { return {current_, offset_}; }
-  void rewind(Mark m) {
-    current_ = m.chunk;
-    offset_ = m.offset;
-  }
+  Mark mark() const { return {current_, offset()}; }
+  void rewind(Mark m);
   void clear() { rewind({}); }
 
   std::size_t reserved_bytes() const;  // held from the heap
@@ -45,19 +43,29 @@ class Arena {
   };
   void* allocate_slow(std::size_t bytes, std::size_t alignment);
 
+  std::size_t offset() const {
+    return cursor_ == nullptr ? 0
+                              : static_cast<std::size_t>(cursor_ - chunks_[current_].memory.get());
+  }
+
   std::vector<Chunk> chunks_;
   std::size_t first_chunk_bytes_;
   std::size_t current_ = 0;  // chunk being filled
-  std::size_t offset_ = 0;   // first free byte in it
+  // NOTE: the fast path works on these two pointers alone: the first free byte of the current
+  // chunk and its end (both null before the first chunk exists).
+  std::byte* cursor_ = nullptr;
+  std::byte* limit_ = nullptr;
 };
 
 inline void* Arena::allocate(std::size_t bytes, std::size_t alignment) {
-  if (current_ < chunks_.size()) {
-    const std::size_t start = (offset_ + alignment - 1) & ~(alignment - 1);
-    if (start + bytes <= chunks_[current_].size) {
-      offset_ = start + bytes;
-      return chunks_[current_].memory.get() + start;
-    }
+  // Chunks are 64-byte aligned, so aligning the address aligns the offset. With no chunk yet,
+  // limit_ is null and the test fails.
+  const auto limit = reinterpret_cast<std::uintptr_t>(limit_);
+  const auto start = (reinterpret_cast<std::uintptr_t>(cursor_) + alignment - 1) &
+                     ~static_cast<std::uintptr_t>(alignment - 1);
+  if (start + bytes <= limit && limit != 0) {
+    cursor_ = reinterpret_cast<std::byte*>(start + bytes);
+    return reinterpret_cast<std::byte*>(start);
   }
   return allocate_slow(bytes, alignment);
 }

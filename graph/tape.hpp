@@ -97,14 +97,29 @@ class Tape {
     return static_cast<U*>(arena_.allocate(n * sizeof(U), alignof(U)));
   }
   Value<T>* new_value(const Shape& shape, ValueKind kind, bool requires_grad) {
-    T* data = allocate(shape.size());
-    return make<Value<T>>(Value<T>{.shape = shape,
-                                   .data = data,
-                                   .grad = nullptr,
-                                   .producer = nullptr,
-                                   .label = {},
-                                   .kind = kind,
-                                   .requires_grad = requires_grad});
+    const std::size_t bytes = shape.size() * sizeof(T);
+    void* value_memory;
+    T* data;
+    if (bytes < Arena::kAlignment) {
+      // NOTE: a small tensor shares one allocation with its Value (data right after it): deep
+      // tapes of scalars make one bump per value instead of two.
+      static_assert(sizeof(Value<T>) % alignof(T) == 0);
+      auto* block =
+          static_cast<std::byte*>(arena_.allocate(sizeof(Value<T>) + bytes, alignof(Value<T>)));
+      value_memory = block;
+      data = reinterpret_cast<T*>(block + sizeof(Value<T>));
+    } else {
+      data = allocate(shape.size());
+      value_memory = arena_.allocate(sizeof(Value<T>), alignof(Value<T>));
+    }
+    static_assert(std::is_trivially_destructible_v<Value<T>>);
+    return ::new (value_memory) Value<T>{.shape = shape,
+                                         .data = data,
+                                         .grad = nullptr,
+                                         .producer = nullptr,
+                                         .label = {},
+                                         .kind = kind,
+                                         .requires_grad = requires_grad};
   }
   std::string_view copy_label(std::string_view label);
   // Checks that `var` may be used by an op on this tape; throws TapeError naming op and input.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <new>
 
 #include "tapegrad/graph/errors.hpp"
 
@@ -49,16 +50,16 @@ Broadcast Broadcast::plan_broadcast(std::string_view op, const Shape& a, const S
           op, a.str(), b.str(), da, db, k));
     dims[rank - 1 - k] = std::max(da, db);
   }
-  plan.out_ = Shape(std::span<const std::size_t>(dims.data(), rank));
+  ::new (&plan.out_.shape) Shape(std::span<const std::size_t>(dims.data(), rank));
 
-  if (b.size() == 1 && a == plan.out_) {
+  if (b.size() == 1 && a == plan.out_.shape) {
     plan.kind_ = Kind::kScalarB;
-  } else if (a.size() == 1 && b == plan.out_) {
+  } else if (a.size() == 1 && b == plan.out_.shape) {
     plan.kind_ = Kind::kScalarA;
-  } else if (a == plan.out_ && is_trailing(b, a)) {
+  } else if (a == plan.out_.shape && is_trailing(b, a)) {
     plan.kind_ = Kind::kTrailingB;
     plan.inner_ = b.size();
-  } else if (b == plan.out_ && is_trailing(a, b)) {
+  } else if (b == plan.out_.shape && is_trailing(a, b)) {
     plan.kind_ = Kind::kTrailingA;
     plan.inner_ = a.size();
   }

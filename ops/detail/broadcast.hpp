@@ -20,7 +20,7 @@ class Broadcast {
     return plan_broadcast(op, a, b);
   }
 
-  const Shape& shape() const { return kind_ == Kind::kSame ? *a_ : out_; }
+  const Shape& shape() const { return kind_ == Kind::kSame ? *a_ : out_.shape; }
 
   // Calls f(i, ia, ib) for each output element i, in order, with the input offsets it reads.
   template <class F>
@@ -60,19 +60,19 @@ class Broadcast {
   template <class F>
   void general(F& f) const {
     std::array<std::size_t, Shape::kMaxRank> index{}, stride_a{}, stride_b{};
-    strides_over(*a_, out_.rank(), stride_a);
-    strides_over(*b_, out_.rank(), stride_b);
+    strides_over(*a_, out_.shape.rank(), stride_a);
+    strides_over(*b_, out_.shape.rank(), stride_b);
     std::size_t ia = 0, ib = 0;
-    const std::size_t rank = out_.rank(), n = out_.size();
+    const std::size_t rank = out_.shape.rank(), n = out_.shape.size();
     for (std::size_t i = 0; i < n; ++i) {
       f(i, ia, ib);
       // Advance the multi-index like an odometer, moving the input offsets along.
       for (std::size_t axis = rank; axis-- > 0;) {
         ia += stride_a[axis];
         ib += stride_b[axis];
-        if (++index[axis] < out_[axis]) break;
-        ia -= stride_a[axis] * out_[axis];
-        ib -= stride_b[axis] * out_[axis];
+        if (++index[axis] < out_.shape[axis]) break;
+        ia -= stride_a[axis] * out_.shape[axis];
+        ib -= stride_b[axis] * out_.shape[axis];
         index[axis] = 0;
       }
     }
@@ -81,7 +81,12 @@ class Broadcast {
   static void strides_over(const Shape& in, std::size_t rank,
                            std::array<std::size_t, Shape::kMaxRank>& strides);
 
-  Shape out_;  // the output's shape, except for kSame, where it is a's (not copied)
+  // The output's shape, except for kSame, where it is a's. NOTE: a union, so that the inline
+  // same-shape plan does not pay for initialising a Shape it never uses.
+  union OutputShape {
+    OutputShape() {}
+    Shape shape;
+  } out_;
   Kind kind_ = Kind::kGeneral;
   std::size_t inner_ = 1;  // size of the smaller operand for the kTrailing cases
   // The operands' shapes; a plan lives no longer than they do.
