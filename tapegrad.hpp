@@ -17,6 +17,7 @@
 #include "tapegrad/graph/tape.hpp"
 #include "tapegrad/graph/tensor.hpp"
 #include "tapegrad/graph/var.hpp"
+#include "tapegrad/models/init.hpp"
 #include "tapegrad/models/linear.hpp"
 #include "tapegrad/models/mlp.hpp"
 #include "tapegrad/models/module.hpp"

@@ -50,6 +50,9 @@ class Op {
     return output_->data;
   }
   const Value<T>& output_value() const { return *output_; }
+  // Storage on the tape for n values the backward needs besides the inputs and the output (a
+  // softmax, say); valid until tape.clear(), and given back if the op fails.
+  T* save(std::size_t n) { return tape_.allocate(n); }
 
   // Records a NodeT (constructed from args) if a gradient is needed, and returns the output.
   template <class NodeT, class... Args>

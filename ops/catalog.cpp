@@ -40,6 +40,8 @@ std::vector<OpCase<T>> op_catalog() {
       {"mean", "mean x", {{2, 3}}, Domain::kAny, [](V v) { return mean(v[0]); }},
       {"sse_loss", "½Σ(y − ŷ)²", {{3, 2}, {3, 2}}, Domain::kAny, [](V v) { return sse_loss(v[0], v[1]); }},
       {"mse_loss", "mean (y − ŷ)²", {{3, 2}, {3, 2}}, Domain::kAny, [](V v) { return mse_loss(v[0], v[1]); }},
+      {"softmax_cross_entropy", "[3,4] logits and targets", {{3, 4}, {3, 4}}, Domain::kAny, [](V v) { return softmax_cross_entropy(v[0], v[1]); }},
+      {"softmax_cross_entropy", "[4], one row", {{4}, {4}}, Domain::kAny, [](V v) { return softmax_cross_entropy(v[0], v[1]); }},
   };
   // clang-format on
 }

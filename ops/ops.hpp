@@ -55,6 +55,10 @@ Var<double> sse_loss(const Var<double>& prediction, const Var<double>& target);
 // E = (1/N) Σ (y − ŷ)² over the N elements.
 Var<float> mse_loss(const Var<float>& prediction, const Var<float>& target);
 Var<double> mse_loss(const Var<double>& prediction, const Var<double>& target);
+// (1/n) Σ_rows −Σ_k y_k log softmax(ŷ)_k for logits ŷ and targets y of shape [n,k] (or [k], one
+// row); y holds one-hot labels or probabilities.
+Var<float> softmax_cross_entropy(const Var<float>& logits, const Var<float>& target);
+Var<double> softmax_cross_entropy(const Var<double>& logits, const Var<double>& target);
 
 // ---- Operators ----
 inline Var<float> operator+(const Var<float>& a, const Var<float>& b) {
