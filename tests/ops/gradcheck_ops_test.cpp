@@ -130,3 +130,58 @@ TEST_CASE("gradcheck leaves the parameters' values and gradients as they were",
   CHECK(w.grad()[0] == 5.0);
   CHECK(w.grad()[1] == 0.0);
 }
+
+TEST_CASE("gradcheck reports relu at exactly 0 as a kink and does not fail there",
+          "[ops][gradcheck][kinks]") {
+  // relu′ is 0 on one side of 0 and 1 on the other; central differences give ½ at 0 whatever
+  // the op's convention. That is not a wrong derivative, and the check must not cry wolf.
+  const Tensor<double> x({4}, {0.0, 1.5, -0.5, 0.0});
+  const GradcheckResult r = gradcheck(
+      [](std::span<const Var<double>> v) { return sum(relu(v[0])); }, std::vector<Tensor<double>>{x});
+  CHECK(r.passed);
+  CHECK(r.parameters[0].kinks == 2);
+  CHECK(r.parameters[0].failures == 0);
+
+  GradcheckOptions strict;
+  strict.detect_kinks = false;  // the control: without detection, the same elements fail
+  const GradcheckResult s =
+      gradcheck([](std::span<const Var<double>> v) { return sum(relu(v[0])); },
+                std::vector<Tensor<double>>{x}, strict);
+  CHECK_FALSE(s.passed);
+  CHECK(s.parameters[0].failures == 2);
+}
+
+TEST_CASE("a planted wrong derivative at a smooth point is a failure and not a kink",
+          "[ops][gradcheck][kinks]") {
+  const Tensor<double> x({3}, {0.0, 1.0, -2.0});  // even at 0, a² is smooth
+  const GradcheckResult r =
+      gradcheck([](std::span<const Var<double>> v) { return sum(bad_square(v[0], 0)); },
+                std::vector<Tensor<double>>{x});
+  CHECK_FALSE(r.passed);
+  CHECK(r.parameters[0].kinks == 0);
+  CHECK(r.parameters[0].failures == 1);
+  CHECK(r.parameters[0].worst.element == 0);
+}
+
+TEST_CASE("gradcheck's error estimate tracks the central difference's error and Richardson "
+          "removes it",
+          "[ops][gradcheck][richardson]") {
+  // d/dx eˣ = eˣ. With a large step the central difference errs by about h²eˣ/6.
+  const double x0 = 0.7, exact = std::exp(x0);
+  GradcheckOptions coarse;
+  coarse.eps = 1e-2;
+  const auto check = [&](const GradcheckOptions& options) {
+    return gradcheck([](std::span<const Var<double>> v) { return sum(exp(v[0])); },
+                     std::vector<Tensor<double>>{Tensor<double>({1}, {x0})}, options)
+        .parameters[0]
+        .worst;
+  };
+  const JacobianEntry central = check(coarse);
+  const double central_error = std::abs(central.numeric - exact);
+  CHECK(central_error == Approx(1e-4 * exact / 6).epsilon(0.01));
+  CHECK(central.error_estimate == Approx(central_error).epsilon(0.01));
+
+  coarse.richardson = true;
+  const JacobianEntry extrapolated = check(coarse);
+  CHECK(std::abs(extrapolated.numeric - exact) < 1e-3 * central_error);
+}
