@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tapegrad/graph/errors.hpp"
+#include "tapegrad/graph/random.hpp"
 #include "tapegrad/graph/tape.hpp"
 
 namespace tapegrad {
@@ -172,6 +174,155 @@ GradcheckResult gradcheck(const std::function<Var<double>(std::span<const Var<do
         return f(vars);
       },
       options);
+}
+
+namespace {
+
+// Moves one element of one input of the op at `position` by `offset` just before the op
+// computes, reads uᵀy just after, and puts the element back.
+class ElementProbe final : public RecordObserver<double> {
+ public:
+  ElementProbe(std::size_t position, std::size_t input, std::size_t element, double offset,
+               std::span<const double> u)
+      : position_(position), input_(input), element_(element), offset_(offset), u_(u) {}
+
+  void before(std::size_t position, std::span<Value<double>* const> inputs) override {
+    if (position != position_) return;
+    target_ = inputs[input_]->data + element_;
+    original_ = *target_;
+    *target_ = original_ + offset_;
+    at_ = *target_;
+  }
+  void after(std::size_t position, const Value<double>& output) override {
+    if (position != position_) return;
+    projection_ = 0;
+    for (std::size_t i = 0; i < u_.size(); ++i) projection_ += u_[i] * output.data[i];
+    *target_ = original_;
+    done_ = true;
+  }
+
+  bool done() const { return done_; }
+  double projection() const { return projection_; }  // uᵀy with the element moved
+  double at() const { return at_; }                  // the element's moved value
+
+ private:
+  std::size_t position_, input_, element_;
+  double offset_;
+  std::span<const double> u_;
+  double* target_ = nullptr;
+  double original_ = 0, at_ = 0, projection_ = 0;
+  bool done_ = false;
+};
+
+// Runs f with `probe` watching; returns what it saw.
+Probe run_probe(Tape<double>& tape, const std::function<Var<double>()>& f, ElementProbe& probe) {
+  tape.clear();
+  tape.set_observer(&probe);
+  try {
+    f();
+  } catch (...) {
+    tape.set_observer(nullptr);
+    throw;
+  }
+  tape.set_observer(nullptr);
+  if (!probe.done())
+    throw Error(
+        "check_ops: f recorded fewer ops than on its first call; it must record the same "
+        "ops every time");
+  return {{probe.projection()}, probe.at()};
+}
+
+void check_one_op(Tape<double>& tape, const std::function<Var<double>()>& f, OpCheck& check,
+                  const GradcheckOptions& options, std::size_t max_elements) {
+  // A fresh recording, so that the op's saved values are valid for its backward.
+  tape.clear();
+  f();
+  const Node<double>& node = *tape.nodes()[check.position];
+  Generator generator(1000 + check.position);
+  std::vector<double> u(node.output().size());
+  for (double& x : u) x = generator.uniform(-1.0, 1.0);
+  double f0 = 0;  // uᵀy at the inputs as they are
+  for (std::size_t i = 0; i < u.size(); ++i) f0 += u[i] * node.output().data[i];
+
+  // uᵀJ for every input, into zeroed buffers (constants included, as graph views do).
+  std::vector<std::vector<double>> vjp(node.num_inputs());
+  std::vector<double*> buffers(node.num_inputs());
+  for (std::size_t k = 0; k < node.num_inputs(); ++k) {
+    vjp[k].assign(node.input(k).size(), 0.0);
+    buffers[k] = vjp[k].data();
+  }
+  node.backward(BackwardContext<double>(node, u.data(), buffers));
+  // An input used twice (mul(x, x)) moves in both places at once: compare with the sum.
+  std::vector<std::vector<double>> combined = vjp;
+  for (std::size_t k = 0; k < node.num_inputs(); ++k)
+    for (std::size_t other = 0; other < node.num_inputs(); ++other)
+      if (other != k && &node.input(other) == &node.input(k))
+        for (std::size_t e = 0; e < vjp[k].size(); ++e) combined[k][e] += vjp[other][e];
+
+  ParameterCheck tally;  // reuses gradcheck's comparison and bookkeeping
+  double worst_excess = -INFINITY;
+  std::size_t worst_input = 0;
+  for (std::size_t k = 0; k < node.num_inputs(); ++k) {
+    const std::size_t size = node.input(k).size();
+    const std::size_t count = std::min(size, max_elements);
+    for (std::size_t c = 0; c < count; ++c) {
+      const std::size_t e = count == size ? c : c * size / count;
+      const double theta = node.input(k).data[e];
+      const double h = options.eps * std::max(1.0, std::abs(theta));
+      auto run = [&](double offset) {
+        ElementProbe probe(check.position, k, e, offset, u);
+        return run_probe(tape, f, probe);
+      };
+      const Probe plus = run(h), minus = run(-h), plus2 = run(2 * h), minus2 = run(-2 * h);
+      const double d1 = (plus.f[0] - minus.f[0]) / (plus.at - minus.at);
+      const double d2 = (plus2.f[0] - minus2.f[0]) / (plus2.at - minus2.at);
+      JacobianEntry entry;
+      entry.element = e;
+      entry.autodiff = combined[k][e];
+      entry.numeric = options.richardson ? (4 * d1 - d2) / 3 : d1;
+      entry.error_estimate = std::abs(d2 - d1) / 3;
+      entry.kink = options.detect_kinks &&
+                   looks_like_kink(f0, theta, plus, minus, plus2, minus2, 0, options);
+      const double before = worst_excess;
+      compare(tally, entry, options, worst_excess);
+      if (worst_excess != before) worst_input = k;
+    }
+  }
+  check.passed = tally.passed;
+  check.failures = tally.failures;
+  check.kinks = tally.kinks;
+  check.input = worst_input;
+  check.element = tally.worst.element;
+  check.autodiff = tally.worst.autodiff;
+  check.numeric = tally.worst.numeric;
+  check.abs_error = tally.worst.abs_error;
+}
+
+}  // namespace
+
+std::vector<OpCheck> check_ops(const std::function<Var<double>()>& f,
+                               const GradcheckOptions& options, std::size_t max_elements) {
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  f();
+  std::vector<OpCheck> checks(tape.size());
+  for (std::size_t p = 0; p < tape.size(); ++p) {
+    const Node<double>& node = *tape.nodes()[p];
+    checks[p].position = p;
+    checks[p].op = std::string(node.name());
+    for (std::size_t k = 0; k < node.num_inputs(); ++k)
+      checks[p].input_shapes.push_back(node.input(k).shape);
+    checks[p].output_shape = node.output().shape;
+  }
+  for (OpCheck& check : checks) check_one_op(tape, f, check, options, max_elements);
+  return checks;
+}
+
+std::optional<OpCheck> locate_wrong_op(const std::function<Var<double>()>& f,
+                                       const GradcheckOptions& options, std::size_t max_elements) {
+  for (OpCheck& check : check_ops(f, options, max_elements))
+    if (!check.passed) return check;
+  return std::nullopt;
 }
 
 }  // namespace tapegrad

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -74,5 +75,39 @@ GradcheckResult gradcheck(std::span<const Parameter<double>> params,
 GradcheckResult gradcheck(const std::function<Var<double>(std::span<const Var<double>>)>& f,
                           std::span<const Tensor<double>> inputs,
                           const GradcheckOptions& options = {});
+
+// ---- The per-op check: which op's backward is wrong ----
+
+// One recorded op's vector-Jacobian product checked on its own.
+struct OpCheck {
+  std::size_t position = 0;  // index on the tape, in the order f records its ops
+  std::string op;            // the op's name
+  std::vector<Shape> input_shapes;
+  Shape output_shape;
+  bool passed = true;
+  std::size_t failures = 0;  // probed elements out of tolerance
+  std::size_t kinks = 0;     // probed elements at a kink
+  // The worst probed element: which input of the op, which element of it, and uᵀJ there by the
+  // op's backward and by central differences.
+  std::size_t input = 0;
+  std::size_t element = 0;
+  double autodiff = 0;
+  double numeric = 0;
+  double abs_error = 0;
+};
+
+// Checks every op f records, each on its own: with the op's output gradient fixed to a random u,
+// the op's backward gives uᵀ∂y/∂x for each input x; central differences of uᵀy, moving one input
+// element while the rest of f runs unchanged, give the same numbers if the backward is right.
+// At most max_elements elements of each input are probed (spread evenly). The tolerance, step
+// and kink rules are those of gradcheck. f must record the same ops every time it is called.
+std::vector<OpCheck> check_ops(const std::function<Var<double>()>& f,
+                               const GradcheckOptions& options = {}, std::size_t max_elements = 64);
+
+// The first op in recording order whose check fails, if any: where a failing gradcheck of a
+// whole model points to the op to blame.
+std::optional<OpCheck> locate_wrong_op(const std::function<Var<double>()>& f,
+                                       const GradcheckOptions& options = {},
+                                       std::size_t max_elements = 64);
 
 }  // namespace tapegrad

@@ -32,6 +32,8 @@ class Op {
       requires_grad_ = requires_grad_ || in.value()->requires_grad;
     }
     requires_grad_ = requires_grad_ && GradMode::enabled();
+    if (requires_grad_ && tape_.observer() != nullptr) [[unlikely]]
+      tape_.observer()->before(tape_.size(), {inputs_, num_inputs_});
   }
   ~Op() {
     if (!finished_) tape_.rewind(mark_);
@@ -57,8 +59,11 @@ class Op {
   // Records a NodeT (constructed from args) if a gradient is needed, and returns the output.
   template <class NodeT, class... Args>
   Var<T> finish(Args&&... args) {
-    if (requires_grad_)
+    if (requires_grad_) {
+      if (tape_.observer() != nullptr) [[unlikely]]
+        tape_.observer()->after(tape_.size(), *output_);
       tape_.template record<NodeT>(output_, inputs_, num_inputs_, std::forward<Args>(args)...);
+    }
     finished_ = true;
     return tape_.handle(output_);
   }

@@ -40,6 +40,19 @@ class NoGradGuard {
   bool previous_;
 };
 
+// Watches ops as they are recorded, for tools that probe one op inside a computation (the
+// gradient checker's per-op check). before() runs once the op's inputs are known and before its
+// forward computes; after() once its output is computed. position is the op's index on the tape.
+template <class T>
+class RecordObserver {
+ public:
+  virtual void before(std::size_t position, std::span<Value<T>* const> inputs) = 0;
+  virtual void after(std::size_t position, const Value<T>& output) = 0;
+
+ protected:
+  ~RecordObserver() = default;
+};
+
 template <class T>
 class Tape {
  public:
@@ -68,6 +81,10 @@ class Tape {
   void backward(const Var<T>& root, const Tensor<T>& seed);
 
   std::size_t size() const { return nodes_.size(); }  // number of recorded ops
+  // Calls `observer` around every op recorded from now on (nullptr: none). Off by default; the
+  // cost when off is one test per op.
+  void set_observer(RecordObserver<T>* observer) { observer_ = observer; }
+  RecordObserver<T>* observer() const { return observer_; }
   std::span<Node<T>* const> nodes() const { return nodes_; }
   std::uint64_t epoch() const { return epoch_; }
   std::size_t reserved_bytes() const { return arena_.reserved_bytes(); }
@@ -153,6 +170,7 @@ class Tape {
   std::vector<T*> input_grads_;  // scratch for backward, kept between calls
   std::uint64_t epoch_ = 1;      // 0 marks Vars of parameters, which never go stale
   bool grads_written_ = false;   // a backward ran since the last clear()
+  RecordObserver<T>* observer_ = nullptr;
 };
 
 // Makes `tape` the current tape of this thread for the guard's scope.

@@ -185,3 +185,66 @@ TEST_CASE("gradcheck's error estimate tracks the central difference's error and 
   const JacobianEntry extrapolated = check(coarse);
   CHECK(std::abs(extrapolated.numeric - exact) < 1e-3 * central_error);
 }
+
+TEST_CASE("locate_wrong_op names the op with the planted wrong backward inside a model",
+          "[ops][gradcheck][locate]") {
+  Parameter<double> w(Tensor<double>({3, 2}, {0.3, -0.2, 0.5, 0.1, -0.4, 0.25}), "w");
+  Parameter<double> b(Tensor<double>({3}, {0.05, -0.1, 0.2}), "b");
+  const Tensor<double> x({4, 2}, {0.5, -1.0, 1.5, 2.0, -0.25, 0.75, 1.0, -0.5});
+  const std::size_t wrong = 7;
+  // linear (position 0), bad_square (1), sigmoid (2), sum (3)
+  auto model = [&] { return sum(sigmoid(bad_square(linear(x, w, b), wrong))); };
+
+  const GradcheckResult whole = gradcheck(std::vector<Parameter<double>>{w, b}, model);
+  CHECK_FALSE(whole.passed);  // the whole-model check sees something is wrong...
+
+  const std::optional<OpCheck> culprit = locate_wrong_op(model);  // ...this says where
+  REQUIRE(culprit.has_value());
+  CHECK(culprit->op == "bad_square");
+  CHECK(culprit->position == 1);
+  CHECK(culprit->input == 0);
+  CHECK(culprit->element == wrong);
+  REQUIRE(culprit->input_shapes.size() == 1);
+  CHECK(culprit->input_shapes[0] == Shape{4, 3});
+  CHECK(culprit->output_shape == Shape{4, 3});
+  CHECK(culprit->abs_error > 1e-4);
+
+  const std::vector<OpCheck> all = check_ops(model);
+  REQUIRE(all.size() == 4);
+  CHECK(all[0].op == "linear");
+  CHECK(all[0].passed);
+  CHECK(all[2].passed);
+  CHECK(all[3].passed);
+}
+
+TEST_CASE("check_ops passes every op of correct models and handles a value used twice",
+          "[ops][gradcheck][locate]") {
+  Parameter<double> w(Tensor<double>({2, 3}, {0.3, -0.2, 0.5, 0.1, -0.4, 0.25}), "w");
+  const Tensor<double> x({2, 3}, {0.5, -1.0, 1.5, 2.0, -0.25, 0.75});
+  const Tensor<double> y({2, 2}, {1, 0, 0, 1});
+  const std::vector<std::function<Var<double>()>> models{
+      [&] { return sse_loss(tanh(linear(x, w)), Var<double>(y)); },
+      [&] { return mse_loss(relu(linear(x, w)), Var<double>(y)); },
+      [&] { return softmax_cross_entropy(linear(x, w), Var<double>(y)); },
+      [&] { return sum(mul(w, w)); },  // w used twice by one op
+      [&] { return sum(exp(scale(w, 0.5)) + log(mul(w, w))); },
+  };
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    INFO("model " << m);
+    for (const OpCheck& check : check_ops(models[m])) {
+      INFO(check.op << " at position " << check.position);
+      CHECK(check.passed);
+    }
+  }
+}
+
+TEST_CASE("check_ops reports relu at exactly 0 inside a model as a kink", "[ops][gradcheck][locate]") {
+  // x·wᵀ is exactly 0 in its first element, the corner of relu.
+  Parameter<double> w(Tensor<double>({1, 2}, {1.0, 1.0}), "w");
+  const Tensor<double> x({2, 2}, {0.5, -0.5, 1.0, 2.0});
+  const std::vector<OpCheck> checks = check_ops([&] { return sum(relu(linear(x, w))); });
+  REQUIRE(checks.size() == 3);
+  CHECK(checks[1].op == "relu");
+  CHECK(checks[1].passed);
+  CHECK(checks[1].kinks == 1);
+}
