@@ -21,6 +21,7 @@
 #include "tapegrad/models/linear.hpp"
 #include "tapegrad/models/mlp.hpp"
 #include "tapegrad/models/module.hpp"
+#include "tapegrad/models/seed_gradients.hpp"
 #include "tapegrad/models/seed_network.hpp"
 #include "tapegrad/ops/catalog.hpp"
 #include "tapegrad/ops/ops.hpp"

@@ -19,6 +19,7 @@ struct GradcheckCommandOptions {
   double atol = 1e-6;
   double rtol = 1e-5;
   std::uint64_t seed = 1;
+  bool formula = false;  // the seed network: formulas, autodiff and finite differences
 };
 int run_gradcheck(const GradcheckCommandOptions& options);
 

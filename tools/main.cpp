@@ -40,6 +40,11 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--atol", check.atol, "Absolute tolerance")->capture_default_str();
   check_cmd->add_option("--rtol", check.rtol, "Relative tolerance")->capture_default_str();
   check_cmd->add_option("--seed", check.seed, "Random seed for the inputs")->capture_default_str();
+  check_cmd->add_flag("--formula", check.formula,
+                      "Instead: for the seed network (d = 3, H = 4) and one random example, "
+                      "compare the reference derivation's formulas for ∂E/∂v_h and ∂E/∂w_hj, "
+                      "autodiff and finite differences, element by element; any disagreement "
+                      "names the element");
 
   DotOptions dot;
   CLI::App* dot_cmd = app.add_subcommand(

@@ -180,3 +180,17 @@ TEST_CASE("tapegrad dot rejects an unknown name or extension and writes nothing"
   CHECK(range.status != 0);
   CHECK_FALSE(fs::exists(folder.path / "out.dot"));
 }
+
+TEST_CASE("tapegrad gradcheck --formula compares formulas with autodiff and finite differences",
+          "[tools][gradcheck]") {
+  const Run run = run_tapegrad("gradcheck --formula --seed 3");
+  INFO(run.output);
+  CHECK(run.status == 0);
+  CHECK_THAT(run.output, Catch::Contains("PASS: all 21 elements agree"));
+  CHECK_THAT(run.output, Catch::Contains("w_4,3   layers.0.weight[3,2]"));
+  CHECK_THAT(run.output, Catch::Contains("−(y − ŷ) v_4 z_4(1 − z_4) x_3"));
+  // With no room for the finite differences' own error, the check must report, not pass.
+  const Run strict = run_tapegrad("gradcheck --formula --atol 0 --rtol 0");
+  CHECK(strict.status == 1);
+  CHECK_THAT(strict.output, Catch::Contains("FAIL:"));
+}
