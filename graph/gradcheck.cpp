@@ -70,6 +70,20 @@ void compare(ParameterCheck& check, JacobianEntry entry, const GradcheckOptions&
     worst_excess = std::isnan(excess) ? INFINITY : excess;
     check.worst = entry;
   }
+  // Keep the report_worst largest excesses, worst first; NaN counts as the worst of all.
+  const double key = std::isnan(excess) ? INFINITY : excess;
+  auto& kept = check.worst_entries;
+  auto excess_of = [&](const JacobianEntry& e) {
+    const double x =
+        e.abs_error - (options.atol + options.rtol * std::abs(e.numeric) + e.error_estimate);
+    return std::isnan(x) ? INFINITY : x;
+  };
+  const auto at = std::find_if(kept.begin(), kept.end(),
+                               [&](const JacobianEntry& e) { return key > excess_of(e); });
+  if (static_cast<std::size_t>(at - kept.begin()) < options.report_worst) {
+    kept.insert(at, entry);
+    if (kept.size() > options.report_worst) kept.pop_back();
+  }
 }
 
 // f with θ_j moved by `offset`, every other element as it is; θ_j is restored whatever f throws.

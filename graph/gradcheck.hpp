@@ -30,6 +30,8 @@ struct GradcheckOptions {
   // differentiable there (relu at 0): its one-sided differences disagree by a jump that does not
   // shrink with the step, as it would for a smooth function.
   bool detect_kinks = true;
+  // How many of each parameter's worst entries to keep in ParameterCheck::worst_entries.
+  std::size_t report_worst = 5;
 };
 
 // One entry of the Jacobian: ∂output[output]/∂parameter[element].
@@ -55,6 +57,8 @@ struct ParameterCheck {
   double max_abs_error = 0;  // over entries not at a kink
   double max_rel_error = 0;
   JacobianEntry worst;  // the entry with the largest excess over its tolerance (kinks excluded)
+  // The options.report_worst entries with the largest excess, worst first (kinks excluded).
+  std::vector<JacobianEntry> worst_entries;
 };
 
 struct GradcheckResult {

@@ -248,3 +248,17 @@ TEST_CASE("check_ops reports relu at exactly 0 inside a model as a kink", "[ops]
   CHECK(checks[1].passed);
   CHECK(checks[1].kinks == 1);
 }
+
+TEST_CASE("gradcheck keeps each parameter's worst entries in order", "[ops][gradcheck]") {
+  const Tensor<double> x({2, 3}, {0.5, -1.0, 1.5, 2.0, -0.25, 0.75});
+  GradcheckOptions options;
+  options.report_worst = 3;
+  const GradcheckResult r =
+      gradcheck([&](std::span<const Var<double>> v) { return sum(bad_square(v[0], 4)); },
+                std::vector<Tensor<double>>{x}, options);
+  const auto& worst = r.parameters[0].worst_entries;
+  REQUIRE(worst.size() == 3);
+  CHECK(worst[0].element == 4);  // the planted one first
+  CHECK(worst[0].abs_error > worst[1].abs_error);
+  CHECK(worst[1].abs_error < 1e-6);
+}
