@@ -23,6 +23,7 @@
 #include "tapegrad/models/linear.hpp"
 #include "tapegrad/models/mlp.hpp"
 #include "tapegrad/models/module.hpp"
+#include "tapegrad/models/safetensors.hpp"
 #include "tapegrad/models/seed_gradients.hpp"
 #include "tapegrad/models/seed_network.hpp"
 #include "tapegrad/models/training.hpp"

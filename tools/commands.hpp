@@ -2,7 +2,9 @@
 // (CLI11) into these option structs. Each returns the process's exit status.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace tapegrad::tools {
@@ -20,8 +22,38 @@ struct GradcheckCommandOptions {
   double rtol = 1e-5;
   std::uint64_t seed = 1;
   bool formula = false;  // the seed network: formulas, autodiff and finite differences
+  // With a model, weights and data: check that model instead (tools/model_commands.cpp).
+  std::string model, weights, data;
+  bool json = false;
+  std::size_t rows = 0;  // 0: every row
+  bool richardson = false;
+  std::size_t worst = 5;  // worst elements shown per parameter
 };
 int run_gradcheck(const GradcheckCommandOptions& options);
+int run_gradcheck_files(const GradcheckCommandOptions& options);
+
+struct InitOptions {
+  std::string model, out;
+  std::optional<std::uint64_t> seed;  // else the config's, else 1
+  std::string dtype = "F32";
+};
+int run_init(const InitOptions& options);
+
+struct GradOptions {
+  std::string model, weights, data, out;
+};
+int run_grad(const GradOptions& options);
+
+struct TrainCommandOptions {
+  std::string model, weights, data, out;
+  int epochs = 10;
+  double lr = 0.01;
+  std::size_t batch = 0;  // 0: the whole file in one batch
+  std::string optimizer = "sgd";
+  std::string validation, log, plot;
+  std::uint64_t seed = 1;  // for the order of the batches
+};
+int run_train(const TrainCommandOptions& options);
 
 struct DotOptions {
   std::string output = "seed-mlp.svg";  // .dot, .svg or .png
@@ -29,6 +61,9 @@ struct DotOptions {
   std::string highlight;                // e.g. "layers.0.weight[1,2]"
   std::size_t inputs = 3, hidden = 4;   // the seed network's d and H
   std::uint64_t seed = 1;
+  // Instead of the seed network: a model from files, on one row of its data.
+  std::string model, weights, data;
+  std::size_t row = 0;  // 0-based
 };
 int run_dot(const DotOptions& options);
 

@@ -1,26 +1,29 @@
-// `tapegrad dot`: the seed network's graph for one example after backward, in the tensor view or
-// the expanded view, optionally with the paths to one parameter (element) highlighted.
+// `tapegrad dot`: the graph of one example after backward, in the tensor view or the expanded
+// view, optionally with the paths to one parameter (element) highlighted. The example is the
+// seed network's, or one row of a model's data given with --model, --weights and --data.
 #include <fmt/format.h>
 
 #include "commands.hpp"
 #include "seed_example.hpp"
 #include "tapegrad/graph/dot.hpp"
+#include "tapegrad/graph/errors.hpp"
 #include "tapegrad/graph/graph_view.hpp"
 #include "tapegrad/graph/render.hpp"
 #include "tapegrad/graph/tape.hpp"
+#include "tapegrad/models/config.hpp"
+#include "tapegrad/models/csv_data.hpp"
+#include "tapegrad/models/training.hpp"
+#include "weights.hpp"
 
 namespace tapegrad::tools {
 
-int run_dot(const DotOptions& options) {
-  SeedExample example = make_seed_example(options.inputs, options.hidden, options.seed);
-  Tape<double> tape;
-  TapeGuard<double> guard(tape);
-  const Var<double> E = example.network.loss(example.x, example.y);
-  E.backward();
+namespace {
 
+// Draws `E`'s graph and writes it; `what` names the example in the title.
+int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
+         const std::string& what) {
   ComputationGraph graph = options.expanded ? expanded_view(tape, E) : tensor_view(tape, E);
-  std::string title = fmt::format("The seed MLP (d = {}, H = {}): E = ½(y − ŷ)² after backward",
-                                  options.inputs, options.hidden);
+  std::string title = fmt::format("{} after backward", what);
   if (!options.highlight.empty()) {
     if (highlight(graph, options.highlight) == 0)
       throw Error(fmt::format("dot: the loss does not depend on '{}'", options.highlight));
@@ -31,6 +34,45 @@ int run_dot(const DotOptions& options) {
              options.expanded ? "expanded" : "tensor", boost::num_vertices(graph),
              boost::num_edges(graph));
   return 0;
+}
+
+int dot_of_model(const DotOptions& options) {
+  if (options.model.empty() || options.weights.empty() || options.data.empty())
+    throw Error("dot: --model, --weights and --data go together; give all three");
+  const ModelConfig config = read_model_config(options.model);
+  const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
+  if (options.row >= data.rows)
+    throw Error(fmt::format("dot: --row {} but {} has {} rows (0 to {})", options.row, options.data,
+                            data.rows, data.rows - 1));
+  MLP<double> net(config.mlp_options());
+  load_weights(options.weights, net);
+  Tensor<double> x, y;
+  gather_rows(data.x, {options.row}, x);
+  gather_rows(data.y, {options.row}, y);
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  const Var<double> xv = tape.constant(x, "x"), yv = tape.constant(y, "y");
+  const Var<double> E = apply_loss(config.loss, net.forward(xv), yv).named("E");
+  E.backward();
+  return draw(
+      tape, E, options,
+      fmt::format("{} ({}), row {} of {}", config.name.empty() ? options.model : config.name,
+                  to_string(config.loss), options.row, options.data));
+}
+
+}  // namespace
+
+int run_dot(const DotOptions& options) {
+  if (!options.model.empty() || !options.weights.empty() || !options.data.empty())
+    return dot_of_model(options);
+  SeedExample example = make_seed_example(options.inputs, options.hidden, options.seed);
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  const Var<double> E = example.network.loss(example.x, example.y);
+  E.backward();
+  return draw(
+      tape, E, options,
+      fmt::format("The seed MLP (d = {}, H = {}): E = ½(y − ŷ)²", options.inputs, options.hidden));
 }
 
 }  // namespace tapegrad::tools

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "seed_example.hpp"
+#include "tapegrad/graph/errors.hpp"
 #include "tapegrad/graph/gradcheck.hpp"
 #include "tapegrad/models/seed_gradients.hpp"
 #include "tapegrad/ops/catalog.hpp"
@@ -91,6 +92,11 @@ int run_formula_check(const GradcheckCommandOptions& options) {
 
 int run_gradcheck(const GradcheckCommandOptions& options) {
   if (options.formula) return run_formula_check(options);
+  if (!options.model.empty() || !options.weights.empty() || !options.data.empty()) {
+    if (options.model.empty() || options.weights.empty() || options.data.empty())
+      throw Error("gradcheck: --model, --weights and --data go together; give all three");
+    return run_gradcheck_files(options);
+  }
   GradcheckOptions check;
   check.eps = options.eps;
   check.atol = options.atol;

@@ -34,12 +34,24 @@ int main(int argc, char** argv) {
       "gradcheck",
       "Check every built-in op and the seed MLP against central finite differences in double "
       "precision, element by element. Prints a table (op, input, max abs error, max rel error, "
-      "worst element). Exit status 1 if any check fails.");
+      "worst element). With --model, --weights and --data: check that model instead, element by "
+      "element, with the worst elements per parameter and, on failure, the first op whose "
+      "backward is wrong. Exit status 0 pass, 1 fail, 2 bad input.");
   check_cmd->add_option("--eps", check.eps, "Relative finite-difference step")
       ->capture_default_str();
   check_cmd->add_option("--atol", check.atol, "Absolute tolerance")->capture_default_str();
   check_cmd->add_option("--rtol", check.rtol, "Relative tolerance")->capture_default_str();
   check_cmd->add_option("--seed", check.seed, "Random seed for the inputs")->capture_default_str();
+  check_cmd->add_option("--model", check.model, "Model config (JSON): check this model instead");
+  check_cmd->add_option("--weights", check.weights, "Its weights (safetensors), with --model");
+  check_cmd->add_option("--data", check.data, "Its data (CSV), with --model");
+  check_cmd->add_option("--rows", check.rows, "Use only the first N rows of the data (0: all)")
+      ->capture_default_str();
+  check_cmd->add_flag("--json", check.json, "With --model: print the report as JSON");
+  check_cmd->add_flag("--richardson", check.richardson,
+                      "Richardson extrapolation of the finite differences (error O(h⁴))");
+  check_cmd->add_option("--worst", check.worst, "Worst elements shown per parameter")
+      ->capture_default_str();
   check_cmd->add_flag("--formula", check.formula,
                       "Instead: for the seed network (d = 3, H = 4) and one random example, "
                       "compare the reference derivation's formulas for ∂E/∂v_h and ∂E/∂w_hj, "
@@ -66,12 +78,67 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 16));
   dot_cmd->add_option("--seed", dot.seed, "Random seed for weights and the example")
       ->capture_default_str();
+  dot_cmd->add_option("--model", dot.model, "Instead of the seed network: a model config (JSON)");
+  dot_cmd->add_option("--weights", dot.weights, "Its weights (safetensors), with --model");
+  dot_cmd->add_option("--data", dot.data, "Its data (CSV), with --model");
+  dot_cmd->add_option("--row", dot.row, "The row of the data to draw (0-based)")
+      ->capture_default_str();
+
+  InitOptions init;
+  CLI::App* init_cmd = app.add_subcommand(
+      "init",
+      "Write initial weights for a model config: He uniform U(±√(6/in)) for relu layers, Glorot "
+      "uniform U(±√(6/(in+out))) for the others, biases 0 (models/init.hpp).");
+  init_cmd->add_option("--model", init.model, "Model config (JSON)")->required();
+  init_cmd->add_option("--out", init.out, "Weights file to write (safetensors)")->required();
+  init_cmd->add_option("--seed", init.seed, "Random seed (default: the config's, else 1)");
+  init_cmd->add_option("--dtype", init.dtype, "Element type of the weights: F32 or F64")
+      ->capture_default_str();
+
+  GradOptions grad;
+  CLI::App* grad_cmd = app.add_subcommand(
+      "grad",
+      "Compute the gradient of the config's loss over the whole data file with respect to every "
+      "parameter, and write it under the parameters' names, in the weights' element type.");
+  grad_cmd->add_option("--model", grad.model, "Model config (JSON)")->required();
+  grad_cmd->add_option("--weights", grad.weights, "Weights (safetensors)")->required();
+  grad_cmd->add_option("--data", grad.data, "Data (CSV: inputs, then outputs)")->required();
+  grad_cmd->add_option("--out", grad.out, "Gradient file to write (safetensors)")->required();
+
+  TrainCommandOptions train;
+  CLI::App* train_cmd = app.add_subcommand(
+      "train",
+      "Train a model from files: mini-batch gradient descent on the config's loss, with a "
+      "progress line, the loss per epoch, and the trained weights written at the end.");
+  train_cmd->add_option("--model", train.model, "Model config (JSON)")->required();
+  train_cmd->add_option("--weights", train.weights, "Initial weights (safetensors)")->required();
+  train_cmd->add_option("--data", train.data, "Training data (CSV)")->required();
+  train_cmd->add_option("--out", train.out, "Trained weights to write (safetensors)")->required();
+  train_cmd->add_option("--epochs", train.epochs, "Passes over the data")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--lr", train.lr, "Learning rate η")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  train_cmd->add_option("--batch", train.batch, "Rows per step (0: all rows)")
+      ->capture_default_str();
+  train_cmd->add_option("--optimizer", train.optimizer, "sgd, momentum (0.9) or adam")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"sgd", "momentum", "adam"}));
+  train_cmd->add_option("--val", train.validation, "Validation data (CSV), evaluated each epoch");
+  train_cmd->add_option("--log", train.log, "CSV file for the loss per epoch");
+  train_cmd->add_option("--plot", train.plot, "SVG file for the loss curves");
+  train_cmd->add_option("--seed", train.seed, "Random seed for the order of the rows")
+      ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   try {
     if (*demo_cmd) return run_demo(demo);
     if (*check_cmd) return run_gradcheck(check);
     if (*dot_cmd) return run_dot(dot);
+    if (*init_cmd) return run_init(init);
+    if (*grad_cmd) return run_grad(grad);
+    if (*train_cmd) return run_train(train);
   } catch (const tapegrad::Error& e) {
     fmt::print(stderr, "tapegrad: {}\n", e.what());
     return 2;

@@ -1,0 +1,289 @@
+// The commands that work on model files: `tapegrad init`, `grad`, `train`, and `gradcheck` with
+// --model/--weights/--data. Each reads the JSON config (models/config.hpp), the safetensors
+// weights (tools/weights.hpp) and the CSV data (models/csv_data.hpp), and runs in the element type
+// of the weights file: F32 as float, F64 as double; the gradient check always runs in double.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "progress.hpp"
+#include "tapegrad/graph/atomic_file.hpp"
+#include "tapegrad/graph/errors.hpp"
+#include "tapegrad/graph/gradcheck.hpp"
+#include "tapegrad/graph/tape.hpp"
+#include "tapegrad/models/config.hpp"
+#include "tapegrad/models/csv_data.hpp"
+#include "tapegrad/models/init.hpp"
+#include "tapegrad/models/training.hpp"
+#include "weights.hpp"
+
+namespace tapegrad::tools {
+
+namespace {
+
+template <class T>
+std::vector<std::pair<std::string, Tensor<T>>> named_values(const MLP<T>& net) {
+  std::vector<std::pair<std::string, Tensor<T>>> out;
+  for (const auto& [name, p] : net.named_parameters()) out.emplace_back(name, p.value());
+  return out;
+}
+
+template <class T>
+std::vector<std::pair<std::string, Tensor<T>>> named_grads(const MLP<T>& net) {
+  std::vector<std::pair<std::string, Tensor<T>>> out;
+  for (const auto& [name, p] : net.named_parameters()) out.emplace_back(name, p.grad());
+  return out;
+}
+
+// The model of `config` with the weights of `weights_path`, checked against each other.
+template <class T>
+MLP<T> load_model(const ModelConfig& config, const std::string& weights_path) {
+  MLP<T> net(config.mlp_options());
+  load_weights(weights_path, net);
+  return net;
+}
+
+template <class T>
+int grad_in(const ModelConfig& config, const GradOptions& options, const Dataset& data) {
+  MLP<T> net = load_model<T>(config, options.weights);
+  Tape<T> tape;
+  TapeGuard<T> guard(tape);
+  const Var<T> loss = apply_loss(config.loss, net.forward(data.x_as<T>()), Var<T>(data.y_as<T>()));
+  net.zero_grad();
+  loss.backward();
+  save_weights(options.out, named_grads(net));
+  fmt::print("loss {} over {} rows: {:.10g}\nwrote the gradient of {} parameters to {}\n",
+             to_string(config.loss), data.rows, static_cast<double>(loss.item()),
+             net.named_parameters().size(), options.out);
+  return 0;
+}
+
+template <class T>
+int train_in(const ModelConfig& config, const TrainCommandOptions& options, const Dataset& data,
+             const std::optional<Dataset>& validation) {
+  MLP<T> net = load_model<T>(config, options.weights);
+  auto optimizer =
+      make_optimizer<T>(parse_optimizer(options.optimizer), net.parameters(), options.lr);
+  BatchOrder order(data.rows, options.batch);
+  Generator generator(options.seed);
+  Progress progress(stdout, is_terminal(stdout), options.epochs, order.batches());
+  Tape<T> tape;
+  TapeGuard<T> guard(tape);
+  Tensor<T> xb, yb;
+  const Tensor<T> all_x = data.x_as<T>(), all_y = data.y_as<T>();
+  auto evaluate = [&](const Tensor<T>& x, const Tensor<T>& y) {
+    NoGradGuard no_grad;
+    tape.clear();
+    return static_cast<double>(apply_loss(config.loss, net.forward(x), Var<T>(y)).item());
+  };
+  std::optional<Tensor<T>> val_x, val_y;
+  if (validation) val_x = validation->x_as<T>(), val_y = validation->y_as<T>();
+
+  std::vector<EpochRecord> records;
+  const double initial = evaluate(all_x, all_y);
+  fmt::print("{} rows, {} steps per epoch, {} with lr {}; loss {} at the start: {:.6g}\n",
+             data.rows, order.batches(), options.optimizer, options.lr, to_string(config.loss),
+             initial);
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t seen = 0, step = 0;
+    for (const std::vector<std::size_t>& rows : order.next_epoch(generator)) {
+      gather_rows(data.x, rows, xb);
+      gather_rows(data.y, rows, yb);
+      tape.clear();
+      const Var<T> loss = apply_loss(config.loss, net.forward(xb), Var<T>(yb));
+      optimizer->zero_grad();
+      loss.backward();
+      optimizer->step();
+      seen += rows.size();
+      progress.step(epoch, ++step, static_cast<double>(loss.item()), seen);
+    }
+    EpochRecord record;
+    record.epoch = epoch;
+    record.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    record.examples_per_second =
+        record.seconds > 0 ? static_cast<double>(seen) / record.seconds : 0;
+    record.train_loss = evaluate(all_x, all_y);
+    if (val_x) record.validation_loss = evaluate(*val_x, *val_y);
+    if (!std::isfinite(record.train_loss))
+      throw Error(fmt::format("train: the loss became {} in epoch {}; try a smaller --lr",
+                              record.train_loss, epoch));
+    progress.epoch_done(record);
+    records.push_back(record);
+  }
+  save_weights(options.out, named_values(net));
+  fmt::print("wrote {}\n", options.out);
+  if (!options.log.empty()) {
+    write_file_atomically(options.log, loss_log_csv(records));
+    fmt::print("wrote {}\n", options.log);
+  }
+  if (!options.plot.empty()) {
+    const std::string title =
+        fmt::format("{}: {} loss per epoch", config.name.empty() ? options.model : config.name,
+                    to_string(config.loss));
+    write_file_atomically(options.plot, loss_plot_svg(records, title));
+    fmt::print("wrote {}\n", options.plot);
+  }
+  return 0;
+}
+
+std::string element_index(const Shape& shape, std::size_t flat) {
+  std::vector<std::size_t> index(shape.rank());
+  for (std::size_t axis = shape.rank(); axis-- > 0;) {
+    index[axis] = flat % shape[axis];
+    flat /= shape[axis];
+  }
+  return fmt::format("[{}]", fmt::join(index, ","));
+}
+
+}  // namespace
+
+int run_init(const InitOptions& options) {
+  const ModelConfig config = read_model_config(options.model);
+  const std::uint64_t seed = options.seed ? *options.seed : config.seed.value_or(1);
+  Generator generator(seed);
+  auto init = [&](auto zero) {
+    using T = decltype(zero);
+    MLP<T> net(config.mlp_options());
+    initialize_by_activation(net, generator);
+    save_weights(options.out, named_values(net));
+    for (std::size_t k = 0; k < net.layers().size(); ++k) {
+      const Linear<T>& layer = net.layers()[k];
+      const InitScheme scheme = init_scheme(net.activations()[k]);
+      fmt::print("layers.{}: [{},{}] {} ±{:.4g}, bias 0\n", k, layer.out_features(),
+                 layer.in_features(), to_string(scheme),
+                 init_bound(scheme, layer.in_features(), layer.out_features()));
+    }
+  };
+  if (options.dtype == "F64")
+    init(0.0);
+  else if (options.dtype == "F32")
+    init(0.0f);
+  else
+    throw Error(fmt::format("init: --dtype must be F32 or F64, got '{}'", options.dtype));
+  fmt::print("wrote {} ({}, seed {})\n", options.out, options.dtype, seed);
+  return 0;
+}
+
+int run_grad(const GradOptions& options) {
+  const ModelConfig config = read_model_config(options.model);
+  const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
+  return weights_are_double(options.weights) ? grad_in<double>(config, options, data)
+                                             : grad_in<float>(config, options, data);
+}
+
+int run_train(const TrainCommandOptions& options) {
+  const ModelConfig config = read_model_config(options.model);
+  const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
+  std::optional<Dataset> validation;
+  if (!options.validation.empty())
+    validation = read_csv_dataset(options.validation, config.inputs, config.outputs());
+  return weights_are_double(options.weights) ? train_in<double>(config, options, data, validation)
+                                             : train_in<float>(config, options, data, validation);
+}
+
+int run_gradcheck_files(const GradcheckCommandOptions& options) {
+  const ModelConfig config = read_model_config(options.model);
+  const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
+  MLP<double> net(config.mlp_options());
+  load_weights(options.weights, net);  // F32 weights are widened to double
+  const std::size_t rows = options.rows == 0 ? data.rows : std::min(options.rows, data.rows);
+  std::vector<std::size_t> first(rows);
+  for (std::size_t r = 0; r < rows; ++r) first[r] = r;
+  Tensor<double> x, y;
+  gather_rows(data.x, first, x);
+  gather_rows(data.y, first, y);
+  auto loss = [&] { return apply_loss(config.loss, net.forward(x), Var<double>(y)); };
+
+  GradcheckOptions check;
+  check.eps = options.eps;
+  check.atol = options.atol;
+  check.rtol = options.rtol;
+  check.richardson = options.richardson;
+  check.report_worst = options.worst;
+  const GradcheckResult result = gradcheck(net.parameters(), loss, check);
+  std::optional<OpCheck> culprit;
+  if (!result.passed) culprit = locate_wrong_op(loss, check);
+
+  if (options.json) {
+    nlohmann::json report;
+    report["passed"] = result.passed;
+    report["rows"] = rows;
+    report["options"] = {{"eps", check.eps},
+                         {"atol", check.atol},
+                         {"rtol", check.rtol},
+                         {"richardson", check.richardson}};
+    for (const ParameterCheck& p : result.parameters) {
+      nlohmann::json entries = nlohmann::json::array();
+      for (const JacobianEntry& e : p.worst_entries)
+        entries.push_back({{"element", element_index(p.shape, e.element)},
+                           {"autodiff", e.autodiff},
+                           {"finite_difference", e.numeric},
+                           {"error_estimate", e.error_estimate},
+                           {"abs_error", e.abs_error},
+                           {"rel_error", e.rel_error}});
+      report["parameters"].push_back({{"name", p.name},
+                                      {"shape", p.shape.str()},
+                                      {"passed", p.passed},
+                                      {"failures", p.failures},
+                                      {"kinks", p.kinks},
+                                      {"max_abs_error", p.max_abs_error},
+                                      {"max_rel_error", p.max_rel_error},
+                                      {"worst", entries}});
+    }
+    if (culprit)
+      report["wrong_op"] = {{"op", culprit->op},
+                            {"position", culprit->position},
+                            {"input", culprit->input},
+                            {"element", culprit->element},
+                            {"autodiff", culprit->autodiff},
+                            {"finite_difference", culprit->numeric}};
+    fmt::print("{}\n", report.dump(2));
+    return result.passed ? 0 : 1;
+  }
+
+  fmt::print(
+      "Gradient check of {} over {} rows of {}, in double: central differences with step "
+      "{:g}·max(1,|θ|){}; an element passes if |autodiff − numeric| ≤ {:g} + {:g}·|numeric| "
+      "+ its error estimate.\n\n",
+      options.model, rows, options.data, check.eps,
+      check.richardson ? " and Richardson extrapolation" : "", check.atol, check.rtol);
+  fmt::print("{:<18} {:<10} {:>16} {:>16} {:>10} {:>10} {:>10}\n", "parameter", "element",
+             "autodiff", "finite diff.", "± est.", "abs err", "rel err");
+  for (const ParameterCheck& p : result.parameters) {
+    for (const JacobianEntry& e : p.worst_entries)
+      fmt::print("{:<18} {:<10} {:>16.9e} {:>16.9e} {:>10.1e} {:>10.1e} {:>10.1e}\n", p.name,
+                 element_index(p.shape, e.element), e.autodiff, e.numeric, e.error_estimate,
+                 e.abs_error, e.rel_error);
+    fmt::print("{:<18} {}: {} of {} elements out of tolerance{}\n\n", "", p.passed ? "ok" : "FAIL",
+               p.failures, p.shape.size(),
+               p.kinks ? fmt::format(", {} at a kink (not differentiable there)", p.kinks) : "");
+  }
+  if (result.passed) {
+    fmt::print("PASS: every gradient agrees with finite differences\n");
+    return 0;
+  }
+  fmt::print("FAIL: some gradients disagree (rows marked FAIL)\n");
+  if (culprit) {
+    std::vector<std::string> shapes;
+    for (const Shape& s : culprit->input_shapes) shapes.push_back(s.str());
+    fmt::print(
+        "The first op whose backward disagrees on its own: {} (op {} on the tape), inputs "
+        "{} → output {}: input {} element {}: autodiff {:.10g}, finite difference "
+        "{:.10g}\n",
+        culprit->op, culprit->position, fmt::join(shapes, ", "), culprit->output_shape.str(),
+        culprit->input, element_index(culprit->input_shapes[culprit->input], culprit->element),
+        culprit->autodiff, culprit->numeric);
+  } else {
+    fmt::print(
+        "Every op's backward agrees on its own; the disagreement lies in how they are "
+        "combined.\n");
+  }
+  return 1;
+}
+
+}  // namespace tapegrad::tools

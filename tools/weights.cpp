@@ -1,0 +1,48 @@
+// tools/weights.hpp on top of models/safetensors.hpp.
+#include "weights.hpp"
+
+#include <fmt/format.h>
+
+#include <type_traits>
+
+#include "tapegrad/graph/errors.hpp"
+#include "tapegrad/models/safetensors.hpp"
+
+namespace tapegrad::tools {
+
+bool weights_are_double(const std::string& path) {
+  const TensorFile file = read_safetensors(path);
+  if (file.tensors.empty()) throw Error(fmt::format("{}: the file holds no tensor", path));
+  const DType first = file.tensors.front().dtype();
+  for (const NamedTensor& tensor : file.tensors)
+    if (tensor.dtype() != first)
+      throw Error(fmt::format(
+          "{}: tensor '{}' is {} but tensor '{}' is {}; a weights file must use one element type",
+          path, file.tensors.front().name, to_string(first), tensor.name,
+          to_string(tensor.dtype())));
+  return first == DType::kF64;
+}
+
+template <class T>
+void load_weights(const std::string& path, Module<T>& model) {
+  const TensorFile file = read_safetensors(path);
+  load_parameters(file, model.named_parameters(),
+                  std::is_same_v<T, double> ? DTypeConversion::kWidenF32 : DTypeConversion::kExact);
+}
+
+template <class T>
+void save_weights(const std::string& path,
+                  const std::vector<std::pair<std::string, Tensor<T>>>& tensors) {
+  TensorFile file;
+  for (const auto& [name, tensor] : tensors) file.add(name, tensor);
+  write_safetensors(path, file);
+}
+
+template void load_weights<float>(const std::string&, Module<float>&);
+template void load_weights<double>(const std::string&, Module<double>&);
+template void save_weights<float>(const std::string&,
+                                  const std::vector<std::pair<std::string, Tensor<float>>>&);
+template void save_weights<double>(const std::string&,
+                                   const std::vector<std::pair<std::string, Tensor<double>>>&);
+
+}  // namespace tapegrad::tools
