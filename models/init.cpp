@@ -14,8 +14,8 @@ std::string_view to_string(InitScheme scheme) {
 
 double init_bound(InitScheme scheme, std::size_t in, std::size_t out) {
   // Var U(−b, b) = b²/3: He wants 2/in, Glorot 2/(in + out).
-  const double fan = scheme == InitScheme::kHeUniform ? static_cast<double>(in)
-                                                      : static_cast<double>(in + out);
+  const double fan =
+      scheme == InitScheme::kHeUniform ? static_cast<double>(in) : static_cast<double>(in + out);
   return std::sqrt(6.0 / fan);
 }
 

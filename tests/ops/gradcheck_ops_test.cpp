@@ -136,8 +136,9 @@ TEST_CASE("gradcheck reports relu at exactly 0 as a kink and does not fail there
   // relu′ is 0 on one side of 0 and 1 on the other; central differences give ½ at 0 whatever
   // the op's convention. That is not a wrong derivative, and the check must not cry wolf.
   const Tensor<double> x({4}, {0.0, 1.5, -0.5, 0.0});
-  const GradcheckResult r = gradcheck(
-      [](std::span<const Var<double>> v) { return sum(relu(v[0])); }, std::vector<Tensor<double>>{x});
+  const GradcheckResult r =
+      gradcheck([](std::span<const Var<double>> v) { return sum(relu(v[0])); },
+                std::vector<Tensor<double>>{x});
   CHECK(r.passed);
   CHECK(r.parameters[0].kinks == 2);
   CHECK(r.parameters[0].failures == 0);
@@ -163,9 +164,10 @@ TEST_CASE("a planted wrong derivative at a smooth point is a failure and not a k
   CHECK(r.parameters[0].worst.element == 0);
 }
 
-TEST_CASE("gradcheck's error estimate tracks the central difference's error and Richardson "
-          "removes it",
-          "[ops][gradcheck][richardson]") {
+TEST_CASE(
+    "gradcheck's error estimate tracks the central difference's error and Richardson "
+    "removes it",
+    "[ops][gradcheck][richardson]") {
   // d/dx eˣ = eˣ. With a large step the central difference errs by about h²eˣ/6.
   const double x0 = 0.7, exact = std::exp(x0);
   GradcheckOptions coarse;
@@ -238,7 +240,8 @@ TEST_CASE("check_ops passes every op of correct models and handles a value used 
   }
 }
 
-TEST_CASE("check_ops reports relu at exactly 0 inside a model as a kink", "[ops][gradcheck][locate]") {
+TEST_CASE("check_ops reports relu at exactly 0 inside a model as a kink",
+          "[ops][gradcheck][locate]") {
   // x·wᵀ is exactly 0 in its first element, the corner of relu.
   Parameter<double> w(Tensor<double>({1, 2}, {1.0, 1.0}), "w");
   const Tensor<double> x({2, 2}, {0.5, -0.5, 1.0, 2.0});

@@ -36,8 +36,8 @@ TEMPLATE_TEST_CASE("exp_nonpositive is within 2 ulp of e^x over the normal range
   CHECK(detail::exp_nonpositive(TestType(0)) == TestType(1));
 }
 
-TEMPLATE_TEST_CASE("exp_nonpositive underflows to exactly 0 and passes NaN through",
-                   "[ops][math]", float, double) {
+TEMPLATE_TEST_CASE("exp_nonpositive underflows to exactly 0 and passes NaN through", "[ops][math]",
+                   float, double) {
   CHECK(detail::exp_nonpositive(TestType(-1000)) == TestType(0));
   CHECK(detail::exp_nonpositive(-std::numeric_limits<TestType>::infinity()) == TestType(0));
   CHECK(std::isnan(detail::exp_nonpositive(std::numeric_limits<TestType>::quiet_NaN())));
