@@ -57,6 +57,7 @@ void compare(ParameterCheck& check, JacobianEntry entry, const GradcheckOptions&
                                            entry.error_estimate);
   if (entry.kink && !(excess <= 0)) {
     ++check.kinks;
+    if (check.kink_entries.size() < options.report_worst) check.kink_entries.push_back(entry);
     return;
   }
   entry.kink = false;  // within tolerance: differentiable enough here

@@ -59,6 +59,8 @@ struct ParameterCheck {
   JacobianEntry worst;  // the entry with the largest excess over its tolerance (kinks excluded)
   // The options.report_worst entries with the largest excess, worst first (kinks excluded).
   std::vector<JacobianEntry> worst_entries;
+  // The first options.report_worst entries found at a kink, in the order they were checked.
+  std::vector<JacobianEntry> kink_entries;
 };
 
 struct GradcheckResult {

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "commands.hpp"
+#include "gradcheck_report.hpp"
 #include "seed_example.hpp"
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/graph/gradcheck.hpp"
@@ -29,23 +30,14 @@ Tensor<double> random_tensor(const Shape& shape, Domain domain, std::mt19937_64&
   return t;
 }
 
-std::string element_name(const Shape& shape, std::size_t flat) {
-  std::vector<std::size_t> index(shape.rank());
-  for (std::size_t axis = shape.rank(); axis-- > 0;) {
-    index[axis] = flat % shape[axis];
-    flat /= shape[axis];
-  }
-  return fmt::format("[{}]", fmt::join(index, ","));
-}
-
 constexpr const char* kRow = "{:<10} {:<38} {:<17} {:>12} {:>12}  {:<16} {}\n";
 
 // Prints one row per checked input; returns whether all passed.
 bool print_rows(std::string_view op, std::string_view what, const GradcheckResult& result) {
   for (const ParameterCheck& p : result.parameters) {
     // The element closest to (or furthest beyond) its tolerance, and the output it feeds.
-    const std::string worst = fmt::format("{} of out{}", element_name(p.shape, p.worst.element),
-                                          element_name(result.output_shape, p.worst.output));
+    const std::string worst = fmt::format("{} of out{}", element_index(p.shape, p.worst.element),
+                                          element_index(result.output_shape, p.worst.output));
     fmt::print(kRow, op, what, p.name, fmt::format("{:.2e}", p.max_abs_error),
                fmt::format("{:.2e}", p.max_rel_error), worst, p.passed ? "ok" : "FAIL");
     if (!p.passed)

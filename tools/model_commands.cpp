@@ -6,13 +6,12 @@
 
 #include <chrono>
 #include <cmath>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "gradcheck_report.hpp"
 #include "progress.hpp"
 #include "tapegrad/graph/atomic_file.hpp"
 #include "tapegrad/graph/errors.hpp"
-#include "tapegrad/graph/gradcheck.hpp"
 #include "tapegrad/graph/tape.hpp"
 #include "tapegrad/models/config.hpp"
 #include "tapegrad/models/csv_data.hpp"
@@ -131,15 +130,6 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   return 0;
 }
 
-std::string element_index(const Shape& shape, std::size_t flat) {
-  std::vector<std::size_t> index(shape.rank());
-  for (std::size_t axis = shape.rank(); axis-- > 0;) {
-    index[axis] = flat % shape[axis];
-    flat /= shape[axis];
-  }
-  return fmt::format("[{}]", fmt::join(index, ","));
-}
-
 }  // namespace
 
 int run_init(const InitOptions& options) {
@@ -199,91 +189,11 @@ int run_gradcheck_files(const GradcheckCommandOptions& options) {
   gather_rows(data.y, first, y);
   auto loss = [&] { return apply_loss(config.loss, net.forward(x), Var<double>(y)); };
 
-  GradcheckOptions check;
-  check.eps = options.eps;
-  check.atol = options.atol;
-  check.rtol = options.rtol;
-  check.richardson = options.richardson;
-  check.report_worst = options.worst;
-  const GradcheckResult result = gradcheck(net.parameters(), loss, check);
-  std::optional<OpCheck> culprit;
-  if (!result.passed) culprit = locate_wrong_op(loss, check);
-
-  if (options.json) {
-    nlohmann::json report;
-    report["passed"] = result.passed;
-    report["rows"] = rows;
-    report["options"] = {{"eps", check.eps},
-                         {"atol", check.atol},
-                         {"rtol", check.rtol},
-                         {"richardson", check.richardson}};
-    for (const ParameterCheck& p : result.parameters) {
-      nlohmann::json entries = nlohmann::json::array();
-      for (const JacobianEntry& e : p.worst_entries)
-        entries.push_back({{"element", element_index(p.shape, e.element)},
-                           {"autodiff", e.autodiff},
-                           {"finite_difference", e.numeric},
-                           {"error_estimate", e.error_estimate},
-                           {"abs_error", e.abs_error},
-                           {"rel_error", e.rel_error}});
-      report["parameters"].push_back({{"name", p.name},
-                                      {"shape", p.shape.str()},
-                                      {"passed", p.passed},
-                                      {"failures", p.failures},
-                                      {"kinks", p.kinks},
-                                      {"max_abs_error", p.max_abs_error},
-                                      {"max_rel_error", p.max_rel_error},
-                                      {"worst", entries}});
-    }
-    if (culprit)
-      report["wrong_op"] = {{"op", culprit->op},
-                            {"position", culprit->position},
-                            {"input", culprit->input},
-                            {"element", culprit->element},
-                            {"autodiff", culprit->autodiff},
-                            {"finite_difference", culprit->numeric}};
-    fmt::print("{}\n", report.dump(2));
-    return result.passed ? 0 : 1;
-  }
-
-  fmt::print(
-      "Gradient check of {} over {} rows of {}, in double: central differences with step "
-      "{:g}·max(1,|θ|){}; an element passes if |autodiff − numeric| ≤ {:g} + {:g}·|numeric| "
-      "+ its error estimate.\n\n",
-      options.model, rows, options.data, check.eps,
-      check.richardson ? " and Richardson extrapolation" : "", check.atol, check.rtol);
-  fmt::print("{:<18} {:<10} {:>16} {:>16} {:>10} {:>10} {:>10}\n", "parameter", "element",
-             "autodiff", "finite diff.", "± est.", "abs err", "rel err");
-  for (const ParameterCheck& p : result.parameters) {
-    for (const JacobianEntry& e : p.worst_entries)
-      fmt::print("{:<18} {:<10} {:>16.9e} {:>16.9e} {:>10.1e} {:>10.1e} {:>10.1e}\n", p.name,
-                 element_index(p.shape, e.element), e.autodiff, e.numeric, e.error_estimate,
-                 e.abs_error, e.rel_error);
-    fmt::print("{:<18} {}: {} of {} elements out of tolerance{}\n\n", "", p.passed ? "ok" : "FAIL",
-               p.failures, p.shape.size(),
-               p.kinks ? fmt::format(", {} at a kink (not differentiable there)", p.kinks) : "");
-  }
-  if (result.passed) {
-    fmt::print("PASS: every gradient agrees with finite differences\n");
-    return 0;
-  }
-  fmt::print("FAIL: some gradients disagree (rows marked FAIL)\n");
-  if (culprit) {
-    std::vector<std::string> shapes;
-    for (const Shape& s : culprit->input_shapes) shapes.push_back(s.str());
-    fmt::print(
-        "The first op whose backward disagrees on its own: {} (op {} on the tape), inputs "
-        "{} → output {}: input {} element {}: autodiff {:.10g}, finite difference "
-        "{:.10g}\n",
-        culprit->op, culprit->position, fmt::join(shapes, ", "), culprit->output_shape.str(),
-        culprit->input, element_index(culprit->input_shapes[culprit->input], culprit->element),
-        culprit->autodiff, culprit->numeric);
-  } else {
-    fmt::print(
-        "Every op's backward agrees on its own; the disagreement lies in how they are "
-        "combined.\n");
-  }
-  return 1;
+  const GradcheckReport report =
+      gradcheck_report(net.parameters(), loss, options,
+                       fmt::format("{} over {} rows of {}", options.model, rows, options.data));
+  fmt::print("{}", report.text);
+  return report.status;
 }
 
 }  // namespace tapegrad::tools

@@ -142,6 +142,10 @@ TEST_CASE("gradcheck reports relu at exactly 0 as a kink and does not fail there
   CHECK(r.passed);
   CHECK(r.parameters[0].kinks == 2);
   CHECK(r.parameters[0].failures == 0);
+  REQUIRE(r.parameters[0].kink_entries.size() == 2);  // named: elements 0 and 3
+  CHECK(r.parameters[0].kink_entries[0].element == 0);
+  CHECK(r.parameters[0].kink_entries[1].element == 3);
+  CHECK(r.parameters[0].kink_entries[1].numeric == Approx(0.5).epsilon(1e-6));
 
   GradcheckOptions strict;
   strict.detect_kinks = false;  // the control: without detection, the same elements fail

@@ -13,55 +13,15 @@
 #include <regex>
 #include <string>
 
+#include "cli_support.hpp"
 #include "tapegrad/graph/render.hpp"
 #include "tapegrad/ops/catalog.hpp"
 
 namespace fs = std::filesystem;
-
-namespace {
-
-struct Run {
-  int status = -1;     // exit status
-  std::string output;  // stdout and stderr together
-};
-
-// Runs `tapegrad <arguments>` in `folder`, through the shell.
-Run run_tapegrad(const std::string& arguments, const fs::path& folder = fs::current_path()) {
-  const std::string command =
-      fmt::format("cd '{}' && '{}' {} 2>&1", folder.string(), TAPEGRAD_CLI, arguments);
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  Run run;
-  std::array<char, 4096> buffer;
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-    run.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  REQUIRE(WIFEXITED(status));
-  run.status = WEXITSTATUS(status);
-  return run;
-}
-
-// A fresh, empty folder, removed at the end of the test.
-struct TempFolder {
-  fs::path path;
-  TempFolder() {
-    std::random_device random;
-    path = fs::temp_directory_path() / fmt::format("tapegrad-cli-test-{:x}", random());
-    fs::create_directories(path);
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-}  // namespace
+using tapegrad::testing::read_file;
+using tapegrad::testing::Run;
+using tapegrad::testing::run_tapegrad;
+using tapegrad::testing::TempFolder;
 
 TEST_CASE("tapegrad --help and each subcommand's --help describe it", "[tools]") {
   const Run top = run_tapegrad("--help");

@@ -1,0 +1,149 @@
+// tools/gradcheck_report.hpp.
+#include "gradcheck_report.hpp"
+
+#include <fmt/format.h>
+
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "tapegrad/graph/gradcheck.hpp"
+
+namespace tapegrad::tools {
+
+namespace {
+
+nlohmann::json json_report(const GradcheckResult& result, const std::optional<OpCheck>& culprit,
+                           const GradcheckOptions& check, std::string_view subject) {
+  nlohmann::json report;
+  report["subject"] = subject;
+  report["passed"] = result.passed;
+  report["options"] = {{"eps", check.eps},
+                       {"atol", check.atol},
+                       {"rtol", check.rtol},
+                       {"richardson", check.richardson}};
+  report["parameters"] = nlohmann::json::array();
+  for (const ParameterCheck& p : result.parameters) {
+    nlohmann::json entries = nlohmann::json::array();
+    for (const JacobianEntry& e : p.worst_entries)
+      entries.push_back({{"element", element_index(p.shape, e.element)},
+                         {"autodiff", e.autodiff},
+                         {"finite_difference", e.numeric},
+                         {"error_estimate", e.error_estimate},
+                         {"abs_error", e.abs_error},
+                         {"rel_error", e.rel_error}});
+    nlohmann::json kinks = nlohmann::json::array();
+    for (const JacobianEntry& e : p.kink_entries)
+      kinks.push_back({{"element", element_index(p.shape, e.element)},
+                       {"autodiff", e.autodiff},
+                       {"finite_difference", e.numeric}});
+    report["parameters"].push_back({{"name", p.name},
+                                    {"shape", p.shape.str()},
+                                    {"passed", p.passed},
+                                    {"failures", p.failures},
+                                    {"kinks", p.kinks},
+                                    {"max_abs_error", p.max_abs_error},
+                                    {"max_rel_error", p.max_rel_error},
+                                    {"worst", entries},
+                                    {"at_a_kink", kinks}});
+  }
+  if (culprit) {
+    std::vector<std::string> shapes;
+    for (const Shape& s : culprit->input_shapes) shapes.push_back(s.str());
+    report["wrong_op"] = {
+        {"op", culprit->op},
+        {"position", culprit->position},
+        {"input_shapes", shapes},
+        {"output_shape", culprit->output_shape.str()},
+        {"input", culprit->input},
+        {"element", element_index(culprit->input_shapes[culprit->input], culprit->element)},
+        {"autodiff", culprit->autodiff},
+        {"finite_difference", culprit->numeric}};
+  }
+  return report;
+}
+
+std::string table_report(const GradcheckResult& result, const std::optional<OpCheck>& culprit,
+                         const GradcheckOptions& check, std::string_view subject) {
+  std::string text;
+  auto out = std::back_inserter(text);
+  fmt::format_to(out,
+                 "Gradient check of {}, in double: central differences with step "
+                 "{:g}·max(1,|θ|){}; an element passes if |autodiff − numeric| ≤ {:g} + "
+                 "{:g}·|numeric| + its error estimate.\n\n",
+                 subject, check.eps, check.richardson ? " and Richardson extrapolation" : "",
+                 check.atol, check.rtol);
+  fmt::format_to(out, "{:<18} {:<10} {:>16} {:>16} {:>10} {:>10} {:>10}\n", "parameter", "element",
+                 "autodiff", "finite diff.", "± est.", "abs err", "rel err");
+  for (const ParameterCheck& p : result.parameters) {
+    for (const JacobianEntry& e : p.worst_entries)
+      fmt::format_to(out, "{:<18} {:<10} {:>16.9e} {:>16.9e} {:>10.1e} {:>10.1e} {:>10.1e}\n",
+                     p.name, element_index(p.shape, e.element), e.autodiff, e.numeric,
+                     e.error_estimate, e.abs_error, e.rel_error);
+    for (const JacobianEntry& e : p.kink_entries)
+      fmt::format_to(out,
+                     "{:<18} {:<10} {:>16.9e} {:>16.9e}  at a kink: the one-sided "
+                     "differences disagree\n",
+                     p.name, element_index(p.shape, e.element), e.autodiff, e.numeric);
+    fmt::format_to(
+        out, "{:<18} {}: {} of {} elements out of tolerance{}\n\n", "", p.passed ? "ok" : "FAIL",
+        p.failures, p.shape.size(),
+        p.kinks ? fmt::format(", {} at a kink (not differentiable there)", p.kinks) : "");
+  }
+  if (result.passed) {
+    fmt::format_to(out, "PASS: every gradient agrees with finite differences\n");
+    return text;
+  }
+  fmt::format_to(out, "FAIL: some gradients disagree (rows marked FAIL)\n");
+  if (culprit) {
+    std::vector<std::string> shapes;
+    for (const Shape& s : culprit->input_shapes) shapes.push_back(s.str());
+    fmt::format_to(out,
+                   "The first op whose backward disagrees on its own: {} (op {} on the tape), "
+                   "inputs {} → output {}: input {} element {}: autodiff {:.10g}, finite "
+                   "difference {:.10g}\n",
+                   culprit->op, culprit->position, fmt::join(shapes, ", "),
+                   culprit->output_shape.str(), culprit->input,
+                   element_index(culprit->input_shapes[culprit->input], culprit->element),
+                   culprit->autodiff, culprit->numeric);
+  } else {
+    fmt::format_to(out,
+                   "Every op's backward agrees on its own; the disagreement lies in how they are "
+                   "combined.\n");
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string element_index(const Shape& shape, std::size_t flat) {
+  std::vector<std::size_t> index(shape.rank());
+  for (std::size_t axis = shape.rank(); axis-- > 0;) {
+    index[axis] = flat % shape[axis];
+    flat /= shape[axis];
+  }
+  return fmt::format("[{}]", fmt::join(index, ","));
+}
+
+GradcheckReport gradcheck_report(std::span<const Parameter<double>> params,
+                                 const std::function<Var<double>()>& loss,
+                                 const GradcheckCommandOptions& options, std::string_view subject) {
+  GradcheckOptions check;
+  check.eps = options.eps;
+  check.atol = options.atol;
+  check.rtol = options.rtol;
+  check.richardson = options.richardson;
+  check.report_worst = options.worst;
+  const GradcheckResult result = gradcheck(params, loss, check);
+  std::optional<OpCheck> culprit;
+  if (!result.passed) culprit = locate_wrong_op(loss, check);
+
+  GradcheckReport report;
+  report.status = result.passed ? 0 : 1;
+  report.text = options.json ? json_report(result, culprit, check, subject).dump(2) + "\n"
+                             : table_report(result, culprit, check, subject);
+  return report;
+}
+
+}  // namespace tapegrad::tools
