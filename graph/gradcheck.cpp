@@ -1,7 +1,10 @@
 #include "tapegrad/graph/gradcheck.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/graph/random.hpp"
@@ -122,6 +125,15 @@ bool looks_like_kink(double f0, double theta, const Probe& plus, const Probe& mi
 
 }  // namespace
 
+double relative_step(const GradcheckOptions& options) {
+  if (!(options.eps >= 0) || !std::isfinite(options.eps))
+    throw Error(fmt::format("gradcheck: eps must be 0 (automatic) or a positive step, got {}",
+                            options.eps));
+  if (options.eps > 0) return options.eps;
+  const double epsilon = std::numeric_limits<double>::epsilon();
+  return options.richardson ? std::pow(epsilon, 1.0 / 5) : std::cbrt(epsilon);
+}
+
 GradcheckResult gradcheck(std::span<const Parameter<double>> params_in,
                           const std::function<Var<double>()>& f, const GradcheckOptions& options) {
   // Parameters are shared handles: copies refer to the same storage.
@@ -137,6 +149,7 @@ GradcheckResult gradcheck(std::span<const Parameter<double>> params_in,
     result.output_shape = f().shape();
   }
   const std::size_t outputs = result.output_shape.size();
+  const double step = relative_step(options);
   const auto jacobian = autodiff_jacobian(tape, params, f, result.output_shape);
   const std::vector<double> f0 = evaluate(tape, f);  // at the parameters as given
 
@@ -149,7 +162,7 @@ GradcheckResult gradcheck(std::span<const Parameter<double>> params_in,
     std::span<double> values = param.values();
     for (std::size_t j = 0; j < values.size(); ++j) {
       const double theta = values[j];
-      const double h = options.eps * std::max(1.0, std::abs(theta));
+      const double h = step * std::max(1.0, std::abs(theta));
       const Probe plus = probe(tape, f, values[j], h), minus = probe(tape, f, values[j], -h);
       const Probe plus2 = probe(tape, f, values[j], 2 * h);
       const Probe minus2 = probe(tape, f, values[j], -2 * h);
@@ -275,6 +288,7 @@ void check_one_op(Tape<double>& tape, const std::function<Var<double>()>& f, OpC
         for (std::size_t e = 0; e < vjp[k].size(); ++e) combined[k][e] += vjp[other][e];
 
   ParameterCheck tally;  // reuses gradcheck's comparison and bookkeeping
+  const double step = relative_step(options);
   double worst_excess = -INFINITY;
   std::size_t worst_input = 0;
   for (std::size_t k = 0; k < node.num_inputs(); ++k) {
@@ -283,7 +297,7 @@ void check_one_op(Tape<double>& tape, const std::function<Var<double>()>& f, OpC
     for (std::size_t c = 0; c < count; ++c) {
       const std::size_t e = count == size ? c : c * size / count;
       const double theta = node.input(k).data[e];
-      const double h = options.eps * std::max(1.0, std::abs(theta));
+      const double h = step * std::max(1.0, std::abs(theta));
       auto run = [&](double offset) {
         ElementProbe probe(check.position, k, e, offset, u);
         return run_probe(tape, f, probe);

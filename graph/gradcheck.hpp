@@ -15,11 +15,9 @@
 namespace tapegrad {
 
 struct GradcheckOptions {
-  // Step h = eps·max(1, |θ|) for each element θ: it follows the element's magnitude. With
-  // central differences the truncation error is O(h²·f‴) and the rounding error O(ε·|f|/h); for
-  // double (ε = 2^-52) the two balance near eps = ε^(1/3) ≈ 6e-6. The default 1e-6 sits just
-  // below, which favours smooth functions; errors come out near 1e-10 for values of order 1.
-  double eps = 1e-6;
+  // Step h = eps·max(1, |θ|) for each element θ: it follows the element's magnitude. 0 (the
+  // default) fits eps to the element type, double, through relative_step() below.
+  double eps = 0;
   // An element passes when |autodiff − numeric| ≤ atol + rtol·|numeric| + its error estimate.
   double atol = 1e-6;
   double rtol = 1e-5;
@@ -33,6 +31,12 @@ struct GradcheckOptions {
   // How many of each parameter's worst entries to keep in ParameterCheck::worst_entries.
   std::size_t report_worst = 5;
 };
+
+// The relative step options.eps, or, if it is 0, the one that fits double's precision ε = 2^-52.
+// Central differences have truncation error O(h²·f‴) and rounding error O(ε·|f|/h); the two
+// balance near h = ε^(1/3)·max(1,|θ|) ≈ 6.1e-6·max(1,|θ|). Richardson's extrapolation has
+// truncation error O(h⁴) and the same rounding error, which balance near ε^(1/5) ≈ 7.4e-4.
+double relative_step(const GradcheckOptions& options);
 
 // One entry of the Jacobian: ∂output[output]/∂parameter[element].
 struct JacobianEntry {

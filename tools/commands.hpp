@@ -17,7 +17,7 @@ struct DemoOptions {
 int run_demo(const DemoOptions& options);
 
 struct GradcheckCommandOptions {
-  double eps = 1e-6;
+  double eps = 0;  // 0: fitted to double (relative_step in graph/gradcheck.hpp)
   double atol = 1e-6;
   double rtol = 1e-5;
   std::uint64_t seed = 1;

@@ -53,7 +53,8 @@ bool print_rows(std::string_view op, std::string_view what, const GradcheckResul
 int run_formula_check(const GradcheckCommandOptions& options) {
   SeedExample example = make_seed_example(3, 4, options.seed);
   const std::vector<SeedGradientRow> rows =
-      seed_gradient_table(example.network, example.x, example.y[0], options.eps);
+      seed_gradient_table(example.network, example.x, example.y[0],
+                          relative_step(GradcheckOptions{.eps = options.eps}));
   fmt::print(
       "The seed network (d = 3, H = 4), one example: ∂E/∂θ by the reference derivation's "
       "formula, by autodiff and by central finite differences.\n\n");
@@ -96,9 +97,10 @@ int run_gradcheck(const GradcheckCommandOptions& options) {
   std::mt19937_64 rng(options.seed);
 
   fmt::print(
-      "Central finite differences in double; step eps·max(1,|θ|) with eps = {:g}; an "
-      "element passes if |autodiff − numeric| ≤ {:g} + {:g}·|numeric|.\n\n",
-      check.eps, check.atol, check.rtol);
+      "Central finite differences in double; step eps·max(1,|θ|) with eps = {:.2g}; an "
+      "element passes if |autodiff − numeric| ≤ {:g} + {:g}·|numeric| + its error "
+      "estimate.\n\n",
+      relative_step(check), check.atol, check.rtol);
   fmt::print(kRow, "op", "case", "input", "max abs err", "max rel err", "worst element", "");
   bool all_passed = true;
   std::size_t checks = 0;

@@ -19,7 +19,7 @@ nlohmann::json json_report(const GradcheckResult& result, const std::optional<Op
   nlohmann::json report;
   report["subject"] = subject;
   report["passed"] = result.passed;
-  report["options"] = {{"eps", check.eps},
+  report["options"] = {{"eps", relative_step(check)},
                        {"atol", check.atol},
                        {"rtol", check.rtol},
                        {"richardson", check.richardson}};
@@ -70,10 +70,10 @@ std::string table_report(const GradcheckResult& result, const std::optional<OpCh
   auto out = std::back_inserter(text);
   fmt::format_to(out,
                  "Gradient check of {}, in double: central differences with step "
-                 "{:g}·max(1,|θ|){}; an element passes if |autodiff − numeric| ≤ {:g} + "
+                 "{:.2g}·max(1,|θ|){}; an element passes if |autodiff − numeric| ≤ {:g} + "
                  "{:g}·|numeric| + its error estimate.\n\n",
-                 subject, check.eps, check.richardson ? " and Richardson extrapolation" : "",
-                 check.atol, check.rtol);
+                 subject, relative_step(check),
+                 check.richardson ? " and Richardson extrapolation" : "", check.atol, check.rtol);
   fmt::format_to(out, "{:<18} {:<10} {:>16} {:>16} {:>10} {:>10} {:>10}\n", "parameter", "element",
                  "autodiff", "finite diff.", "± est.", "abs err", "rel err");
   for (const ParameterCheck& p : result.parameters) {

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -268,4 +270,31 @@ TEST_CASE("gradcheck keeps each parameter's worst entries in order", "[ops][grad
   CHECK(worst[0].element == 4);  // the planted one first
   CHECK(worst[0].abs_error > worst[1].abs_error);
   CHECK(worst[1].abs_error < 1e-6);
+}
+
+TEST_CASE("the default step fits double: ε^(1/3) for central differences, ε^(1/5) for Richardson",
+          "[ops][gradcheck][step]") {
+  const double epsilon = std::numeric_limits<double>::epsilon();
+  CHECK(relative_step(GradcheckOptions{}) == std::cbrt(epsilon));
+  CHECK(relative_step(GradcheckOptions{.richardson = true}) == std::pow(epsilon, 0.2));
+  CHECK(relative_step(GradcheckOptions{.eps = 1e-4}) == 1e-4);  // given: used as is
+  CHECK_THROWS_WITH(relative_step(GradcheckOptions{.eps = -1e-6}), Catch::Contains("eps"));
+  CHECK_THROWS_WITH(relative_step(GradcheckOptions{.eps = NAN}), Catch::Contains("eps"));
+
+  // Elements from 0.2 to 10⁴: the step follows each one's magnitude, so the derivative of log θ
+  // (whose derivatives scale as 1/θ) comes out to about 1e-10 relative everywhere, with either
+  // method. A fixed step of 6e-6 would leave θ = 10⁴ with rounding error ε·|log θ|/h ≈ 3e-10
+  // of a derivative of 1e-4: 3e-6 relative.
+  const Tensor<double> x({6}, {0.2, 0.7, 3, 40, 300, 1e4});
+  auto f = [](std::span<const Var<double>> v) { return log(v[0]); };
+  for (bool richardson : {false, true}) {
+    INFO("richardson " << richardson);
+    GradcheckOptions options;
+    options.richardson = richardson;
+    options.atol = 0;
+    options.rtol = 1e-9;
+    const GradcheckResult r = gradcheck(f, std::vector<Tensor<double>>{x}, options);
+    CHECK(r.passed);
+    CHECK(r.parameters[0].max_rel_error < 1e-9);
+  }
 }
