@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs, from Debian 12's packages, everything tapegrad needs to build, test and render
-# graphs. Safe to run again: apt-get skips what is already there. Needs root (or sudo).
+# graphs, and clang with its sanitizer and libFuzzer runtimes for the reliability checks (CI's
+# fuzzing). Safe to run again: apt-get skips what is already there. Needs root (or sudo).
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libfmt-dev libboost-graph-dev catch2 graphviz libgraphviz-dev
   libopenblas-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev fonts-dejavu-core
+  clang libclang-rt-14-dev llvm
 )
 
 missing=()
