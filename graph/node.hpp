@@ -30,11 +30,15 @@ class BackwardContext {
   // is the shape of the gradient the op computes; the engine checks it against the input's
   // shape and throws ContractError naming the op and the input index if they differ.
   T* input_grad(std::size_t input, const Shape& shape) const;
+  // Whether input_grad(input, ...) was called: the contract checks (graph/checks.hpp) require
+  // it of every input that needs a gradient. Kept for the first 64 inputs.
+  bool gave(std::size_t input) const { return input >= 64 || (given_ >> input & 1) != 0; }
 
  private:
   const Node<T>& node_;
   const T* grad_output_;
   std::span<T* const> input_grads_;
+  mutable std::uint64_t given_ = 0;
 };
 
 template <class T>

@@ -1,6 +1,7 @@
 // Op<T>: what an op's forward function uses to record itself. It checks the inputs, allocates the
 // output on the current tape, and records the op's node if a gradient is needed. If anything
-// throws before finish(), the tape is rewound: a failed op leaves the tape as it was.
+// throws before finish() returns (a bad input, an allocation, anomaly mode's check of the
+// output), the tape is rewound: a failed op leaves the tape as it was.
 //
 //   template <class T> Var<T> sigmoid(const Var<T>& a) {
 //     Op<T> op("sigmoid", {a});
@@ -13,6 +14,7 @@
 #include <initializer_list>
 #include <string_view>
 
+#include "tapegrad/graph/checks.hpp"
 #include "tapegrad/graph/tape.hpp"
 
 namespace tapegrad {
@@ -59,6 +61,9 @@ class Op {
   // Records a NodeT (constructed from args) if a gradient is needed, and returns the output.
   template <class NodeT, class... Args>
   Var<T> finish(Args&&... args) {
+    if (AnomalyMode::enabled() && output_ != nullptr) [[unlikely]]
+      detail::check_forward_finite<T>(name_, tape_.size(), requires_grad_, {inputs_, num_inputs_},
+                                      *output_);
     if (requires_grad_) {
       if (tape_.observer() != nullptr) [[unlikely]]
         tape_.observer()->after(tape_.size(), *output_);

@@ -31,4 +31,13 @@ std::string Shape::str() const {
   return fmt::format("[{}]", fmt::join(dims(), ","));
 }
 
+std::string Shape::index_str(std::size_t flat) const {
+  std::array<std::size_t, kMaxRank> index{};
+  for (std::size_t axis = rank_; axis-- > 0;) {
+    index[axis] = flat % dims_[axis];
+    flat /= dims_[axis];
+  }
+  return fmt::format("[{}]", fmt::join(index.begin(), index.begin() + rank_, ","));
+}
+
 }  // namespace tapegrad

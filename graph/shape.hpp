@@ -36,6 +36,8 @@ class Shape {
 
   // "[2,3]", the form every error message uses.
   std::string str() const;
+  // "[1,2]": the index of the element at row-major position `flat`, in the same form.
+  std::string index_str(std::size_t flat) const;
 
  private:
   // NOTE: 32-bit dimensions keep a Shape at 48 bytes; every value on the tape holds one, so this

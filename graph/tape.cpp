@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
+
+#include "tapegrad/graph/checks.hpp"
 
 namespace tapegrad {
 
@@ -14,12 +17,12 @@ template <class T>
 thread_local Tape<T>* active_tape = nullptr;
 }  // namespace
 
-void throw_contract_error(std::string_view op, std::size_t input, const Shape& got,
-                          const Shape& expected) {
+void throw_contract_error(std::string_view op, std::size_t position, std::size_t input,
+                          const Shape& got, const Shape& expected) {
   throw ContractError(fmt::format(
-      "{}: backward produced a gradient of shape {} for input {}, whose shape is {} (a bug in "
-      "the op's backward)",
-      op, got.str(), input, expected.str()));
+      "{} (op {} on the tape): backward produced a gradient of shape {} for input {}, whose "
+      "shape is {} (a bug in the op's backward)",
+      op, position, got.str(), input, expected.str()));
 }
 
 template <class T>
@@ -147,16 +150,78 @@ void Tape<T>::run_backward(const Var<T>& root, const T* seed) {
 
   // The tape is the order: one reverse loop, no recursion. Ops recorded after the root, and ops
   // no gradient reached, are skipped.
-  for (std::size_t position = top.producer->position() + 1; position-- > 0;) {
+  const std::size_t end = top.producer->position() + 1;
+  if (AnomalyMode::enabled() || ContractChecks::enabled()) [[unlikely]]
+    backward_nodes_checked(top, end);
+  else
+    backward_nodes(end);
+}
+
+template <class T>
+std::span<T* const> Tape<T>::input_buffers(const Node<T>& node) {
+  if (input_grads_.size() < node.num_inputs()) input_grads_.resize(node.num_inputs());
+  for (std::size_t k = 0; k < node.num_inputs(); ++k) {
+    Value<T>& in = *node.inputs_[k];
+    input_grads_[k] = in.requires_grad ? ensure_grad(in) : nullptr;
+  }
+  return {input_grads_.data(), node.num_inputs()};
+}
+
+template <class T>
+void Tape<T>::backward_nodes(std::size_t end) {
+  for (std::size_t position = end; position-- > 0;) {
     const Node<T>& node = *nodes_[position];
     if (node.output_->grad == nullptr) continue;
-    if (input_grads_.size() < node.num_inputs()) input_grads_.resize(node.num_inputs());
-    for (std::size_t k = 0; k < node.num_inputs(); ++k) {
-      Value<T>& in = *node.inputs_[k];
-      input_grads_[k] = in.requires_grad ? ensure_grad(in) : nullptr;
+    node.backward(BackwardContext<T>(node, node.output_->grad, input_buffers(node)));
+  }
+}
+
+template <class T>
+void Tape<T>::backward_nodes_checked(Value<T>& root, std::size_t end) {
+  // The gradients that outlive this pass are the leaves' (parameters' and tape variables'):
+  // keep a copy of each to put back if a check fails, so that a failed backward changes nothing
+  // a user can see. Intermediate gradients are reset by the next backward anyway.
+  struct Saved {
+    Value<T>* value;
+    std::vector<T> grad;  // empty if value->grad was null
+    bool had_grad;
+  };
+  std::vector<Saved> saved;
+  std::unordered_set<const Value<T>*> seen;
+  for (std::size_t position = 0; position < end; ++position)
+    for (Value<T>* in : nodes_[position]->inputs())
+      if (in->producer == nullptr && in->requires_grad && seen.insert(in).second)
+        saved.push_back(
+            {in, in->grad ? std::vector<T>(in->grad, in->grad + in->size()) : std::vector<T>(),
+             in->grad != nullptr});
+  const bool anomaly = AnomalyMode::enabled(), contracts = ContractChecks::enabled();
+  try {
+    if (anomaly) detail::check_seed_finite(root, end - 1);
+    for (std::size_t position = end; position-- > 0;) {
+      const Node<T>& node = *nodes_[position];
+      if (node.output_->grad == nullptr) continue;
+      const std::span<T* const> buffers = input_buffers(node);
+      if (anomaly) detail::check_backward_finite(node, buffers, true);
+      const BackwardContext<T> context(node, node.output_->grad, buffers);
+      node.backward(context);
+      if (contracts)
+        for (std::size_t k = 0; k < buffers.size(); ++k)
+          if (buffers[k] != nullptr && !context.gave(k))
+            throw ContractError(fmt::format(
+                "{} (op {} on the tape): backward gave no gradient for input {} (shape {}), "
+                "which needs one; a bug in the op's backward, which must call "
+                "ctx.input_grad({}, shape) whenever ctx.needs_grad({})",
+                node.name(), position, k, node.input(k).shape.str(), k, k));
+      if (anomaly) detail::check_backward_finite(node, buffers, false);
     }
-    node.backward(BackwardContext<T>(node, node.output_->grad,
-                                     std::span<T* const>(input_grads_.data(), node.num_inputs())));
+  } catch (...) {
+    for (Saved& s : saved) {
+      if (s.had_grad)
+        std::copy(s.grad.begin(), s.grad.end(), s.value->grad);
+      else
+        s.value->grad = nullptr;
+    }
+    throw;
   }
 }
 
