@@ -69,8 +69,14 @@ std::string describe_inputs(std::span<Value<T>* const> inputs) {
 
 std::string where(std::size_t position, bool recorded) {
   return recorded ? fmt::format("op {} on the tape", position)
-                  : fmt::format("not recorded, as no input needs a gradient; {} ops before it",
-                                position);
+                  : std::string("not recorded: no input needs a gradient");
+}
+
+// "element [1,0] of [4,2] is nan", or for a scalar "its value is nan".
+template <class T>
+std::string which_element(const Shape& shape, std::size_t flat, T value) {
+  if (shape.rank() == 0) return fmt::format("its value is {}", spell(value));
+  return fmt::format("element {} of {} is {}", shape.index_str(flat), shape.str(), spell(value));
 }
 
 template <class T>
@@ -79,10 +85,9 @@ void check_forward_finite(std::string_view op, std::size_t position, bool record
   const std::optional<std::size_t> bad = first_non_finite(output.data, output.size());
   if (!bad) return;
   throw AnomalyError(
-      fmt::format("anomaly: the forward of {} ({}) gave a non-finite output: element {} of {} "
-                  "is {}{}",
-                  op, where(position, recorded), output.shape.index_str(*bad), output.shape.str(),
-                  spell(output.data[*bad]), describe_inputs(inputs)),
+      fmt::format("anomaly: the forward of {} ({}) gave a non-finite output: {}{}", op,
+                  where(position, recorded), which_element(output.shape, *bad, output.data[*bad]),
+                  describe_inputs(inputs)),
       AnomalyError::Phase::kForward, std::string(op), position);
 }
 
@@ -97,8 +102,8 @@ void check_backward_finite(const Node<T>& node, std::span<T* const> buffers, boo
                      "the gradient of its input {} was non-finite before its backward ran "
                      "(element {} is {}): left from an earlier backward without zero_grad()?",
                      k, in.shape.index_str(*bad), spell(buffers[k][*bad]))
-               : fmt::format("gave a non-finite gradient for input {}: element {} of {} is {}", k,
-                             in.shape.index_str(*bad), in.shape.str(), spell(buffers[k][*bad]));
+               : fmt::format("gave a non-finite gradient for input {}: {}", k,
+                             which_element(in.shape, *bad, buffers[k][*bad]));
     throw AnomalyError(
         fmt::format("anomaly: the backward of {} (op {} on the tape) {}\n  gradient flowing "
                     "into its output {}: {}{}",
@@ -113,10 +118,9 @@ template <class T>
 void check_seed_finite(const Value<T>& root, std::size_t position) {
   const std::optional<std::size_t> bad = first_non_finite(root.grad, root.size());
   if (!bad) return;
-  throw AnomalyError(
-      fmt::format("anomaly: the seed gradient of backward is non-finite: element {} of {} is {}",
-                  root.shape.index_str(*bad), root.shape.str(), spell(root.grad[*bad])),
-      AnomalyError::Phase::kBackward, "backward", position);
+  throw AnomalyError(fmt::format("anomaly: the seed gradient of backward is non-finite: {}",
+                                 which_element(root.shape, *bad, root.grad[*bad])),
+                     AnomalyError::Phase::kBackward, "backward", position);
 }
 
 template void check_forward_finite<float>(std::string_view, std::size_t, bool,

@@ -52,6 +52,7 @@ struct TrainCommandOptions {
   std::string optimizer = "sgd";
   std::string validation, log, plot;
   std::uint64_t seed = 1;  // for the order of the batches
+  bool detect_anomaly = false;
 };
 int run_train(const TrainCommandOptions& options);
 

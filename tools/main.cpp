@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "commands.hpp"
+#include "tapegrad/graph/checks.hpp"
 #include "tapegrad/graph/errors.hpp"
 
 int main(int argc, char** argv) {
@@ -135,6 +136,9 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--plot", train.plot, "SVG file for the loss curves");
   train_cmd->add_option("--seed", train.seed, "Random seed for the order of the rows")
       ->capture_default_str();
+  train_cmd->add_flag("--detect-anomaly", train.detect_anomaly,
+                      "Stop at the first op whose output or gradient holds NaN or infinity, and "
+                      "name it (slower; graph/checks.hpp)");
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -144,6 +148,9 @@ int main(int argc, char** argv) {
     if (*init_cmd) return run_init(init);
     if (*grad_cmd) return run_grad(grad);
     if (*train_cmd) return run_train(train);
+  } catch (const tapegrad::AnomalyError& e) {
+    fmt::print(stderr, "tapegrad: {}\n", e.what());
+    return 1;  // the computation went wrong, not its input
   } catch (const tapegrad::Error& e) {
     fmt::print(stderr, "tapegrad: {}\n", e.what());
     return 2;

@@ -11,6 +11,7 @@
 #include "gradcheck_report.hpp"
 #include "progress.hpp"
 #include "tapegrad/graph/atomic_file.hpp"
+#include "tapegrad/graph/checks.hpp"
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/graph/tape.hpp"
 #include "tapegrad/models/config.hpp"
@@ -64,6 +65,7 @@ template <class T>
 int train_in(const ModelConfig& config, const TrainCommandOptions& options, const Dataset& data,
              const std::optional<Dataset>& validation) {
   MLP<T> net = load_model<T>(config, options.weights);
+  const DetectAnomalyGuard anomaly(options.detect_anomaly);
   auto optimizer =
       make_optimizer<T>(parse_optimizer(options.optimizer), net.parameters(), options.lr);
   BatchOrder order(data.rows, options.batch);
@@ -109,8 +111,10 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
     record.train_loss = evaluate(all_x, all_y);
     if (val_x) record.validation_loss = evaluate(*val_x, *val_y);
     if (!std::isfinite(record.train_loss))
-      throw Error(fmt::format("train: the loss became {} in epoch {}; try a smaller --lr",
-                              record.train_loss, epoch));
+      throw Error(fmt::format(
+          "train: the loss became {} in epoch {}; try a smaller --lr, or --detect-anomaly to "
+          "find the op where it started",
+          std::isnan(record.train_loss) ? "NaN" : "infinite", epoch));
     progress.epoch_done(record);
     records.push_back(record);
   }

@@ -513,3 +513,29 @@ TEST_CASE("tapegrad dot draws one row of a model from files", "[tools][dot]") {
   CHECK_THAT(past_end.output, Catch::Contains("has 3 rows"));
   CHECK_FALSE(fs::exists(folder.path / "h.dot"));
 }
+
+TEST_CASE("tapegrad train --detect-anomaly names the op where the loss overflows",
+          "[tools][train][anomaly]") {
+  TempFolder folder;
+  const std::string examples = std::string(TAPEGRAD_SOURCE_DIR) + "/models/examples";
+  REQUIRE(
+      run_tapegrad(fmt::format("init --model '{}' --out w.safetensors", kSeedConfig), folder.path)
+          .status == 0);
+  // A learning rate of 1e30 sends the float weights past 1e30 in one step; ½(y − ŷ)² then
+  // overflows.
+  const std::string train = fmt::format(
+      "train --model '{}' --weights w.safetensors --data '{}/seed-train.csv' --epochs 2 --lr "
+      "1e30 --batch 8 --out out.safetensors",
+      kSeedConfig, examples);
+  const Run checked = run_tapegrad(train + " --detect-anomaly", folder.path);
+  INFO(checked.output);
+  CHECK(checked.status == 1);
+  CHECK_THAT(checked.output,
+             Catch::Contains("anomaly: the forward of sse_loss (op 3 on the tape)") &&
+                 Catch::Contains("its value is inf"));
+  CHECK_FALSE(fs::exists(folder.path / "out.safetensors"));
+  // Without it the training notices only at the end of the epoch, and cannot say where.
+  const Run unchecked = run_tapegrad(train, folder.path);
+  CHECK(unchecked.status == 2);
+  CHECK_THAT(unchecked.output, Catch::Contains("the loss became NaN in epoch 1"));
+}
