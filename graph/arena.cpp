@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <new>
 
 namespace tapegrad {
@@ -20,19 +21,23 @@ void Arena::FreeAligned::operator()(std::byte* p) const {
 
 void* Arena::allocate_slow(std::size_t bytes, std::size_t alignment) {
   // Move on to the next chunk that can hold the request; chunks too small for it stay unused
-  // until the next clear(). Only when none is left does the arena grow.
-  if (current_ < chunks_.size()) ++current_;
-  for (; current_ < chunks_.size(); ++current_) {
-    if (bytes <= chunks_[current_].size) {
-      std::byte* memory = chunks_[current_].memory.get();
+  // until the next clear(). Only when none is left does the arena grow. Nothing changes unless
+  // the allocation succeeds: a failed one leaves the arena as it was (strong guarantee).
+  std::size_t next = current_ < chunks_.size() ? current_ + 1 : current_;
+  for (; next < chunks_.size(); ++next) {
+    if (bytes <= chunks_[next].size) {
+      std::byte* memory = chunks_[next].memory.get();
+      current_ = next;
       cursor_ = memory + bytes;
-      limit_ = memory + chunks_[current_].size;
+      limit_ = memory + chunks_[next].size;
       return memory;
     }
   }
+  if (bytes > std::numeric_limits<std::size_t>::max() / 2) throw std::bad_alloc();
   const std::size_t previous = chunks_.empty() ? first_chunk_bytes_ / 2 : chunks_.back().size;
   const std::size_t size =
       std::max(previous * 2, (bytes + alignment + kAlignment - 1) / kAlignment * kAlignment);
+  chunks_.reserve(chunks_.size() + 1);  // so that push_back below cannot throw
   auto* memory = static_cast<std::byte*>(::operator new (size, std::align_val_t{kAlignment}));
 #ifdef MADV_HUGEPAGE
   // NOTE: a big tape touches every page of its chunks each step; 2 MiB pages cut the TLB misses.

@@ -34,8 +34,15 @@ class Op {
       requires_grad_ = requires_grad_ || in.value()->requires_grad;
     }
     requires_grad_ = requires_grad_ && GradMode::enabled();
-    if (requires_grad_ && tape_.observer() != nullptr) [[unlikely]]
-      tape_.observer()->before(tape_.size(), {inputs_, num_inputs_});
+    if (requires_grad_ && tape_.observer() != nullptr) [[unlikely]] {
+      // The destructor does not run if the constructor throws: give back inputs_ here.
+      try {
+        tape_.observer()->before(tape_.size(), {inputs_, num_inputs_});
+      } catch (...) {
+        tape_.rewind(mark_);
+        throw;
+      }
+    }
   }
   ~Op() {
     if (!finished_) tape_.rewind(mark_);

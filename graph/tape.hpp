@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <new>
 #include <span>
 #include <string_view>
@@ -97,8 +98,11 @@ class Tape {
   };
   Mark mark() const { return {arena_.mark(), nodes_.size()}; }
   void rewind(Mark m);
-  // Uninitialised storage for n elements, valid until clear().
+  // Uninitialised storage for n elements, valid until clear(). Throws std::bad_alloc if the
+  // arena cannot grow, or if n elements would not fit in the address space at all.
   T* allocate(std::size_t n) {
+    if (n > std::numeric_limits<std::size_t>::max() / (4 * sizeof(T))) [[unlikely]]
+      throw std::bad_alloc();
     const std::size_t bytes = n * sizeof(T);
     const std::size_t alignment = bytes >= Arena::kAlignment ? Arena::kAlignment : alignof(T);
     return static_cast<T*>(arena_.allocate(bytes, alignment));
@@ -114,7 +118,10 @@ class Tape {
     return static_cast<U*>(arena_.allocate(n * sizeof(U), alignof(U)));
   }
   Value<T>* new_value(const Shape& shape, ValueKind kind, bool requires_grad) {
-    const std::size_t bytes = shape.size() * sizeof(T);
+    // shape.size() * sizeof(T) may wrap for absurd shapes; such a value takes the large path,
+    // where allocate() refuses it.
+    const std::size_t bytes =
+        shape.size() <= Arena::kAlignment ? shape.size() * sizeof(T) : Arena::kAlignment;
     void* value_memory;
     T* data;
     if (bytes < Arena::kAlignment) {

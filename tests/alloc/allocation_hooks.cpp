@@ -1,0 +1,93 @@
+#include "allocation_hooks.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+std::atomic<std::size_t> allocation_count{0};
+// Allocations to let through before failing one on this thread; -1: none is to fail.
+thread_local long countdown = -1;
+thread_local bool did_fail = false;
+
+void count_or_fail() {
+  allocation_count.fetch_add(1, std::memory_order_relaxed);
+  if (countdown < 0) return;
+  if (countdown-- == 0) {
+    did_fail = true;
+    throw std::bad_alloc();
+  }
+}
+
+void* plain_allocation(std::size_t size) {
+  count_or_fail();
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+
+void* aligned_allocation(std::size_t size, std::align_val_t align) {
+  count_or_fail();
+  const auto alignment = static_cast<std::size_t>(align);
+  if (void* p = std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment))
+    return p;
+  throw std::bad_alloc();
+}
+
+}  // namespace
+
+namespace tapegrad::testing {
+
+std::size_t allocations() {
+  return allocation_count.load();
+}
+
+FailAllocation::FailAllocation(std::size_t n) {
+  countdown = static_cast<long>(n);
+  did_fail = false;
+}
+FailAllocation::~FailAllocation() {
+  countdown = -1;
+}
+bool FailAllocation::failed() const {
+  return did_fail;
+}
+
+}  // namespace tapegrad::testing
+
+void* operator new(std::size_t size) {
+  return plain_allocation(size);
+}
+void* operator new[](std::size_t size) {
+  return plain_allocation(size);
+}
+void* operator new(std::size_t size, std::align_val_t align) {
+  return aligned_allocation(size, align);
+}
+void* operator new[](std::size_t size, std::align_val_t align) {
+  return aligned_allocation(size, align);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}

@@ -1,0 +1,25 @@
+// The global operator new of the alloc test program (allocation_hooks.cpp) counts every heap
+// allocation, and can be told to fail one: for the tests of zero allocations per step and of
+// exception safety.
+#pragma once
+
+#include <cstddef>
+
+namespace tapegrad::testing {
+
+// Heap allocations made so far by this program, on every thread.
+std::size_t allocations();
+
+// While it lives, the allocation after `n` more (on this thread) throws std::bad_alloc: n = 0
+// fails the next one. Each guard fails at most one allocation; failed() says whether it did.
+class FailAllocation {
+ public:
+  explicit FailAllocation(std::size_t n);
+  ~FailAllocation();
+  FailAllocation(const FailAllocation&) = delete;
+  FailAllocation& operator=(const FailAllocation&) = delete;
+
+  bool failed() const;
+};
+
+}  // namespace tapegrad::testing
