@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <unordered_set>
 
 #include "tapegrad/graph/checks.hpp"
 
@@ -180,20 +179,34 @@ template <class T>
 void Tape<T>::backward_nodes_checked(Value<T>& root, std::size_t end) {
   // The gradients that outlive this pass are the leaves' (parameters' and tape variables'):
   // keep a copy of each to put back if a check fails, so that a failed backward changes nothing
-  // a user can see. Intermediate gradients are reset by the next backward anyway.
-  struct Saved {
-    Value<T>* value;
-    std::vector<T> grad;  // empty if value->grad was null
-    bool had_grad;
-  };
-  std::vector<Saved> saved;
-  std::unordered_set<const Value<T>*> seen;
+  // a user can see. Intermediate gradients are reset by the next backward anyway. The copies
+  // live in buffers the tape keeps, so that checked steps allocate nothing in steady state.
+  std::vector<Value<T>*>& leaves = checked_leaves_;
+  leaves.clear();
   for (std::size_t position = 0; position < end; ++position)
     for (Value<T>* in : nodes_[position]->inputs())
-      if (in->producer == nullptr && in->requires_grad && seen.insert(in).second)
-        saved.push_back(
-            {in, in->grad ? std::vector<T>(in->grad, in->grad + in->size()) : std::vector<T>(),
-             in->grad != nullptr});
+      if (in->producer == nullptr && in->requires_grad) leaves.push_back(in);
+  std::sort(leaves.begin(), leaves.end());
+  leaves.erase(std::unique(leaves.begin(), leaves.end()), leaves.end());
+  std::vector<T>& saved = checked_grads_;
+  std::vector<char>& had_grad = checked_had_grad_;
+  saved.clear();
+  had_grad.clear();
+  for (const Value<T>* leaf : leaves) {
+    had_grad.push_back(leaf->grad != nullptr);
+    if (leaf->grad != nullptr) saved.insert(saved.end(), leaf->grad, leaf->grad + leaf->size());
+  }
+  auto restore = [&] {
+    std::size_t offset = 0;
+    for (std::size_t i = 0; i < leaves.size(); ++i) {
+      if (had_grad[i]) {
+        std::copy_n(saved.data() + offset, leaves[i]->size(), leaves[i]->grad);
+        offset += leaves[i]->size();
+      } else {
+        leaves[i]->grad = nullptr;
+      }
+    }
+  };
   const bool anomaly = AnomalyMode::enabled(), contracts = ContractChecks::enabled();
   try {
     if (anomaly) detail::check_seed_finite(root, end - 1);
@@ -215,12 +228,7 @@ void Tape<T>::backward_nodes_checked(Value<T>& root, std::size_t end) {
       if (anomaly) detail::check_backward_finite(node, buffers, false);
     }
   } catch (...) {
-    for (Saved& s : saved) {
-      if (s.had_grad)
-        std::copy(s.grad.begin(), s.grad.end(), s.value->grad);
-      else
-        s.value->grad = nullptr;
-    }
+    restore();
     throw;
   }
 }

@@ -181,8 +181,12 @@ class Tape {
   Arena arena_;
   std::vector<Node<T>*> nodes_;
   std::vector<T*> input_grads_;  // scratch for backward, kept between calls
-  std::uint64_t epoch_ = 1;      // 0 marks Vars of parameters, which never go stale
-  bool grads_written_ = false;   // a backward ran since the last clear()
+  // backward_nodes_checked's copies of the leaves' gradients, kept between calls.
+  std::vector<Value<T>*> checked_leaves_;
+  std::vector<T> checked_grads_;
+  std::vector<char> checked_had_grad_;
+  std::uint64_t epoch_ = 1;     // 0 marks Vars of parameters, which never go stale
+  bool grads_written_ = false;  // a backward ran since the last clear()
   RecordObserver<T>* observer_ = nullptr;
 };
 
