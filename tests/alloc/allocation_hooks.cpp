@@ -7,12 +7,16 @@
 namespace {
 
 std::atomic<std::size_t> allocation_count{0};
+std::atomic<std::size_t> largest{0};
 // Allocations to let through before failing one on this thread; -1: none is to fail.
 thread_local long countdown = -1;
 thread_local bool did_fail = false;
 
-void count_or_fail() {
+void count_or_fail(std::size_t size) {
   allocation_count.fetch_add(1, std::memory_order_relaxed);
+  std::size_t seen = largest.load(std::memory_order_relaxed);
+  while (size > seen && !largest.compare_exchange_weak(seen, size, std::memory_order_relaxed)) {
+  }
   if (countdown < 0) return;
   if (countdown-- == 0) {
     did_fail = true;
@@ -21,13 +25,13 @@ void count_or_fail() {
 }
 
 void* plain_allocation(std::size_t size) {
-  count_or_fail();
+  count_or_fail(size);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
 
 void* aligned_allocation(std::size_t size, std::align_val_t align) {
-  count_or_fail();
+  count_or_fail(size);
   const auto alignment = static_cast<std::size_t>(align);
   if (void* p = std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment))
     return p;
@@ -40,6 +44,12 @@ namespace tapegrad::testing {
 
 std::size_t allocations() {
   return allocation_count.load();
+}
+std::size_t largest_allocation() {
+  return largest.load();
+}
+void reset_largest_allocation() {
+  largest.store(0);
 }
 
 FailAllocation::FailAllocation(std::size_t n) {

@@ -9,6 +9,9 @@ namespace tapegrad::testing {
 
 // Heap allocations made so far by this program, on every thread.
 std::size_t allocations();
+// The largest single allocation, in bytes, since the last reset_largest_allocation().
+std::size_t largest_allocation();
+void reset_largest_allocation();
 
 // While it lives, the allocation after `n` more (on this thread) throws std::bad_alloc: n = 0
 // fails the next one. Each guard fails at most one allocation; failed() says whether it did.
