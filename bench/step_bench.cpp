@@ -1,7 +1,8 @@
 // The training step of the performance issue: an MLP with one sigmoid hidden layer and a linear
 // output, E = ½ Σ (y − ŷ)², for four sizes; step = forward, loss, backward, SGD update,
 // zero_grad. Also the forward pass alone and the backward pass alone (repeated on one recorded
-// tape, which a second backward allows). float and double; OpenBLAS on 1 or 2 threads.
+// tape, which a second backward allows). float and double; OpenBLAS on 1 or 2 threads. And the
+// step in anomaly mode.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
@@ -51,6 +52,14 @@ void step(benchmark::State& state) {
   }
 }
 
+// The same step in anomaly mode (graph/checks.hpp): what checking every output and gradient
+// for NaN costs. Off, the mode costs one test of a flag per op (compare step/...).
+template <class T>
+void step_anomaly(benchmark::State& state) {
+  const tapegrad::DetectAnomalyGuard anomaly;
+  step<T>(state);
+}
+
 template <class T>
 void forward(benchmark::State& state) {
   const Config& c = kConfigs[static_cast<std::size_t>(state.range(0))];
@@ -88,6 +97,13 @@ void configs_and_threads(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(step<float>)->Name("step/float")->Apply(configs_and_threads);
 BENCHMARK(step<double>)->Name("step/double")->Apply(configs_and_threads);
+BENCHMARK(step_anomaly<float>)
+    ->Name("step_anomaly/float")
+    ->ArgNames({"config", "threads"})
+    ->Args({0, 1})
+    ->Args({1, 1})
+    ->Args({2, 1})
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(forward<float>)->Name("forward/float")->Apply(configs_and_threads);
 BENCHMARK(forward<double>)->Name("forward/double")->Apply(configs_and_threads);
 BENCHMARK(backward<float>)->Name("backward/float")->Apply(configs_and_threads);
