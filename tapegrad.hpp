@@ -14,6 +14,7 @@
 #include "tapegrad/graph/parameter.hpp"
 #include "tapegrad/graph/random.hpp"
 #include "tapegrad/graph/render.hpp"
+#include "tapegrad/graph/replay.hpp"
 #include "tapegrad/graph/shape.hpp"
 #include "tapegrad/graph/tape.hpp"
 #include "tapegrad/graph/tensor.hpp"

@@ -40,6 +40,7 @@ std::string vertex_label(const VertexInfo& v) {
   if (!v.values.empty()) label += "\nvalue " + numbers(v.values);
   if (!v.grads.empty()) label += "\ngrad " + numbers(v.grads);
   if (v.saved_bytes > 0) label += fmt::format("\nsaved {} B", v.saved_bytes);
+  if (!v.note.empty()) label += "\n" + v.note;
   return label;
 }
 

@@ -46,6 +46,7 @@ struct VertexInfo {
   std::vector<double> grads;
   std::size_t saved_bytes = 0;  // bytes the op saved for backward (tensor view, kOp vertices)
   bool highlighted = false;     // on a path from the highlighted vertex to the root
+  std::string note;             // an extra line for its label (the backward replay's sums)
 };
 
 struct EdgeInfo {
