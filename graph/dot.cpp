@@ -24,8 +24,12 @@ constexpr std::string_view kFont = "DejaVu Sans";
 constexpr std::string_view kHighlight = "#ff6600";  // the highlighted path: strong orange
 constexpr std::string_view kFaded = "#c0c0c0";      // edges off the path, when there is one
 
-std::string numbers(const std::vector<double>& values) {
-  if (values.size() == 1) return fmt::format("{:.4g}", values[0]);
+// "0.5", or "[0.5, 0.25]", or for a tensor of which only the first values were kept
+// "[0.5, 0.25, … +7 more]".
+std::string numbers(const std::vector<double>& values, std::size_t size) {
+  if (size == 1 && values.size() == 1) return fmt::format("{:.4g}", values[0]);
+  if (values.size() < size)
+    return fmt::format("[{:.4g}, … +{} more]", fmt::join(values, ", "), size - values.size());
   return fmt::format("[{:.4g}]", fmt::join(values, ", "));
 }
 
@@ -37,8 +41,10 @@ std::string vertex_label(const VertexInfo& v) {
   // An element vertex ("z[1]") shows its tensor's shape only through its index.
   if (v.name == v.tensor) kind += " " + v.shape;
   std::string label = v.name + "\n" + kind;
-  if (!v.values.empty()) label += "\nvalue " + numbers(v.values);
-  if (!v.grads.empty()) label += "\ngrad " + numbers(v.grads);
+  // An element vertex holds one value of a larger tensor: it is all there is to show.
+  const std::size_t size = v.name == v.tensor ? v.size : 1;
+  if (!v.values.empty()) label += "\nvalue " + numbers(v.values, size);
+  if (!v.grads.empty()) label += "\ngrad " + numbers(v.grads, size);
   if (v.saved_bytes > 0) label += fmt::format("\nsaved {} B", v.saved_bytes);
   if (!v.note.empty()) label += "\n" + v.note;
   return label;

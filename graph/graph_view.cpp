@@ -209,10 +209,9 @@ ComputationGraph tensor_view(const Tape<T>& tape, const Var<T>& root,
   std::unordered_map<const Value<T>*, GraphVertex> vertex;
   for (const Value<T>* value : names.values()) {
     VertexInfo info = describe(*value, names(value), recorded.root);
-    if (value->size() <= options.max_values) {
-      info.values.assign(value->data, value->data + value->size());
-      if (value->grad != nullptr) info.grads.assign(value->grad, value->grad + value->size());
-    }
+    const std::size_t shown = std::min(value->size(), options.max_values);
+    info.values.assign(value->data, value->data + shown);
+    if (value->grad != nullptr) info.grads.assign(value->grad, value->grad + shown);
     if (value->producer != nullptr) info.saved_bytes = value->producer->saved_bytes();
     vertex.emplace(value, boost::add_vertex(std::move(info), graph));
   }

@@ -39,9 +39,9 @@ struct VertexInfo {
   std::string op;              // the op's name for kOp vertices ("sigmoid"), else empty
   std::string shape;           // the tensor's shape, "[2,3]"
   std::size_t size = 0;        // the tensor's number of elements
-  // Values and gradients (double whatever T is): all of them for tensors of at most
-  // max_values elements, one per element vertex, none for larger tensors. grads is empty when
-  // no gradient reached the value.
+  // Values and gradients (double whatever T is): in the tensor view the first
+  // GraphViewOptions::max_values of them (all, for a tensor that small), in the expanded view
+  // one per element vertex. grads is empty when no gradient reached the value.
   std::vector<double> values;
   std::vector<double> grads;
   std::size_t saved_bytes = 0;  // bytes the op saved for backward (tensor view, kOp vertices)
@@ -64,7 +64,7 @@ using GraphVertex = boost::graph_traits<ComputationGraph>::vertex_descriptor;
 using GraphEdge = boost::graph_traits<ComputationGraph>::edge_descriptor;
 
 struct GraphViewOptions {
-  std::size_t max_values = 8;       // tensor view: show values of tensors this small
+  std::size_t max_values = 8;       // tensor view: keep at most this many values per tensor
   std::size_t max_vertices = 2000;  // expanded view: refuse larger graphs
   std::size_t max_edges = 20000;    // expanded view: refuse larger graphs
 };

@@ -104,18 +104,29 @@ TEST_CASE("tensor view: unlabelled values get op and kind names in formulas", "[
   CHECK(graph[vertex_named(graph, "sum")].root);
 }
 
-TEST_CASE("tensor view: large tensors show their shape, not their values", "[views][tensor]") {
+TEST_CASE("tensor view: large tensors show their first max_values values and their shape",
+          "[views][tensor]") {
   Tape<double> tape;
   TapeGuard<double> guard(tape);
-  Parameter<double> big(Tensor<double>::full({3, 3}, 0.5), "big");
+  Parameter<double> big(Tensor<double>({3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9}), "big");
   Var<double> s = sum(big).named("s");
   s.backward();
-  CHECK(tensor_view(tape, s)[vertex_named(tensor_view(tape, s), "big")].values.empty());
+  const ComputationGraph by_default = tensor_view(tape, s);  // at most 8 values
+  const VertexInfo& shown = by_default[vertex_named(by_default, "big")];
+  CHECK(shown.values == std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8});
+  CHECK(shown.grads.size() == 8);
+  CHECK(shown.shape == "[3,3]");
+  CHECK_THAT(to_dot(by_default), Contains("value [1, 2, 3, 4, 5, 6, 7, 8, … +1 more]"));
   GraphViewOptions options;
-  options.max_values = 9;
-  const ComputationGraph graph = tensor_view(tape, s, options);
-  CHECK(graph[vertex_named(graph, "big")].values.size() == 9);
-  CHECK(graph[vertex_named(graph, "big")].shape == "[3,3]");
+  options.max_values = 2;
+  const ComputationGraph two = tensor_view(tape, s, options);
+  CHECK(two[vertex_named(two, "big")].values.size() == 2);
+  CHECK_THAT(to_dot(two),
+             Contains("value [1, 2, … +7 more]") && Contains("grad [1, 1, … +7 more]"));
+  options.max_values = 0;
+  const ComputationGraph none = tensor_view(tape, s, options);
+  CHECK(none[vertex_named(none, "big")].values.empty());
+  CHECK(none[vertex_named(none, "big")].shape == "[3,3]");
 }
 
 TEST_CASE("expanded view: every edge carries the derivation's local derivative",
