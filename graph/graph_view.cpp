@@ -11,6 +11,7 @@
 #include <boost/graph/reverse_graph.hpp>
 #include <boost/property_map/property_map.hpp>
 #include <charconv>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -317,5 +318,69 @@ template ComputationGraph expanded_view(const Tape<float>&, const Var<float>&,
                                         const GraphViewOptions&);
 template ComputationGraph expanded_view(const Tape<double>&, const Var<double>&,
                                         const GraphViewOptions&);
+
+ComputationGraph collapse_layers(const ComputationGraph& graph) {
+  const std::size_t n = boost::num_vertices(graph);
+  std::vector<std::string> layer(n);
+  for (GraphVertex v = 0; v < n; ++v) {  // vertices come in tape order: inputs first
+    const VertexInfo& info = graph[v];
+    if (info.root) continue;
+    if (info.kind == VertexKind::kParameter) {
+      if (const std::size_t dot = info.name.rfind('.'); dot != std::string::npos && dot > 0)
+        layer[v] = info.name.substr(0, dot);
+      continue;
+    }
+    if (info.kind != VertexKind::kOp) continue;
+    for (const GraphEdge e : boost::make_iterator_range(boost::in_edges(v, graph))) {
+      const GraphVertex u = boost::source(e, graph);
+      if (graph[u].kind == VertexKind::kParameter && !layer[u].empty()) layer[v] = layer[u];
+    }
+    if (layer[v].empty() && boost::in_degree(v, graph) == 1) {
+      const GraphVertex u = boost::source(*boost::in_edges(v, graph).first, graph);
+      if (graph[u].kind == VertexKind::kOp) layer[v] = layer[u];
+    }
+  }
+
+  ComputationGraph collapsed;
+  std::vector<GraphVertex> image(n);
+  std::unordered_map<std::string, GraphVertex> layer_vertex;
+  for (GraphVertex v = 0; v < n; ++v) {
+    const VertexInfo& info = graph[v];
+    if (layer[v].empty()) {
+      image[v] = boost::add_vertex(info, collapsed);
+      continue;
+    }
+    auto [it, added] = layer_vertex.try_emplace(layer[v]);
+    if (added) {
+      VertexInfo group;
+      group.name = group.tensor = layer[v];
+      group.kind = VertexKind::kOp;
+      group.requires_grad = true;
+      it->second = boost::add_vertex(std::move(group), collapsed);
+    }
+    image[v] = it->second;
+    VertexInfo& group = collapsed[it->second];
+    if (info.kind == VertexKind::kOp) {
+      group.op = group.op.empty() ? info.op : group.op + " → " + info.op;
+      group.shape = info.shape;  // the last op's output is the layer's
+      group.size = info.size;
+      group.values = info.values;
+      group.grads = info.grads;
+      group.saved_bytes += info.saved_bytes;
+      group.highlighted = group.highlighted || info.highlighted;
+    }
+  }
+  std::set<std::pair<GraphVertex, GraphVertex>> drawn;
+  for (const GraphEdge e : boost::make_iterator_range(boost::edges(graph))) {
+    const GraphVertex u = image[boost::source(e, graph)], v = image[boost::target(e, graph)];
+    if (u == v || !drawn.emplace(u, v).second) continue;
+    EdgeInfo info = graph[e];
+    // A formula names tensors inside a layer; between collapsed vertices it would mislead.
+    if (!layer[boost::source(e, graph)].empty() || !layer[boost::target(e, graph)].empty())
+      info.label.clear();
+    boost::add_edge(u, v, std::move(info), collapsed);
+  }
+  return collapsed;
+}
 
 }  // namespace tapegrad

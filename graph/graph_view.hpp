@@ -83,6 +83,15 @@ template <class T>
 ComputationGraph expanded_view(const Tape<T>& tape, const Var<T>& root,
                                const GraphViewOptions& options = {});
 
+// The tensor view of a model with each layer drawn as one vertex, for big graphs: a parameter
+// named "<layer>.<name>" ("layers.0.weight") belongs to layer "<layer>", an op belongs to the
+// layer of a parameter it takes, and an op of one input (an activation) to its input's layer.
+// Each layer becomes one vertex named after it, with op "linear → sigmoid" (its ops in order),
+// the shape, values and gradients of its last op's output, and the bytes all its ops saved for
+// backward; edges between layers and the other vertices are kept once each. The root is never
+// collapsed, nor are ops and values outside any layer.
+ComputationGraph collapse_layers(const ComputationGraph& tensor_graph);
+
 // The vertex with this name ("layers.0.weight", "z[1]"); in the expanded view a one-element
 // tensor's name alone also finds its element ("E", "ŷ" for "ŷ[0]"). Throws Error listing some
 // valid names if there is none.

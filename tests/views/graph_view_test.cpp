@@ -358,3 +358,44 @@ TEST_CASE("views work in float and reject a root from another tape", "[views][te
   tape.clear();
   CHECK_THROWS_AS(tensor_view(tape, s), TapeError);  // stale
 }
+
+TEST_CASE("collapse_layers draws each layer of an MLP as one vertex", "[views][collapse]") {
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  Generator generator(5);
+  MLP<double> net(MLPOptions(3)
+                      .layer(4, Activation::kSigmoid)
+                      .layer(5, Activation::kTanh)
+                      .layer(2, Activation::kIdentity)
+                      .generator(&generator));
+  const Var<double> x = tape.constant(Tensor<double>({2, 3}, {1, 2, 3, 4, 5, 6}), "x");
+  const Var<double> y = tape.constant(Tensor<double>({2, 2}, {1, 0, 0, 1}), "y");
+  const Var<double> E = sse_loss(net.forward(x), y).named("E");
+  E.backward();
+  const ComputationGraph full = tensor_view(tape, E);
+  const ComputationGraph graph = collapse_layers(full);
+  std::set<std::string> names;
+  for (GraphVertex v : boost::make_iterator_range(boost::vertices(graph)))
+    names.insert(graph[v].name);
+  CHECK(names == std::set<std::string>{"x", "layers.0", "layers.1", "layers.2", "y", "E"});
+  CHECK(boost::num_vertices(graph) < boost::num_vertices(full));
+  const VertexInfo& hidden = graph[vertex_named(graph, "layers.1")];
+  CHECK(hidden.op == "linear → tanh");
+  CHECK(hidden.shape == "[2,5]");
+  CHECK(graph[vertex_named(graph, "layers.2")].op == "linear");
+  std::size_t saved = 0, total = 0;  // a collapsed graph keeps what the ops saved, by layer
+  for (GraphVertex v : boost::make_iterator_range(boost::vertices(full)))
+    if (full[v].kind == VertexKind::kOp && !full[v].root) saved += full[v].saved_bytes;
+  for (GraphVertex v : boost::make_iterator_range(boost::vertices(graph)))
+    if (!graph[v].root) total += graph[v].saved_bytes;
+  CHECK(saved > 0);
+  CHECK(total == saved);
+  // The chain x → layers.0 → layers.1 → layers.2 → E ← y, one edge each.
+  CHECK(edges_between(graph, "x", "layers.0").size() == 1);
+  CHECK(edges_between(graph, "layers.0", "layers.1").size() == 1);
+  CHECK(edges_between(graph, "layers.1", "layers.2").size() == 1);
+  CHECK(edges_between(graph, "layers.2", "E").size() == 1);
+  CHECK(edges_between(graph, "y", "E").size() == 1);
+  CHECK(boost::num_edges(graph) == 5);
+  CHECK(dot_parses(to_dot(graph)));
+}
