@@ -260,6 +260,14 @@ class HeaderReader {
         fail(entry.name, fmt::format("shape {} has a dimension of 2^32 or more; tapegrad's "
                                      "dimensions are below 2^32",
                                      shape_text(entry.dims)));
+    // A Shape multiplies its dimensions in order: a 0 after large ones still overflows first.
+    std::uint64_t elements = 1;
+    for (std::uint64_t dim : entry.dims)
+      if (__builtin_mul_overflow(elements, dim, &elements))
+        fail(entry.name,
+             fmt::format("shape {} has no elements, but the dimensions before its 0 "
+                         "multiply to 2^64 or more, which tapegrad's shapes cannot hold",
+                         shape_text(entry.dims)));
   }
 
   [[noreturn]] void fail(std::string_view what) const {

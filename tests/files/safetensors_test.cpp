@@ -326,6 +326,25 @@ TEST_CASE("An entry with a wrong dtype or shape or key is refused naming the ten
              Contains("tensor 'y': shape [4294967296,0] has a dimension of 2^32 or more"));
 }
 
+TEST_CASE("An empty tensor whose dimensions before its 0 overflow is refused naming the tensor",
+          "[files][safetensors][fuzz]") {
+  // tests/fuzz/regressions/safetensors/zero_dim_after_overflowing_dims: valid safetensors, but a
+  // Shape multiplies its dimensions in order, and its ShapeError named neither file nor tensor.
+  CHECK(parse_error(
+            file_of(object_of({entry("x", "[4294967295,4294967295,4294967295,0]", 0, 0)}), "")) ==
+        "W.safetensors: tensor 'x': shape [4294967295,4294967295,4294967295,0] has no elements, "
+        "but the dimensions before its 0 multiply to 2^64 or more, which tapegrad's shapes "
+        "cannot hold");
+  // With the 0 first, or fewer large dimensions before it, the empty tensors load.
+  const TensorFile file =
+      parse_safetensors(file_of(object_of({entry("x", "[0,4294967295,4294967295,4294967295]", 0, 0),
+                                           entry("y", "[4294967295,4294967295,0]", 0, 0)}),
+                                ""),
+                        kName);
+  CHECK(file.get<float>("x").shape() == Shape{0, 4294967295, 4294967295, 4294967295});
+  CHECK(file.get<float>("y").size() == 0);
+}
+
 TEST_CASE("Data offsets that disagree with the shape or the data are refused",
           "[files][safetensors]") {
   const std::string forty_bytes(40, '\0');
