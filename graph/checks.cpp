@@ -9,8 +9,6 @@
 
 namespace tapegrad {
 
-thread_local bool AnomalyMode::enabled_ = false;
-
 namespace {
 thread_local bool contract_checks = false;
 }  // namespace

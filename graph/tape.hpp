@@ -238,7 +238,7 @@ T* BackwardContext<T>::input_grad(std::size_t input, const Shape& shape) const {
   // Ops usually pass the input's own shape: then there is nothing to compare.
   if (buffer != nullptr && &shape != &expected && !(shape == expected))
     throw_contract_error(node_.name(), node_.position(), input, shape, expected);
-  if (input < 64) given_ |= std::uint64_t{1} << input;
+  given_ |= std::uint64_t{1} << (input & 63);
   return buffer;
 }
 
