@@ -3,8 +3,8 @@
 #pragma once
 
 #include "tapegrad/graph/arena.hpp"
-#include "tapegrad/graph/checks.hpp"
 #include "tapegrad/graph/atomic_file.hpp"
+#include "tapegrad/graph/checks.hpp"
 #include "tapegrad/graph/dot.hpp"
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/graph/gradcheck.hpp"
