@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libfmt-dev libboost-graph-dev catch2 graphviz libgraphviz-dev
   libopenblas-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev fonts-dejavu-core
-  clang libclang-rt-14-dev llvm
+  clang clang-format libclang-rt-14-dev llvm
 )
 
 missing=()
