@@ -64,7 +64,10 @@ struct DotOptions {
   std::uint64_t seed = 1;
   // Instead of the seed network: a model from files, on one row of its data.
   std::string model, weights, data;
-  std::size_t row = 0;  // 0-based
+  std::size_t row = 0;         // 0-based
+  std::string collapse;        // "layers": one vertex per layer (tensor view)
+  std::size_t max_values = 8;  // values shown per tensor (tensor view)
+  std::string replay_dir;      // also write the backward replay, one SVG per step, here
 };
 int run_dot(const DotOptions& options);
 

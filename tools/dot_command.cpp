@@ -3,12 +3,17 @@
 // seed network's, or one row of a model's data given with --model, --weights and --data.
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
 #include "commands.hpp"
 #include "seed_example.hpp"
 #include "tapegrad/graph/dot.hpp"
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/graph/graph_view.hpp"
 #include "tapegrad/graph/render.hpp"
+#include "tapegrad/graph/replay.hpp"
 #include "tapegrad/graph/tape.hpp"
 #include "tapegrad/models/config.hpp"
 #include "tapegrad/models/csv_data.hpp"
@@ -20,9 +25,34 @@ namespace tapegrad::tools {
 namespace {
 
 // Draws `E`'s graph and writes it; `what` names the example in the title.
+// Writes one SVG per backward step into options.replay_dir (graph/replay.hpp).
+void write_replay(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
+                  const std::string& what) {
+  const ComputationGraph expanded = expanded_view(tape, E);
+  const std::vector<ReplayFrame> frames = backward_replay(expanded);
+  std::error_code error;
+  std::filesystem::create_directories(options.replay_dir, error);
+  if (error)
+    throw Error(
+        fmt::format("dot: cannot create the folder {}: {}", options.replay_dir, error.message()));
+  for (std::size_t k = 0; k < frames.size(); ++k) {
+    const std::string title = fmt::format("{}: backward step {} of {}, {} ({})", what, k + 1,
+                                          frames.size(), frames[k].op, frames[k].tensor);
+    write_graph(fmt::format("{}/frame-{:02}.svg", options.replay_dir, k + 1),
+                to_dot(replay_frame_graph(expanded, frames, k), DotFormat{.title = title}));
+  }
+  fmt::print("Wrote {} frames of the backward pass to {}\n", frames.size(), options.replay_dir);
+}
+
 int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
          const std::string& what) {
-  ComputationGraph graph = options.expanded ? expanded_view(tape, E) : tensor_view(tape, E);
+  if (!options.collapse.empty() && options.expanded)
+    throw Error("dot: --collapse draws the tensor view; leave out --expanded");
+  GraphViewOptions view;
+  view.max_values = options.max_values;
+  ComputationGraph graph =
+      options.expanded ? expanded_view(tape, E, view) : tensor_view(tape, E, view);
+  if (options.collapse == "layers") graph = collapse_layers(graph);
   std::string title = fmt::format("{} after backward", what);
   if (!options.highlight.empty()) {
     if (highlight(graph, options.highlight) == 0)
@@ -31,8 +61,11 @@ int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
   }
   write_graph(options.output, to_dot(graph, DotFormat{.title = title}));
   fmt::print("Wrote {} ({} view: {} vertices, {} edges)\n", options.output,
-             options.expanded ? "expanded" : "tensor", boost::num_vertices(graph),
-             boost::num_edges(graph));
+             options.expanded           ? "expanded"
+             : options.collapse.empty() ? "tensor"
+                                        : "collapsed",
+             boost::num_vertices(graph), boost::num_edges(graph));
+  if (!options.replay_dir.empty()) write_replay(tape, E, options, what);
   return 0;
 }
 

@@ -89,6 +89,16 @@ int main(int argc, char** argv) {
   dot_cmd->add_option("--data", dot.data, "Its data (CSV), with --model");
   dot_cmd->add_option("--row", dot.row, "The row of the data to draw (0-based)")
       ->capture_default_str();
+  dot_cmd
+      ->add_option("--collapse", dot.collapse,
+                   "layers: draw each layer of the model as one vertex (tensor view)")
+      ->check(CLI::IsMember({"layers"}));
+  dot_cmd->add_option("--max-values", dot.max_values, "Values shown per tensor (tensor view)")
+      ->capture_default_str();
+  dot_cmd->add_option("--replay", dot.replay_dir,
+                      "Also write the backward pass step by step into this folder: one SVG per "
+                      "op (frame-01.svg, ...), with the gradient flowing in, each edge's "
+                      "contribution and the running sums");
 
   InitOptions init;
   CLI::App* init_cmd = app.add_subcommand(

@@ -154,3 +154,45 @@ TEST_CASE("tapegrad gradcheck --formula compares formulas with autodiff and fini
   CHECK(strict.status == 1);
   CHECK_THAT(strict.output, Catch::Contains("FAIL:"));
 }
+
+TEST_CASE("tapegrad dot --replay writes one frame per backward step", "[tools][dot][replay]") {
+  TempFolder folder;
+  const Run run = run_tapegrad("dot --replay frames graph.svg", folder.path);
+  INFO(run.output);
+  REQUIRE(run.status == 0);
+  CHECK_THAT(run.output, Catch::Contains("Wrote 4 frames"));
+  // The seed network's ops: linear, sigmoid, linear, sse_loss; frames go from the loss back.
+  for (int k = 1; k <= 4; ++k)
+    CHECK(fs::exists(folder.path / "frames" / fmt::format("frame-0{}.svg", k)));
+  CHECK_FALSE(fs::exists(folder.path / "frames" / "frame-05.svg"));
+  CHECK_THAT(read_file(folder.path / "frames" / "frame-01.svg"),
+             Catch::Contains("step 1 of 4, sse_loss"));
+  const std::string last = read_file(folder.path / "frames" / "frame-04.svg");
+  CHECK_THAT(last, Catch::Contains("step 4 of 4, linear") && Catch::Contains("sum so far"));
+  // A folder that cannot be made is bad input.
+  tapegrad::testing::write_file(folder.path / "file", "");
+  CHECK(run_tapegrad("dot --replay file/frames g.svg", folder.path).status == 2);
+}
+
+TEST_CASE("tapegrad dot --collapse layers and --max-values", "[tools][dot]") {
+  TempFolder folder;
+  REQUIRE(run_tapegrad("dot full.dot", folder.path).status == 0);
+  const Run collapsed = run_tapegrad("dot --collapse layers collapsed.dot", folder.path);
+  INFO(collapsed.output);
+  REQUIRE(collapsed.status == 0);
+  auto vertices = [](const std::string& dot) {  // lines "7[label=...": vertices, not edges
+    const std::regex vertex(R"(^\d+\[label=)", std::regex::multiline);
+    return std::distance(std::sregex_iterator(dot.begin(), dot.end(), vertex),
+                         std::sregex_iterator());
+  };
+  const std::string full = read_file(folder.path / "full.dot");
+  const std::string few = read_file(folder.path / "collapsed.dot");
+  CHECK(vertices(full) == 10);  // as `tapegrad dot` reports for the seed network
+  CHECK(vertices(few) == 5);    // x, layers.0, layers.1, y, E
+  CHECK_THAT(few, Catch::Contains("layers.0\\nlinear → sigmoid"));
+  REQUIRE(run_tapegrad("dot --max-values 1 one.dot", folder.path).status == 0);
+  CHECK_THAT(read_file(folder.path / "one.dot"), Catch::Contains("more]"));
+  CHECK(run_tapegrad("dot --collapse neurons x.dot", folder.path).status != 0);
+  CHECK(run_tapegrad("dot --collapse layers --expanded x.dot", folder.path).status == 2);
+  CHECK_FALSE(fs::exists(folder.path / "x.dot"));
+}
