@@ -169,6 +169,11 @@ class DuplicateKeyCheck {
 };
 
 json parse_json(std::string_view text, std::string_view file) {
+  // nlohmann's lexer takes a NUL between tokens for the end of input and ignores what follows.
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    const auto [line, column] = line_and_column(text, nul);
+    throw Error(fmt::format("{}:{}:{}: invalid JSON: a NUL byte", file, line, column));
+  }
   DuplicateKeyCheck duplicates(file);
   try {
     return json::parse(text, [&](int, json::parse_event_t event, json& parsed) {

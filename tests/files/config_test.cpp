@@ -379,3 +379,10 @@ TEST_CASE("parse_model_config survives thousands of mutated configs", "[files][c
   CHECK(parsed > 50);  // the mutations are small enough that some still parse
   CHECK(rejected > 5000);
 }
+
+TEST_CASE("A NUL byte in a config is an error, not the end of the text",
+          "[files][config][errors]") {
+  // Without the check, nlohmann's lexer would stop at the NUL and accept the config before it.
+  const std::string text = config_text(kTwoLayers) + std::string(1, '\0') + "{\"junk";
+  CHECK_THAT(parse_error(text), StartsWith("model.json:") && Contains("a NUL byte"));
+}
