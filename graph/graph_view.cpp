@@ -193,7 +193,8 @@ void add_element_edges(ComputationGraph& graph, const Node<T>& node, const Value
         if (factor == 0) continue;
         if (boost::num_edges(graph) >= options.max_edges)
           throw_too_large("edges", boost::num_edges(graph) + 1, options.max_edges);
-        EdgeInfo edge{k, fmt::format("{} = {:.6g}", formulas[k], factor), factor, false};
+        EdgeInfo edge{k, fmt::format("{} = {:.6g}", formulas[k], factor), formulas[k], factor,
+                      false};
         boost::add_edge(first.at(&node.input(k)) + j, first.at(&out) + i, std::move(edge), graph);
       }
   }
@@ -218,10 +219,11 @@ ComputationGraph tensor_view(const Tape<T>& tape, const Var<T>& root,
   }
   for (const Node<T>* node : recorded.nodes)
     for (std::size_t k = 0; k < node->num_inputs(); ++k) {
-      const std::string label = fmt::format("∂{}/∂{} = {}", names(&node->output()),
-                                            names(&node->input(k)), formula(*node, k, names));
+      std::string derivative = formula(*node, k, names);
+      std::string label = fmt::format("∂{}/∂{} = {}", names(&node->output()),
+                                      names(&node->input(k)), derivative);
       boost::add_edge(vertex.at(&node->input(k)), vertex.at(&node->output()),
-                      EdgeInfo{k, label, 0, false}, graph);
+                      EdgeInfo{k, std::move(label), std::move(derivative), 0, false}, graph);
     }
   return graph;
 }
@@ -242,6 +244,7 @@ ComputationGraph expanded_view(const Tape<T>& tape, const Var<T>& root,
     for (std::size_t j = 0; j < value->size(); ++j) {
       VertexInfo info = describe(*value, names(value), recorded.root);
       info.name += index_suffix(value->shape, j);
+      info.element = j;
       info.values = {static_cast<double>(value->data[j])};
       if (value->grad != nullptr) info.grads = {static_cast<double>(value->grad[j])};
       boost::add_vertex(std::move(info), graph);

@@ -39,6 +39,7 @@ struct VertexInfo {
   std::string op;              // the op's name for kOp vertices ("sigmoid"), else empty
   std::string shape;           // the tensor's shape, "[2,3]"
   std::size_t size = 0;        // the tensor's number of elements
+  std::size_t element = 0;     // expanded view: the element's flat (row-major) index
   // Values and gradients (double whatever T is): in the tensor view the first
   // GraphViewOptions::max_values of them (all, for a tensor that small), in the expanded view
   // one per element vertex. grads is empty when no gradient reached the value.
@@ -54,7 +55,8 @@ struct EdgeInfo {
   // Tensor view: "∂z/∂a = z(1−z)". Expanded view: "z(1−z) = 0.196612", the formula with the
   // value of the local partial derivative ∂out_i/∂in_j, formatted with fmt "{:.6g}".
   std::string label;
-  double factor = 0;  // expanded view: ∂out_i/∂in_j; tensor view: 0
+  std::string formula;  // the local derivative's formula alone ("z(1−z)")
+  double factor = 0;    // expanded view: ∂out_i/∂in_j; tensor view: 0
   bool highlighted = false;
 };
 

@@ -68,7 +68,20 @@ struct DotOptions {
   std::string collapse;        // "layers": one vertex per layer (tensor view)
   std::size_t max_values = 8;  // values shown per tensor (tensor view)
   std::string replay_dir;      // also write the backward replay, one SVG per step, here
+  std::string html;            // also write the step-through viewer (tools/viewer.hpp) here
 };
 int run_dot(const DotOptions& options);
+
+struct ExplainCommandOptions {
+  std::string param;                   // "layers.0.weight[1,2]" or "w_2,3"; empty: the first
+  std::size_t inputs = 3, hidden = 4;  // the seed network's d and H
+  std::uint64_t seed = 1;
+  std::string model, weights, data;  // instead of the seed network
+  std::optional<std::size_t> row;    // with a model: one row (else all rows as one batch)
+  std::size_t paths = 5;
+  int digits = 6;
+  double eps = 0;
+};
+int run_explain(const ExplainCommandOptions& options);
 
 }  // namespace tapegrad::tools

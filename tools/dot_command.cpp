@@ -10,6 +10,8 @@
 #include "commands.hpp"
 #include "seed_example.hpp"
 #include "tapegrad/graph/dot.hpp"
+#include "explain.hpp"
+#include "tapegrad/graph/atomic_file.hpp"
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/graph/graph_view.hpp"
 #include "tapegrad/graph/render.hpp"
@@ -18,6 +20,7 @@
 #include "tapegrad/models/config.hpp"
 #include "tapegrad/models/csv_data.hpp"
 #include "tapegrad/models/training.hpp"
+#include "viewer.hpp"
 #include "weights.hpp"
 
 namespace tapegrad::tools {
@@ -66,6 +69,15 @@ int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
                                         : "collapsed",
              boost::num_vertices(graph), boost::num_edges(graph));
   if (!options.replay_dir.empty()) write_replay(tape, E, options, what);
+  if (!options.html.empty()) {
+    // The viewer records the same example again, with what `explain` needs to re-evaluate it.
+    const ExplainSubject subject =
+        options.model.empty()
+            ? seed_subject(options.inputs, options.hidden, options.seed)
+            : model_subject(options.model, options.weights, options.data, options.row);
+    write_file_atomically(options.html, viewer_html(subject));
+    fmt::print("Wrote {} (open it in a browser; no network needed)\n", options.html);
+  }
   return 0;
 }
 

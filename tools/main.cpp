@@ -100,6 +100,49 @@ int main(int argc, char** argv) {
                       "op (frame-01.svg, ...), with the gradient flowing in, each edge's "
                       "contribution and the running sums");
 
+  dot_cmd->add_option("--html", dot.html,
+                      "Also write a self-contained HTML page that steps through the backward "
+                      "pass (Previous/Next, arrow keys) and explains a parameter element when "
+                      "clicked (expanded view)");
+
+  ExplainCommandOptions explain;
+  CLI::App* explain_cmd = app.add_subcommand(
+      "explain",
+      "The chain rule for one parameter element: the reference derivation's product of factors "
+      "with the example's numbers (seed network), every path from the element to the loss with "
+      "its product and their sum, autodiff's value and a finite difference. Exit status 0 if "
+      "they agree, 1 if not, 2 for bad input.");
+  explain_cmd
+      ->add_option("--param", explain.param,
+                   "The element: layers.0.weight[1,2], or for the seed network the derivation's "
+                   "name, w_2,3 or v_1 (1-based; w_h,0 and v_0 are the biases). Default: the "
+                   "first parameter element");
+  explain_cmd->add_option("--inputs", explain.inputs, "Inputs d of the seed network")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
+  explain_cmd->add_option("--hidden", explain.hidden, "Hidden units H of the seed network")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 16));
+  explain_cmd->add_option("--seed", explain.seed, "Random seed for weights and the example")
+      ->capture_default_str();
+  explain_cmd->add_option("--model", explain.model,
+                          "Instead of the seed network: a model config (JSON)");
+  explain_cmd->add_option("--weights", explain.weights, "Its weights (safetensors), with --model");
+  explain_cmd->add_option("--data", explain.data, "Its data (CSV), with --model");
+  explain_cmd->add_option("--row", explain.row,
+                          "One row of the data (0-based); without it, all rows as one batch");
+  explain_cmd
+      ->add_option("--paths", explain.paths,
+                   "Paths shown, largest |product| first; the others are summed in one line")
+      ->capture_default_str();
+  explain_cmd->add_option("--digits", explain.digits, "Significant digits of the numbers shown")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 17));
+  explain_cmd
+      ->add_option("--eps", explain.eps,
+                   "Finite-difference step, relative to max(1,|θ|); 0: fitted to double")
+      ->capture_default_str();
+
   InitOptions init;
   CLI::App* init_cmd = app.add_subcommand(
       "init",
@@ -155,6 +198,7 @@ int main(int argc, char** argv) {
     if (*demo_cmd) return run_demo(demo);
     if (*check_cmd) return run_gradcheck(check);
     if (*dot_cmd) return run_dot(dot);
+    if (*explain_cmd) return run_explain(explain);
     if (*init_cmd) return run_init(init);
     if (*grad_cmd) return run_grad(grad);
     if (*train_cmd) return run_train(train);

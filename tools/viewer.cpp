@@ -1,0 +1,265 @@
+#include "viewer.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+#include <vector>
+
+#include "tapegrad/graph/dot.hpp"
+#include "tapegrad/graph/errors.hpp"
+#include "tapegrad/graph/render.hpp"
+#include "tapegrad/graph/replay.hpp"
+
+namespace tapegrad::tools {
+
+namespace {
+
+// The page's style and script; the data and the frames are put between them.
+constexpr std::string_view kHead = R"html(<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>)html";
+
+constexpr std::string_view kStyle = R"html(</title>
+<style>
+  body { margin: 0; font-family: "DejaVu Sans", sans-serif; font-size: 14px; color: #222; }
+  header { padding: 8px 14px; background: #f3f3f3; border-bottom: 1px solid #ccc; }
+  header h1 { font-size: 16px; margin: 0 0 6px 0; }
+  button { font-size: 14px; padding: 3px 12px; }
+  #step { margin-left: 10px; }
+  main { display: flex; align-items: flex-start; }
+  #frames { flex: 1; padding: 8px; overflow: auto; }
+  #frames svg { max-width: 100%; height: auto; }
+  #frames g.node[data-element] { cursor: pointer; }
+  #frames g.node.selected > :is(polygon, ellipse, path) { stroke: #c00; stroke-width: 3; }
+  aside { width: 34em; padding: 8px 14px; border-left: 1px solid #ccc; }
+  aside h2 { font-size: 14px; margin: 6px 0; }
+  table { border-collapse: collapse; width: 100%; }
+  td, th { padding: 1px 6px; text-align: left; font-variant-numeric: tabular-nums; }
+  td.sum { text-align: right; font-family: "DejaVu Sans Mono", monospace; }
+  tr.param { cursor: pointer; }
+  tr.param:hover { background: #eef; }
+  tr.param.changed td.sum { background: #fff0c0; }
+  tr.param.selected { outline: 2px solid #c00; }
+  pre#explain { white-space: pre-wrap; font-size: 12px; background: #fafafa; border: 1px solid #ddd;
+                padding: 6px; min-height: 4em; }
+</style>
+</head>
+<body>
+<header>
+  <h1 id="title"></h1>
+  <button id="prev" type="button" title="Previous step (←)">◀ Previous</button>
+  <button id="next" type="button" title="Next step (→)">Next ▶</button>
+  <span id="step"></span>
+</header>
+<main>
+<div id="frames">
+)html";
+
+constexpr std::string_view kTail = R"html(</div>
+<aside>
+  <h2 id="sums-heading">Running sums</h2>
+  <table><thead><tr><th>parameter element</th><th>sum of contributions</th></tr></thead>
+  <tbody id="sums"></tbody></table>
+  <h2>Explanation</h2>
+  <pre id="explain">Click a parameter element (a blue box, or a row above) to see its chain rule.</pre>
+</aside>
+</main>
+<script>
+"use strict";
+const data = JSON.parse(document.getElementById("data").textContent);
+const frames = Array.from(document.querySelectorAll("div.frame"));
+const last = frames.length - 1;
+const rows = new Map();  // parameter element name → its row in the panel
+let current = 0;
+let selected = null;
+
+document.getElementById("title").textContent = data.title;
+const body = document.getElementById("sums");
+for (const p of data.parameters) {
+  const row = document.createElement("tr");
+  row.className = "param";
+  const name = document.createElement("td");
+  name.textContent = data.vertices[p].name;
+  const sum = document.createElement("td");
+  sum.className = "sum";
+  sum.dataset.element = data.vertices[p].name;
+  row.append(name, sum);
+  row.addEventListener("click", () => select(data.vertices[p].name));
+  body.append(row);
+  rows.set(data.vertices[p].name, row);
+}
+for (const frame of frames)
+  for (const node of frame.querySelectorAll("g.node")) {
+    const vertex = data.vertices[Number(node.querySelector("title").textContent)];
+    if (vertex && vertex.kind === "parameter") node.dataset.element = vertex.name;
+  }
+
+function format(value) {
+  return value === 0 ? "0" : value.toPrecision(6).replace(/(\.\d*?)0+(e|$)/, "$1$2").replace(/\.(e|$)/, "$1");
+}
+
+function show(k) {
+  current = Math.max(0, Math.min(last, k));
+  frames.forEach((frame, i) => { frame.hidden = i !== current; });
+  const frame = data.frames[current];
+  document.getElementById("step").textContent = frame.caption;
+  document.getElementById("prev").disabled = current === 0;
+  document.getElementById("next").disabled = current === last;
+  document.getElementById("sums-heading").textContent =
+      current === last ? "Gradients: every contribution summed" : "Running sums";
+  data.parameters.forEach((p, i) => {
+    const value = frame.running[i];
+    const row = rows.get(data.vertices[p].name);
+    const cell = row.querySelector("td.sum");
+    cell.textContent = value === null ? "—" : format(value);
+    cell.dataset.value = value === null ? "" : String(value);
+    row.classList.toggle("changed", frame.changed.includes(i));
+  });
+}
+
+function select(name) {
+  selected = name;
+  document.getElementById("explain").textContent = data.explain[name];
+  for (const [n, row] of rows) row.classList.toggle("selected", n === name);
+  for (const node of document.querySelectorAll("#frames g.node[data-element]"))
+    node.classList.toggle("selected", node.dataset.element === name);
+}
+
+document.getElementById("prev").addEventListener("click", () => show(current - 1));
+document.getElementById("next").addEventListener("click", () => show(current + 1));
+document.addEventListener("keydown", (event) => {
+  const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last };
+  if (!(event.key in moves)) return;
+  event.preventDefault();
+  show(moves[event.key]);
+});
+document.getElementById("frames").addEventListener("click", (event) => {
+  const node = event.target.closest("g.node[data-element]");
+  if (node) select(node.dataset.element);
+});
+show(0);
+</script>
+</body>
+</html>
+)html";
+
+std::string escape_html(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// Graphviz's SVG without the XML prolog, doctype and comments before <svg, and with every id
+// made unique in the page by a prefix for the frame.
+std::string inline_svg(const std::string& svg, std::size_t frame) {
+  const std::size_t start = svg.find("<svg");
+  if (start == std::string::npos) throw Error("dot --html: Graphviz returned no <svg> element");
+  std::string out;
+  const std::string prefix = fmt::format(" id=\"f{}-", frame);
+  for (std::size_t i = start; i < svg.size();) {
+    const std::size_t id = svg.find(" id=\"", i);
+    if (id == std::string::npos) {
+      out.append(svg, i, std::string::npos);
+      break;
+    }
+    out.append(svg, i, id - i);
+    out += prefix;
+    i = id + 5;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& options) {
+  const ComputationGraph& graph = subject.expanded;
+  const std::vector<ReplayFrame> replay = backward_replay(graph);
+  const std::size_t n = boost::num_vertices(graph);
+
+  nlohmann::json data;
+  data["title"] = fmt::format("Backward pass, step by step: {}", subject.title);
+  data["vertices"] = nlohmann::json::array();
+  std::vector<GraphVertex> parameters;
+  for (GraphVertex v = 0; v < n; ++v) {
+    const VertexInfo& info = graph[v];
+    const char* kind = info.kind == VertexKind::kParameter ? "parameter"
+                       : info.kind == VertexKind::kOp      ? "op"
+                                                           : "input";
+    data["vertices"].push_back({{"name", info.name}, {"kind", kind}});
+    if (info.kind == VertexKind::kParameter) parameters.push_back(v);
+  }
+  data["parameters"] = parameters;
+
+  // Frame 0 is the forward pass; frame k ≥ 1 is backward step k.
+  std::vector<std::string> svgs;
+  ComputationGraph forward = graph;
+  for (GraphVertex v = 0; v < n; ++v) forward[v].grads.clear();
+  svgs.push_back(render_dot(
+      to_dot(forward, DotFormat{.title = "Forward pass: each element's value"}), "svg"));
+  nlohmann::json frames = nlohmann::json::array();
+  frames.push_back({{"caption", fmt::format("Forward pass (0 of {}): press Next or → to run "
+                                            "backward one op at a time",
+                                            replay.size())},
+                    {"running", std::vector<std::nullptr_t>(parameters.size(), nullptr)},
+                    {"changed", nlohmann::json::array()}});
+  for (std::size_t k = 0; k < replay.size(); ++k) {
+    const ReplayFrame& frame = replay[k];
+    const std::string caption =
+        fmt::format("Backward step {} of {}: {} ({}) passes its gradient back; each edge sends "
+                    "derivative × gradient in",
+                    k + 1, replay.size(), frame.op, frame.tensor);
+    svgs.push_back(render_dot(
+        to_dot(replay_frame_graph(graph, replay, k), DotFormat{.title = caption}), "svg"));
+    nlohmann::json running = nlohmann::json::array(), changed = nlohmann::json::array();
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+      const GraphVertex v = parameters[i];
+      running.push_back(frame.touched[v] ? nlohmann::json(frame.running[v]) : nlohmann::json());
+      for (const ReplayContribution& c : frame.contributions)
+        if (boost::source(c.edge, graph) == v) {
+          changed.push_back(i);
+          break;
+        }
+    }
+    frames.push_back({{"caption", caption}, {"running", running}, {"changed", changed}});
+  }
+  data["frames"] = std::move(frames);
+
+  nlohmann::json explanations = nlohmann::json::object();
+  for (GraphVertex v : parameters)
+    explanations[graph[v].name] = explain(subject, graph[v].name, options).text;
+  data["explain"] = std::move(explanations);
+
+  // JSON inside <script>: "</" would end the element early; "<\/" is the same JSON string.
+  std::string json = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  for (std::size_t at = json.find("</"); at != std::string::npos; at = json.find("</", at + 3))
+    json.replace(at, 2, "<\\/");
+
+  std::string html;
+  html += kHead;
+  html += escape_html(data["title"].get<std::string>());
+  html += kStyle;
+  for (std::size_t k = 0; k < svgs.size(); ++k) {
+    html += fmt::format("<div class=\"frame\" data-frame=\"{}\"{}>\n", k, k == 0 ? "" : " hidden");
+    html += inline_svg(svgs[k], k);
+    html += "</div>\n";
+  }
+  html += "<script type=\"application/json\" id=\"data\">";
+  html += json;
+  html += "</script>\n";
+  html += kTail;
+  return html;
+}
+
+}  // namespace tapegrad::tools

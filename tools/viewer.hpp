@@ -1,0 +1,24 @@
+// The step-through viewer written by `tapegrad dot --html`: one self-contained HTML file (no
+// network access, no external files) with the expanded graph of one example drawn as inline
+// SVG frames, first the forward pass (values on the nodes) and then one frame per step of the
+// backward replay (graph/replay.hpp). Previous/Next buttons and the arrow keys (Home/End too)
+// step through the frames; a side panel lists every parameter element with the running sum of
+// the contributions it has received, which after the last step is its gradient; a click on a
+// parameter element (in the graph or in the panel) shows its `tapegrad explain` text.
+//
+// Hooks for tests and scripts: buttons #prev and #next, the caption #step, the panel's cells
+// td.sum[data-element="layers.0.weight[1,2]"] whose data-value attribute holds the full-precision
+// sum (empty before any contribution), parameter nodes g.node[data-element=...] inside the
+// visible div.frame, and the explanation in pre#explain.
+#pragma once
+
+#include <string>
+
+#include "explain.hpp"
+
+namespace tapegrad::tools {
+
+// The page for `subject` (its expanded view, after backward). Renders with Graphviz in-process.
+std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& options = {});
+
+}  // namespace tapegrad::tools
