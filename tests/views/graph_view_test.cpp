@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "../support/wrong_sigmoid.hpp"
 #include "views_support.hpp"
 
 using namespace tapegrad;
@@ -172,38 +173,12 @@ TEST_CASE("expanded view: every edge carries the derivation's local derivative",
   CHECK(graph[vertex_named(graph, "z[1]")].grads.at(0) == Approx(-(ex.y - ex.yhat()) * ex.V[1]));
 }
 
-namespace {
-
-// A sigmoid whose backward has a planted bug (a factor 2) while its formula is right.
-template <class T>
-class WrongSigmoidNode final : public Node<T> {
- public:
-  std::string_view name() const override { return "wrong_sigmoid"; }
-  std::string derivative(std::size_t) const override { return "{y}(1−{y})"; }
-  void backward(const BackwardContext<T>& ctx) const override {
-    const Value<T>& z = this->output();
-    T* ga = ctx.input_grad(0, z.shape);
-    for (std::size_t i = 0; i < z.size(); ++i)
-      ga[i] += 2 * ctx.grad_output()[i] * z.data[i] * (1 - z.data[i]);  // planted: 2σ(1−σ)
-  }
-};
-
-Var<double> wrong_sigmoid(const Var<double>& a) {
-  Op<double> op("wrong_sigmoid", {a});
-  double* z = op.output(op.input(0).shape);
-  for (std::size_t i = 0; i < op.input(0).size(); ++i)
-    z[i] = 1 / (1 + std::exp(-op.input(0).data[i]));
-  return op.finish<WrongSigmoidNode<double>>();
-}
-
-}  // namespace
-
 TEST_CASE("expanded view: the label check catches a planted wrong derivative",
           "[views][expanded]") {
   Tape<double> tape;
   TapeGuard<double> guard(tape);
   Parameter<double> a(Tensor<double>({1}, {0.3}), "a");
-  Var<double> z = wrong_sigmoid(a).named("z");
+  Var<double> z = testing::wrong_sigmoid(a).named("z");
   Var<double> s = sum(z).named("s");
   s.backward();
   const ComputationGraph graph = expanded_view(tape, s);
