@@ -44,7 +44,7 @@ constexpr std::string_view kStyle = R"html(</title>
   tr.param:hover { background: #eef; }
   tr.param.changed td.sum { background: #fff0c0; }
   tr.param.selected { outline: 2px solid #c00; }
-  pre#explain { white-space: pre-wrap; font-size: 12px; background: #fafafa; border: 1px solid #ddd;
+  pre#explain { white-space: pre; overflow-x: auto; font-size: 12px; background: #fafafa; border: 1px solid #ddd;
                 padding: 6px; min-height: 4em; }
 </style>
 </head>

@@ -2,9 +2,9 @@
 // keys, checks the page saw them and takes a screenshot.
 // Usage: node tests/browser/cdp_smoke.mjs [screenshot.png]   (default /tmp/cdp-smoke.png)
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launch } from './cdp.mjs';
 
@@ -50,6 +50,7 @@ async function main() {
     check('click count', await page.evaluate("document.getElementById('clicks').textContent"), '2');
     check('ArrowRight count', await page.evaluate("document.getElementById('rights').textContent"), '3');
 
+    await mkdir(dirname(shotPath), { recursive: true });
     await page.screenshot(shotPath);
     const png = await readFile(shotPath);
     check('screenshot signature', png.subarray(0, 8).equals(PNG_SIGNATURE), true);

@@ -1,0 +1,144 @@
+// The step-through viewer (`tapegrad dot --html`) in headless Chromium, driven as a student
+// would: load the page, step through the backward pass with the Next button and the arrow keys
+// until the end, read the gradient the page shows for each parameter element and compare it with
+// what `tapegrad grad` writes for the same model, weights and row; then click a weight in the
+// graph and read its explanation. Keeps a screenshot and the page as artifacts.
+//
+// Usage: node viewer_test.mjs TAPEGRAD SOURCE_DIR ARTIFACT_DIR
+
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { launch } from './cdp.mjs';
+
+const [tapegrad, sourceDir, artifactDir] = process.argv.slice(2);
+if (!tapegrad || !sourceDir || !artifactDir) {
+  console.error('usage: node viewer_test.mjs TAPEGRAD SOURCE_DIR ARTIFACT_DIR');
+  process.exit(2);
+}
+
+let failures = 0;
+function check(ok, message) {
+  if (!ok) {
+    failures += 1;
+    console.error(`FAIL: ${message}`);
+  }
+}
+const closeTo = (a, b, rtol) => Math.abs(a - b) <= rtol * Math.max(Math.abs(a), Math.abs(b), 1e-300);
+
+// The F64 tensors of a safetensors file, by name, as flat arrays (an 8-byte little-endian header
+// length, the JSON header, then the tensors' bytes).
+function readSafetensors(bytes) {
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString('utf8'));
+  const tensors = {};
+  for (const [name, info] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    if (info.dtype !== 'F64') throw new Error(`${name}: expected F64, got ${info.dtype}`);
+    const [begin, end] = info.data_offsets;
+    const values = [];
+    for (let at = 8 + headerLength + begin; at < 8 + headerLength + end; at += 8)
+      values.push(bytes.readDoubleLE(at));
+    tensors[name] = { shape: info.shape, values };
+  }
+  return tensors;
+}
+
+// "layers.0.weight[1,2]" for flat index 5 of shape [4,3].
+function elementName(name, shape, flat) {
+  const index = [];
+  for (let axis = shape.length - 1; axis >= 0; axis -= 1) {
+    index.unshift(flat % shape[axis]);
+    flat = Math.floor(flat / shape[axis]);
+  }
+  return `${name}[${index.join(',')}]`;
+}
+
+const work = await mkdtemp(join(tmpdir(), 'tapegrad-viewer-'));
+const run = (...args) => execFileSync(tapegrad, args, { cwd: work, encoding: 'utf8' });
+let browser;
+try {
+  // The seed network's config, F64 weights, and one example.
+  const config = join(sourceDir, 'models', 'examples', 'seed.json');
+  await writeFile(join(work, 'd.csv'), 'x1,x2,x3,y\n0.62,-0.35,0.81,0.4\n');
+  run('init', '--model', config, '--dtype', 'F64', '--seed', '11', '--out', 'w.safetensors');
+  run('grad', '--model', config, '--weights', 'w.safetensors', '--data', 'd.csv',
+      '--out', 'g.safetensors');
+  run('dot', '--model', config, '--weights', 'w.safetensors', '--data', 'd.csv', '--row', '0',
+      '--html', 'viewer.html', 'graph.svg');
+  const grads = readSafetensors(await readFile(join(work, 'g.safetensors')));
+  const expected = new Map();
+  for (const [name, tensor] of Object.entries(grads))
+    tensor.values.forEach((value, flat) => expected.set(elementName(name, tensor.shape, flat), value));
+  check(expected.size === 4 * 3 + 4 + 4 + 1, `tapegrad grad wrote ${expected.size} elements`);
+
+  browser = await launch({ width: 1600, height: 1000 });
+  const page = await browser.newPage();
+  await page.goto(pathToFileURL(join(work, 'viewer.html')).href);
+  const text = (selector) => page.evaluate(`document.querySelector(${JSON.stringify(selector)}).textContent`);
+  const disabled = (id) => page.evaluate(`document.getElementById(${JSON.stringify(id)}).disabled`);
+  const sumCell = (name) => `td.sum[data-element=${JSON.stringify(name)}]`;
+
+  // The forward pass first: nothing summed yet.
+  check((await text('#step')).startsWith('Forward pass'), 'the page opens on the forward pass');
+  check(await disabled('prev'), 'Previous is disabled on the first frame');
+  check((await text(sumCell('layers.0.weight[1,2]'))) === '—', 'no sum before backward starts');
+
+  // Step with the button once, then the arrow key, until Next is disabled.
+  await page.click('#next');
+  let steps = 1;
+  check((await text('#step')).startsWith('Backward step 1 of 4: sse_loss'),
+        `after one Next: ${await text('#step')}`);
+  while (!(await disabled('next'))) {
+    await page.press('ArrowRight');
+    steps += 1;
+    if (steps > 50) throw new Error('Next never became disabled');
+  }
+  check(steps === 4, `backward took ${steps} steps, expected 4 (sse_loss, linear, sigmoid, linear)`);
+  check((await text('#step')).startsWith('Backward step 4 of 4'), `last caption: ${await text('#step')}`);
+
+  // Every parameter element's shown gradient against tapegrad grad's file.
+  for (const [name, gradient] of expected) {
+    const cell = sumCell(name);
+    const exact = Number(await page.evaluate(`document.querySelector(${JSON.stringify(cell)}).dataset.value`));
+    const shown = Number(await text(cell));
+    check(closeTo(exact, gradient, 1e-12), `${name}: page's sum ${exact}, tapegrad grad ${gradient}`);
+    check(closeTo(shown, gradient, 5e-6), `${name}: page shows ${shown}, tapegrad grad ${gradient}`);
+  }
+
+  // The arrow keys go back, Home and End jump.
+  await page.press('ArrowLeft');
+  check((await text('#step')).startsWith('Backward step 3 of 4'), `after ←: ${await text('#step')}`);
+  await page.press('Home');
+  check((await text('#step')).startsWith('Forward pass'), `after Home: ${await text('#step')}`);
+  await page.press('End');
+  check((await text('#step')).startsWith('Backward step 4 of 4'), `after End: ${await text('#step')}`);
+
+  // A click on a weight in the graph shows its explanation, which agrees with tapegrad grad.
+  const weight = 'layers.0.weight[1,2]';
+  await page.click(`div.frame:not([hidden]) g.node[data-element=${JSON.stringify(weight)}]`);
+  const explanation = await text('#explain');
+  check(explanation.startsWith(`∂E/∂${weight} `), `explanation: ${explanation.slice(0, 80)}`);
+  check(explanation.includes('agree:'), 'the explanation reports agreement');
+  const autodiff = Number(/autodiff \(backward\):\s+(\S+)/.exec(explanation)?.[1]);
+  check(closeTo(autodiff, expected.get(weight), 5e-6),
+        `explanation's autodiff ${autodiff}, tapegrad grad ${expected.get(weight)}`);
+  check(await page.evaluate(`document.querySelector('tr.param.selected td').textContent === ${JSON.stringify(weight)}`),
+        'the clicked element is selected in the panel');
+
+  await page.evaluate('window.scrollTo(0, 0)');
+  await mkdir(artifactDir, { recursive: true });
+  await page.screenshot(join(artifactDir, 'viewer.png'));
+  await copyFile(join(work, 'viewer.html'), join(artifactDir, 'viewer.html'));
+} finally {
+  if (browser) await browser.close();
+  await rm(work, { recursive: true, force: true });
+}
+
+if (failures > 0) {
+  console.error(`viewer test: ${failures} check(s) failed`);
+  process.exit(1);
+}
+console.log(`viewer test: ok (screenshot in ${join(artifactDir, 'viewer.png')})`);
