@@ -220,8 +220,8 @@ ComputationGraph tensor_view(const Tape<T>& tape, const Var<T>& root,
   for (const Node<T>* node : recorded.nodes)
     for (std::size_t k = 0; k < node->num_inputs(); ++k) {
       std::string derivative = formula(*node, k, names);
-      std::string label = fmt::format("∂{}/∂{} = {}", names(&node->output()),
-                                      names(&node->input(k)), derivative);
+      std::string label =
+          fmt::format("∂{}/∂{} = {}", names(&node->output()), names(&node->input(k)), derivative);
       boost::add_edge(vertex.at(&node->input(k)), vertex.at(&node->output()),
                       EdgeInfo{k, std::move(label), std::move(derivative), 0, false}, graph);
     }

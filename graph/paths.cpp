@@ -43,8 +43,7 @@ struct Partial {
 
 }  // namespace
 
-PathSummary gradient_paths(const ComputationGraph& graph, GraphVertex from,
-                           std::size_t max_paths) {
+PathSummary gradient_paths(const ComputationGraph& graph, GraphVertex from, std::size_t max_paths) {
   check_vertex(graph, from, "gradient_paths");
   const std::size_t n = boost::num_vertices(graph);
   std::vector<double> total(n, 0.0), count(n, 0.0), magnitude(n, 0.0);
@@ -113,9 +112,10 @@ std::vector<GradientPath> all_gradient_paths(const ComputationGraph& graph, Grap
   auto enter = [&](GraphVertex v) {
     if (graph[v].root) {
       if (paths.size() == limit)
-        throw Error(fmt::format("all_gradient_paths: more than {} paths from '{}'; use "
-                                "gradient_paths, which keeps only the largest",
-                                limit, graph[from].name));
+        throw Error(
+            fmt::format("all_gradient_paths: more than {} paths from '{}'; use "
+                        "gradient_paths, which keeps only the largest",
+                        limit, graph[from].name));
       GradientPath path{edges, 1.0};
       for (GraphEdge e : edges) path.product *= graph[e].factor;
       paths.push_back(std::move(path));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian 12's packages, everything tapegrad needs to build, test and render
-# graphs, and clang with its sanitizer and libFuzzer runtimes for the reliability checks (CI's
-# fuzzing). Safe to run again: apt-get skips what is already there. Needs root (or sudo).
+# graphs; clang with its sanitizer and libFuzzer runtimes for the reliability checks (CI's
+# fuzzing); Chromium and Node.js for the browser test of the HTML viewer. Safe to run again:
+# apt-get skips what is already there. Needs root (or sudo).
 set -euo pipefail
 
 packages=(
@@ -9,6 +10,7 @@ packages=(
   libfmt-dev libboost-graph-dev catch2 graphviz libgraphviz-dev
   libopenblas-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev fonts-dejavu-core
   clang clang-format libclang-rt-14-dev llvm
+  chromium nodejs
 )
 
 missing=()

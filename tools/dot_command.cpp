@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "seed_example.hpp"
-#include "tapegrad/graph/dot.hpp"
 #include "explain.hpp"
+#include "seed_example.hpp"
 #include "tapegrad/graph/atomic_file.hpp"
+#include "tapegrad/graph/dot.hpp"
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/graph/graph_view.hpp"
 #include "tapegrad/graph/render.hpp"
@@ -97,7 +97,7 @@ int dot_of_model(const DotOptions& options) {
   Tape<double> tape;
   TapeGuard<double> guard(tape);
   const Var<double> xv = tape.constant(x, "x"), yv = tape.constant(y, "y");
-  const Var<double> E = apply_loss(config.loss, net.forward(xv), yv).named("E");
+  const Var<double> E = apply_loss(config.loss, labelled_forward(net, xv), yv).named("E");
   E.backward();
   return draw(
       tape, E, options,

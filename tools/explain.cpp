@@ -58,8 +58,8 @@ std::optional<std::string> torch_name_of(std::string_view name, std::size_t inpu
 GraphVertex parameter_vertex(const ExplainSubject& subject, std::string_view element) {
   std::string name(element);
   if (subject.seed)
-    if (auto torch = torch_name_of(element, subject.seed->network.inputs(),
-                                   subject.seed->network.hidden()))
+    if (auto torch =
+            torch_name_of(element, subject.seed->network.inputs(), subject.seed->network.hidden()))
       name = *torch;
   const ComputationGraph& graph = subject.expanded;
   for (GraphVertex v : boost::make_iterator_range(boost::vertices(graph)))
@@ -138,15 +138,31 @@ void print_chain(std::string& out, const SeedChain& chain, int digits) {
   out += fmt::format("{}= {:.{}g}\n", pad, chain.product, digits);
 }
 
-bool close(double a, double b, double tolerance) { return std::abs(a - b) <= tolerance; }
+bool close(double a, double b, double tolerance) {
+  return std::abs(a - b) <= tolerance;
+}
 
 }  // namespace
+
+Var<double> labelled_forward(MLP<double>& net, const Var<double>& x) {
+  Var<double> h = x;
+  const std::size_t n = net.layers().size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const bool last = k + 1 == n, identity = net.activations()[k] == Activation::kIdentity;
+    h = net.layers()[k](h);
+    h.named(last && identity ? std::string("ŷ") : fmt::format("a{}", k + 1));
+    if (identity) continue;
+    h = activate(net.activations()[k], h);
+    h.named(last ? std::string("ŷ") : fmt::format("z{}", k + 1));
+  }
+  return h;
+}
 
 ExplainSubject seed_subject(std::size_t inputs, std::size_t hidden, std::uint64_t seed) {
   auto example = std::make_shared<SeedExample>(make_seed_example(inputs, hidden, seed));
   ExplainSubject subject;
-  subject.title = fmt::format("the seed MLP (d = {}, H = {}), example of seed {}", inputs, hidden,
-                              seed);
+  subject.title =
+      fmt::format("the seed MLP (d = {}, H = {}), example of seed {}", inputs, hidden, seed);
   {
     Tape<double> tape;
     TapeGuard<double> guard(tape);
@@ -185,15 +201,16 @@ ExplainSubject model_subject(const std::string& model, const std::string& weight
   gather_rows(data.y, rows, *y);
   const Loss loss = config.loss;
   auto record = [net, x, y, loss] {
-    return apply_loss(loss, net->forward(Var<double>(*x).named("x")), Var<double>(*y).named("y"))
+    return apply_loss(loss, labelled_forward(*net, Var<double>(*x).named("x")),
+                      Var<double>(*y).named("y"))
         .named("E");
   };
 
   ExplainSubject subject;
-  subject.title = fmt::format(
-      "{} ({} loss), {}", config.name.empty() ? model : config.name, to_string(loss),
-      row ? fmt::format("row {} of {}", *row, data_path)
-          : fmt::format("all {} rows of {} as one batch", data.rows, data_path));
+  subject.title =
+      fmt::format("{} ({} loss), {}", config.name.empty() ? model : config.name, to_string(loss),
+                  row ? fmt::format("row {} of {}", *row, data_path)
+                      : fmt::format("all {} rows of {} as one batch", data.rows, data_path));
   {
     Tape<double> tape;
     TapeGuard<double> guard(tape);
@@ -204,8 +221,8 @@ ExplainSubject model_subject(const std::string& model, const std::string& weight
     try {
       subject.expanded = expanded_view(tape, E, view);
     } catch (const Error& error) {
-      throw Error(fmt::format("explain: {}{}", error.what(),
-                              row ? "" : "; explain one row with --row"));
+      throw Error(
+          fmt::format("explain: {}{}", error.what(), row ? "" : "; explain one row with --row"));
     }
   }
   subject.parameters = net->named_parameters();
@@ -247,8 +264,8 @@ SeedChain seed_chain(const SeedExample& example, std::string_view tensor, std::s
   auto n = [digits](double value) { return number(value, digits); };
 
   SeedChain chain;
-  chain.factors.push_back({"∂E/∂ŷ", "−(y − ŷ)", fmt::format("−({} − {})", n(y), n(prediction)),
-                           -(y - prediction)});
+  chain.factors.push_back(
+      {"∂E/∂ŷ", "−(y − ŷ)", fmt::format("−({} − {})", n(y), n(prediction)), -(y - prediction)});
   if (tensor == "layers.1.bias" || tensor == "layers.1.weight") {
     const std::size_t h = tensor == "layers.1.bias" ? 0 : element + 1;  // 1-based; 0 for v_0
     if (h > H) throw Error(fmt::format("seed_chain: {}[{}] is out of range", tensor, element));
@@ -256,8 +273,8 @@ SeedChain seed_chain(const SeedExample& example, std::string_view tensor, std::s
     if (h == 0)
       chain.factors.push_back({"∂ŷ/∂v_0", "z_0", "1", 1.0});
     else
-      chain.factors.push_back({fmt::format("∂ŷ/∂v_{}", h), fmt::format("z_{}", h),
-                               n(z[h - 1]), z[h - 1]});
+      chain.factors.push_back(
+          {fmt::format("∂ŷ/∂v_{}", h), fmt::format("z_{}", h), n(z[h - 1]), z[h - 1]});
   } else if (tensor == "layers.0.weight" || tensor == "layers.0.bias") {
     const bool bias = tensor == "layers.0.bias";
     if (element >= (bias ? H : H * d))
@@ -265,13 +282,13 @@ SeedChain seed_chain(const SeedExample& example, std::string_view tensor, std::s
     const std::size_t h = (bias ? element : element / d) + 1, j = bias ? 0 : element % d + 1;
     chain.derivation = fmt::format("w_{},{}", h, j);
     const double zh = z[h - 1];
-    chain.factors.push_back({fmt::format("∂ŷ/∂z_{}", h), fmt::format("v_{}", h), n(v[h - 1]),
-                             v[h - 1]});
+    chain.factors.push_back(
+        {fmt::format("∂ŷ/∂z_{}", h), fmt::format("v_{}", h), n(v[h - 1]), v[h - 1]});
     chain.factors.push_back({fmt::format("∂z_{0}/∂a_{0}", h), fmt::format("z_{0}(1 − z_{0})", h),
                              fmt::format("{}(1 − {})", n(zh), n(zh)), zh * (1 - zh)});
     const double xj = j == 0 ? 1.0 : x[j - 1];
-    chain.factors.push_back({fmt::format("∂a_{}/∂{}", h, chain.derivation),
-                             fmt::format("x_{}", j), j == 0 ? std::string("1") : n(xj), xj});
+    chain.factors.push_back({fmt::format("∂a_{}/∂{}", h, chain.derivation), fmt::format("x_{}", j),
+                             j == 0 ? std::string("1") : n(xj), xj});
   } else {
     throw Error(fmt::format("seed_chain: '{}' is not a parameter of the seed network", tensor));
   }
@@ -294,8 +311,8 @@ Explanation explain(const ExplainSubject& subject, std::string_view element,
   result.finite_difference =
       central_difference(subject, info.tensor, info.element,
                          relative_step(GradcheckOptions{.eps = options.eps}), result.step);
-  if (subject.seed) result.chain = seed_chain(*subject.seed, info.tensor, info.element,
-                                              options.digits);
+  if (subject.seed)
+    result.chain = seed_chain(*subject.seed, info.tensor, info.element, options.digits);
 
   const int digits = options.digits;
   std::string& out = result.text;
@@ -316,8 +333,7 @@ Explanation explain(const ExplainSubject& subject, std::string_view element,
     print_path(out, graph, paths.largest[k], from, k + 1, digits);
   if (paths.count > static_cast<double>(paths.largest.size()))
     out += fmt::format("  the other {:.0f} paths together: {:.{}g}\n",
-                       paths.count - static_cast<double>(paths.largest.size()), paths.rest,
-                       digits);
+                       paths.count - static_cast<double>(paths.largest.size()), paths.rest, digits);
 
   const double scale = std::max(std::abs(result.autodiff), paths.magnitude);
   const bool paths_agree = close(paths.total, result.autodiff, options.path_rtol * scale);
@@ -325,15 +341,14 @@ Explanation explain(const ExplainSubject& subject, std::string_view element,
       !result.chain || close(result.chain->product, result.autodiff,
                              options.path_rtol * std::max(std::abs(result.autodiff),
                                                           std::abs(result.chain->product)));
-  const bool numeric_agrees =
-      close(result.finite_difference, result.autodiff,
-            options.atol + options.rtol * std::abs(result.autodiff));
+  const bool numeric_agrees = close(result.finite_difference, result.autodiff,
+                                    options.atol + options.rtol * std::abs(result.autodiff));
   result.agree = paths_agree && chain_agrees && numeric_agrees;
 
   out += "\n";
   out += fmt::format("  sum over the paths:   {:.{}g}\n", paths.total, digits);
-  if (result.chain) out += fmt::format("  derivation's product: {:.{}g}\n", result.chain->product,
-                                       digits);
+  if (result.chain)
+    out += fmt::format("  derivation's product: {:.{}g}\n", result.chain->product, digits);
   out += fmt::format("  autodiff (backward):  {:.{}g}\n", result.autodiff, digits);
   out += fmt::format("  finite difference:    {:.{}g}   (central, step {:.2g})\n",
                      result.finite_difference, digits, result.step);

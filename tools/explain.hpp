@@ -21,19 +21,24 @@
 #include "tapegrad/graph/graph_view.hpp"
 #include "tapegrad/graph/parameter.hpp"
 #include "tapegrad/graph/paths.hpp"
+#include "tapegrad/models/mlp.hpp"
 
 namespace tapegrad::tools {
 
 // One loss, recorded and differentiated in double, ready to be explained.
 struct ExplainSubject {
-  std::string title;           // "the seed MLP (d = 3, H = 4), example of seed 1"
-  ComputationGraph expanded;   // the expanded view after backward
+  std::string title;            // "the seed MLP (d = 3, H = 4), example of seed 1"
+  ComputationGraph expanded;    // the expanded view after backward
   std::string loss_name = "E";  // the root's name in the graph
   // The parameters by name; finite differences move their elements and call `loss`.
   std::vector<std::pair<std::string, Parameter<double>>> parameters;
   std::function<double()> loss;  // the loss with the parameters as they are now (no tape kept)
   std::shared_ptr<const SeedExample> seed;  // set for the seed network: its derivation applies
 };
+
+// net.forward(x) with its values labelled for graph dumps in the derivation's notation, layer k
+// (1-based) giving a_k = W_k h + b_k and z_k = activation(a_k); the last layer's output is "ŷ".
+Var<double> labelled_forward(MLP<double>& net, const Var<double>& x);
 
 // The seed network (d inputs, H hidden units) on the example of make_seed_example(seed).
 ExplainSubject seed_subject(std::size_t inputs, std::size_t hidden, std::uint64_t seed);

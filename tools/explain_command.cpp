@@ -23,9 +23,9 @@ int run_explain(const ExplainCommandOptions& options) {
     if (elements.empty()) throw Error("explain: the loss depends on no parameter");
     param = elements.front();
   }
-  const Explanation explanation = explain(
-      subject, param,
-      ExplainOptions{.paths = options.paths, .digits = options.digits, .eps = options.eps});
+  const Explanation explanation =
+      explain(subject, param,
+              ExplainOptions{.paths = options.paths, .digits = options.digits, .eps = options.eps});
   fmt::print("{}", explanation.text);
   return explanation.agree ? 0 : 1;
 }

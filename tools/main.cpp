@@ -112,11 +112,11 @@ int main(int argc, char** argv) {
       "with the example's numbers (seed network), every path from the element to the loss with "
       "its product and their sum, autodiff's value and a finite difference. Exit status 0 if "
       "they agree, 1 if not, 2 for bad input.");
-  explain_cmd
-      ->add_option("--param", explain.param,
-                   "The element: layers.0.weight[1,2], or for the seed network the derivation's "
-                   "name, w_2,3 or v_1 (1-based; w_h,0 and v_0 are the biases). Default: the "
-                   "first parameter element");
+  explain_cmd->add_option(
+      "--param", explain.param,
+      "The element: layers.0.weight[1,2], or for the seed network the derivation's "
+      "name, w_2,3 or v_1 (1-based; w_h,0 and v_0 are the biases). Default: the "
+      "first parameter element");
   explain_cmd->add_option("--inputs", explain.inputs, "Inputs d of the seed network")
       ->capture_default_str()
       ->check(CLI::Range(1, 16));

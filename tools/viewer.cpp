@@ -35,7 +35,7 @@ constexpr std::string_view kStyle = R"html(</title>
   #frames svg { max-width: 100%; height: auto; }
   #frames g.node[data-element] { cursor: pointer; }
   #frames g.node.selected > :is(polygon, ellipse, path) { stroke: #c00; stroke-width: 3; }
-  aside { width: 34em; padding: 8px 14px; border-left: 1px solid #ccc; }
+  aside { width: 40em; padding: 8px 14px; border-left: 1px solid #ccc; }
   aside h2 { font-size: 14px; margin: 6px 0; }
   table { border-collapse: collapse; width: 100%; }
   td, th { padding: 1px 6px; text-align: left; font-variant-numeric: tabular-nums; }
@@ -151,11 +151,20 @@ std::string escape_html(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -206,8 +215,8 @@ std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& opt
   std::vector<std::string> svgs;
   ComputationGraph forward = graph;
   for (GraphVertex v = 0; v < n; ++v) forward[v].grads.clear();
-  svgs.push_back(render_dot(
-      to_dot(forward, DotFormat{.title = "Forward pass: each element's value"}), "svg"));
+  svgs.push_back(
+      render_dot(to_dot(forward, DotFormat{.title = "Forward pass: each element's value"}), "svg"));
   nlohmann::json frames = nlohmann::json::array();
   frames.push_back({{"caption", fmt::format("Forward pass (0 of {}): press Next or → to run "
                                             "backward one op at a time",
@@ -216,10 +225,10 @@ std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& opt
                     {"changed", nlohmann::json::array()}});
   for (std::size_t k = 0; k < replay.size(); ++k) {
     const ReplayFrame& frame = replay[k];
-    const std::string caption =
-        fmt::format("Backward step {} of {}: {} ({}) passes its gradient back; each edge sends "
-                    "derivative × gradient in",
-                    k + 1, replay.size(), frame.op, frame.tensor);
+    const std::string caption = fmt::format(
+        "Backward step {} of {}: {} ({}) passes its gradient back; each edge sends "
+        "derivative × gradient in",
+        k + 1, replay.size(), frame.op, frame.tensor);
     svgs.push_back(render_dot(
         to_dot(replay_frame_graph(graph, replay, k), DotFormat{.title = caption}), "svg"));
     nlohmann::json running = nlohmann::json::array(), changed = nlohmann::json::array();

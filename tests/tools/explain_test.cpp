@@ -79,7 +79,8 @@ TEST_CASE("explain: the derivation's factors multiply to autodiff's gradient, ev
       CHECK(e.agree);
 
       double formula = 0;
-      if (element == "layers.1.bias[0]") formula = -updates.dv0;
+      if (element == "layers.1.bias[0]")
+        formula = -updates.dv0;
       else if (element.starts_with("layers.1.weight[0,"))
         formula = -updates.dv[static_cast<std::size_t>(element[18] - '0')];
       else if (element.starts_with("layers.0.bias["))
@@ -97,8 +98,7 @@ TEST_CASE("explain: derivation names and the printed chain for w_hj", "[tools][e
   const Explanation e = explain(subject, "w_2,3");
   CHECK(e.element == "layers.0.weight[1,2]");
   CHECK(e.chain->derivation == "w_2,3");
-  CHECK(e.text.find("∂E/∂w_2,3 = ∂E/∂ŷ · ∂ŷ/∂z_2 · ∂z_2/∂a_2 · ∂a_2/∂w_2,3") !=
-        std::string::npos);
+  CHECK(e.text.find("∂E/∂w_2,3 = ∂E/∂ŷ · ∂ŷ/∂z_2 · ∂z_2/∂a_2 · ∂a_2/∂w_2,3") != std::string::npos);
   CHECK(e.text.find("= −(y − ŷ) · v_2 · z_2(1 − z_2) · x_3") != std::string::npos);
   CHECK(explain(subject, "w_23").element == "layers.0.weight[1,2]");
   CHECK(explain(subject, "w_2,0").element == "layers.0.bias[1]");
@@ -134,9 +134,10 @@ TEST_CASE("tapegrad explain prints factors whose product is autodiff's value (17
   }
 }
 
-TEST_CASE("tapegrad explain: paths of a 2-hidden-layer, 2-output model on a batch sum to "
-          "tapegrad grad's gradient",
-          "[tools][explain]") {
+TEST_CASE(
+    "tapegrad explain: paths of a 2-hidden-layer, 2-output model on a batch sum to "
+    "tapegrad grad's gradient",
+    "[tools][explain]") {
   TempFolder folder;
   write_file(folder.path / "m.json",
              R"({"inputs": 3, "layers": [{"units": 4, "activation": "tanh"},
@@ -181,7 +182,8 @@ TEST_CASE("tapegrad explain: paths of a 2-hidden-layer, 2-output model on a batc
   CHECK(one.output.find("to E on the element graph: 2\n") != std::string::npos);
 
   // Bad input: exit status 2, a message, no explanation.
-  const auto bad_param = run_tapegrad(fmt::format("explain {} --param 'w_1,1'", files), folder.path);
+  const auto bad_param =
+      run_tapegrad(fmt::format("explain {} --param 'w_1,1'", files), folder.path);
   CHECK(bad_param.status == 2);
   CHECK(bad_param.output.find("no parameter element 'w_1,1'") != std::string::npos);
   const auto bad_row = run_tapegrad(fmt::format("explain {} --row 3", files), folder.path);

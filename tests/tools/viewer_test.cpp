@@ -19,8 +19,7 @@ namespace {
 
 std::size_t count(const std::string& text, std::string_view what) {
   std::size_t n = 0;
-  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-    ++n;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
 }
 
@@ -84,8 +83,8 @@ TEST_CASE("viewer: one self-contained page, a frame per step, sums that end as t
 TEST_CASE("tapegrad dot --html writes the viewer, for the seed network and for model files",
           "[tools][viewer]") {
   tapegrad::testing::TempFolder folder;
-  auto run = tapegrad::testing::run_tapegrad("dot --inputs 2 --hidden 2 --html v.html g.svg",
-                                             folder.path);
+  auto run =
+      tapegrad::testing::run_tapegrad("dot --inputs 2 --hidden 2 --html v.html g.svg", folder.path);
   INFO(run.output);
   REQUIRE(run.status == 0);
   const std::string seed_page = tapegrad::testing::read_file(folder.path / "v.html");
@@ -104,8 +103,7 @@ TEST_CASE("tapegrad dot --html writes the viewer, for the seed network and for m
       folder.path);
   INFO(run.output);
   REQUIRE(run.status == 0);
-  const nlohmann::json data =
-      page_data(tapegrad::testing::read_file(folder.path / "m.html"));
+  const nlohmann::json data = page_data(tapegrad::testing::read_file(folder.path / "m.html"));
   CHECK(data["title"].get<std::string>().find("row 2 of") != std::string::npos);
 
   // A bad row changes nothing: no page is written.
