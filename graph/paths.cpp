@@ -69,8 +69,12 @@ PathSummary gradient_paths(const ComputationGraph& graph, GraphVertex from, std:
     }
     // The best k extensions are among the best k of each successor: |f·p| grows with |p|.
     const std::size_t keep = std::min(max_paths, candidates.size());
-    std::stable_sort(candidates.begin(), candidates.end(), [](const Partial& a, const Partial& b) {
-      return std::abs(a.product) > std::abs(b.product);
+    // By |product|, largest first; a NaN product (from a NaN factor) ranks below every number.
+    const auto magnitude_of = [](const Partial& p) {
+      return std::isnan(p.product) ? -1.0 : std::abs(p.product);
+    };
+    std::stable_sort(candidates.begin(), candidates.end(), [&](const Partial& a, const Partial& b) {
+      return magnitude_of(a) > magnitude_of(b);
     });
     best[v].assign(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(keep));
   }

@@ -29,8 +29,8 @@ struct PathSummary {
   double count = 0;  // the number of paths (a double: it can outgrow any integer type)
   // Σ over every path of |product|: the scale of the rounding error in `total`.
   double magnitude = 0;
-  // At most max_paths paths with the largest |product|, largest first; ties keep the order of
-  // the graph's edges.
+  // At most max_paths paths with the largest |product|, largest first (in the order of the
+  // graph's edges among paths whose products compare equal).
   std::vector<GradientPath> largest;
   double rest = 0;  // the sum of the other paths' products: total − Σ largest
 };

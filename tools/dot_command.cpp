@@ -51,6 +51,16 @@ int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
          const std::string& what) {
   if (!options.collapse.empty() && options.expanded)
     throw Error("dot: --collapse draws the tensor view; leave out --expanded");
+  // The page first: it is the part most likely to fail (a graph too big for the element view),
+  // and a command that fails writes nothing.
+  std::string page;
+  if (!options.html.empty()) {
+    const ExplainSubject subject =
+        options.model.empty()
+            ? seed_subject(options.inputs, options.hidden, options.seed)
+            : model_subject(options.model, options.weights, options.data, options.row);
+    page = viewer_html(subject);
+  }
   GraphViewOptions view;
   view.max_values = options.max_values;
   ComputationGraph graph =
@@ -70,12 +80,7 @@ int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
              boost::num_vertices(graph), boost::num_edges(graph));
   if (!options.replay_dir.empty()) write_replay(tape, E, options, what);
   if (!options.html.empty()) {
-    // The viewer records the same example again, with what `explain` needs to re-evaluate it.
-    const ExplainSubject subject =
-        options.model.empty()
-            ? seed_subject(options.inputs, options.hidden, options.seed)
-            : model_subject(options.model, options.weights, options.data, options.row);
-    write_file_atomically(options.html, viewer_html(subject));
+    write_file_atomically(options.html, page);
     fmt::print("Wrote {} (open it in a browser; no network needed)\n", options.html);
   }
   return 0;

@@ -93,6 +93,11 @@ double central_difference(const ExplainSubject& subject, std::string_view tensor
   const double plus_at = theta, plus = subject.loss();
   theta = original - step;
   const double minus_at = theta, minus = subject.loss();
+  if (plus_at == minus_at)
+    throw Error(
+        fmt::format("explain: a step of {:.2g} does not move {}[{}] = {:g}; give a larger "
+                    "--eps",
+                    step, tensor, element, original));
   return (plus - minus) / (plus_at - minus_at);
 }
 
@@ -296,6 +301,62 @@ SeedChain seed_chain(const SeedExample& example, std::string_view tensor, std::s
   return chain;
 }
 
+namespace {
+
+// The paths section: the largest paths, then the rest in one line.
+void print_paths(std::string& out, const ComputationGraph& graph, GraphVertex from,
+                 const PathSummary& paths, std::string_view loss_name, int digits) {
+  const double shown = static_cast<double>(paths.largest.size());
+  out += fmt::format("\nPaths from {} to {} on the element graph: {:.0f}", graph[from].name,
+                     loss_name, paths.count);
+  if (paths.count > shown)
+    out += fmt::format(" (the {} with the largest |product| shown)", paths.largest.size());
+  out += "\n";
+  for (std::size_t k = 0; k < paths.largest.size(); ++k)
+    print_path(out, graph, paths.largest[k], from, k + 1, digits);
+  if (paths.count > shown)
+    out += fmt::format("  the other {:.0f} paths together: {:.{}g}\n", paths.count - shown,
+                       paths.rest, digits);
+}
+
+// The values side by side, the verdict in result.agree, and the lines saying so.
+void judge(Explanation& result, const ExplainOptions& options) {
+  const PathSummary& paths = result.paths;
+  const double scale = std::max(std::abs(result.autodiff), paths.magnitude);
+  const bool paths_agree = close(paths.total, result.autodiff, options.path_rtol * scale);
+  const bool chain_agrees =
+      !result.chain || close(result.chain->product, result.autodiff,
+                             options.path_rtol * std::max(std::abs(result.autodiff),
+                                                          std::abs(result.chain->product)));
+  const bool numeric_agrees = close(result.finite_difference, result.autodiff,
+                                    options.atol + options.rtol * std::abs(result.autodiff));
+  result.agree = paths_agree && chain_agrees && numeric_agrees;
+
+  const int digits = options.digits;
+  std::string& out = result.text;
+  out += "\n";
+  out += fmt::format("  sum over the paths:   {:.{}g}\n", paths.total, digits);
+  if (result.chain)
+    out += fmt::format("  derivation's product: {:.{}g}\n", result.chain->product, digits);
+  out += fmt::format("  autodiff (backward):  {:.{}g}\n", result.autodiff, digits);
+  out += fmt::format("  finite difference:    {:.{}g}   (central, step {:.2g})\n",
+                     result.finite_difference, digits, result.step);
+  if (result.agree) {
+    out += fmt::format(
+        "  agree: {} to {:g} relative; the finite difference to {:g} + {:g}·|autodiff|\n",
+        result.chain ? "paths, derivation and autodiff" : "paths and autodiff", options.path_rtol,
+        options.atol, options.rtol);
+    return;
+  }
+  out += "  DISAGREE:";
+  if (!paths_agree) out += " the sum over paths is not autodiff's value;";
+  if (!chain_agrees) out += " the derivation's product is not autodiff's value;";
+  if (!numeric_agrees) out += " the finite difference is not autodiff's value;";
+  out.back() = '\n';
+}
+
+}  // namespace
+
 Explanation explain(const ExplainSubject& subject, std::string_view element,
                     const ExplainOptions& options) {
   const ComputationGraph& graph = subject.expanded;
@@ -314,56 +375,16 @@ Explanation explain(const ExplainSubject& subject, std::string_view element,
   if (subject.seed)
     result.chain = seed_chain(*subject.seed, info.tensor, info.element, options.digits);
 
-  const int digits = options.digits;
   std::string& out = result.text;
-  const PathSummary& paths = result.paths;
   out += fmt::format("∂{}/∂{}", subject.loss_name, info.name);
   if (result.chain) out += fmt::format(" (∂E/∂{} in the derivation)", result.chain->derivation);
   out += fmt::format(" for {}\n", subject.title);
   if (result.chain) {
     out += "\nThe chain rule, as in the reference derivation:\n";
-    print_chain(out, *result.chain, digits);
+    print_chain(out, *result.chain, options.digits);
   }
-  out += fmt::format("\nPaths from {} to {} on the element graph: {:.0f}", info.name,
-                     subject.loss_name, paths.count);
-  if (paths.count > static_cast<double>(paths.largest.size()))
-    out += fmt::format(" (the {} with the largest |product| shown)", paths.largest.size());
-  out += "\n";
-  for (std::size_t k = 0; k < paths.largest.size(); ++k)
-    print_path(out, graph, paths.largest[k], from, k + 1, digits);
-  if (paths.count > static_cast<double>(paths.largest.size()))
-    out += fmt::format("  the other {:.0f} paths together: {:.{}g}\n",
-                       paths.count - static_cast<double>(paths.largest.size()), paths.rest, digits);
-
-  const double scale = std::max(std::abs(result.autodiff), paths.magnitude);
-  const bool paths_agree = close(paths.total, result.autodiff, options.path_rtol * scale);
-  const bool chain_agrees =
-      !result.chain || close(result.chain->product, result.autodiff,
-                             options.path_rtol * std::max(std::abs(result.autodiff),
-                                                          std::abs(result.chain->product)));
-  const bool numeric_agrees = close(result.finite_difference, result.autodiff,
-                                    options.atol + options.rtol * std::abs(result.autodiff));
-  result.agree = paths_agree && chain_agrees && numeric_agrees;
-
-  out += "\n";
-  out += fmt::format("  sum over the paths:   {:.{}g}\n", paths.total, digits);
-  if (result.chain)
-    out += fmt::format("  derivation's product: {:.{}g}\n", result.chain->product, digits);
-  out += fmt::format("  autodiff (backward):  {:.{}g}\n", result.autodiff, digits);
-  out += fmt::format("  finite difference:    {:.{}g}   (central, step {:.2g})\n",
-                     result.finite_difference, digits, result.step);
-  if (result.agree) {
-    out += fmt::format(
-        "  agree: {} to {:g} relative; the finite difference to {:g} + {:g}·|autodiff|\n",
-        result.chain ? "paths, derivation and autodiff" : "paths and autodiff", options.path_rtol,
-        options.atol, options.rtol);
-  } else {
-    out += "  DISAGREE:";
-    if (!paths_agree) out += " the sum over paths is not autodiff's value;";
-    if (!chain_agrees) out += " the derivation's product is not autodiff's value;";
-    if (!numeric_agrees) out += " the finite difference is not autodiff's value;";
-    out.back() = '\n';
-  }
+  print_paths(out, graph, from, result.paths, subject.loss_name, options.digits);
+  judge(result, options);
   return result;
 }
 

@@ -134,14 +134,16 @@ int main(int argc, char** argv) {
   explain_cmd
       ->add_option("--paths", explain.paths,
                    "Paths shown, largest |product| first; the others are summed in one line")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
   explain_cmd->add_option("--digits", explain.digits, "Significant digits of the numbers shown")
       ->capture_default_str()
       ->check(CLI::Range(1, 17));
   explain_cmd
       ->add_option("--eps", explain.eps,
                    "Finite-difference step, relative to max(1,|θ|); 0: fitted to double")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.1));
 
   InitOptions init;
   CLI::App* init_cmd = app.add_subcommand(
@@ -193,7 +195,12 @@ int main(int argc, char** argv) {
                       "Stop at the first op whose output or gradient holds NaN or infinity, and "
                       "name it (slower; graph/checks.hpp)");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help prints and exits 0; any malformed command line is bad input: exit status 2.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   try {
     if (*demo_cmd) return run_demo(demo);
     if (*check_cmd) return run_gradcheck(check);

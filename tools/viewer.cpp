@@ -107,8 +107,12 @@ function show(k) {
   frames.forEach((frame, i) => { frame.hidden = i !== current; });
   const frame = data.frames[current];
   document.getElementById("step").textContent = frame.caption;
-  document.getElementById("prev").disabled = current === 0;
-  document.getElementById("next").disabled = current === last;
+  const prev = document.getElementById("prev"), next = document.getElementById("next");
+  prev.disabled = current === 0;
+  next.disabled = current === last;
+  // Keep keyboard focus on a button that can still be pressed.
+  if (document.activeElement === next && next.disabled && !prev.disabled) prev.focus();
+  if (document.activeElement === prev && prev.disabled && !next.disabled) next.focus();
   document.getElementById("sums-heading").textContent =
       current === last ? "Gradients: every contribution summed" : "Running sums";
   data.parameters.forEach((p, i) => {
@@ -132,6 +136,8 @@ function select(name) {
 document.getElementById("prev").addEventListener("click", () => show(current - 1));
 document.getElementById("next").addEventListener("click", () => show(current + 1));
 document.addEventListener("keydown", (event) => {
+  // Alt+arrows (history) and Ctrl/Meta+Home/End belong to the browser.
+  if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
   const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last };
   if (!(event.key in moves)) return;
   event.preventDefault();
@@ -190,31 +196,15 @@ std::string inline_svg(const std::string& svg, std::size_t frame) {
   return out;
 }
 
-}  // namespace
-
-std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& options) {
-  const ComputationGraph& graph = subject.expanded;
-  const std::vector<ReplayFrame> replay = backward_replay(graph);
-  const std::size_t n = boost::num_vertices(graph);
-
-  nlohmann::json data;
-  data["title"] = fmt::format("Backward pass, step by step: {}", subject.title);
-  data["vertices"] = nlohmann::json::array();
-  std::vector<GraphVertex> parameters;
-  for (GraphVertex v = 0; v < n; ++v) {
-    const VertexInfo& info = graph[v];
-    const char* kind = info.kind == VertexKind::kParameter ? "parameter"
-                       : info.kind == VertexKind::kOp      ? "op"
-                                                           : "input";
-    data["vertices"].push_back({{"name", info.name}, {"kind", kind}});
-    if (info.kind == VertexKind::kParameter) parameters.push_back(v);
-  }
-  data["parameters"] = parameters;
-
-  // Frame 0 is the forward pass; frame k ≥ 1 is backward step k.
-  std::vector<std::string> svgs;
+// The frames' data (caption, each parameter element's running sum or null, the elements whose
+// sums changed), and their SVG drawings into `svgs`: frame 0 is the forward pass, frame k ≥ 1
+// backward step k.
+nlohmann::json frames_json(const ComputationGraph& graph, const std::vector<ReplayFrame>& replay,
+                           const std::vector<GraphVertex>& parameters,
+                           std::vector<std::string>& svgs) {
   ComputationGraph forward = graph;
-  for (GraphVertex v = 0; v < n; ++v) forward[v].grads.clear();
+  for (GraphVertex v : boost::make_iterator_range(boost::vertices(forward)))
+    forward[v].grads.clear();
   svgs.push_back(
       render_dot(to_dot(forward, DotFormat{.title = "Forward pass: each element's value"}), "svg"));
   nlohmann::json frames = nlohmann::json::array();
@@ -243,17 +233,52 @@ std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& opt
     }
     frames.push_back({{"caption", caption}, {"running", running}, {"changed", changed}});
   }
-  data["frames"] = std::move(frames);
+  return frames;
+}
+
+}  // namespace
+
+std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& options) {
+  const ComputationGraph& graph = subject.expanded;
+  const std::vector<ReplayFrame> replay = backward_replay(graph);
+  const std::size_t n = boost::num_vertices(graph);
+
+  nlohmann::json data;
+  data["title"] = fmt::format("Backward pass, step by step: {}", subject.title);
+  data["vertices"] = nlohmann::json::array();
+  std::vector<GraphVertex> parameters;
+  for (GraphVertex v = 0; v < n; ++v) {
+    const VertexInfo& info = graph[v];
+    const char* kind = info.kind == VertexKind::kParameter ? "parameter"
+                       : info.kind == VertexKind::kOp      ? "op"
+                                                           : "input";
+    data["vertices"].push_back({{"name", info.name}, {"kind", kind}});
+    if (info.kind == VertexKind::kParameter) parameters.push_back(v);
+  }
+  data["parameters"] = parameters;
+
+  std::vector<std::string> svgs;
+  data["frames"] = frames_json(graph, replay, parameters, svgs);
 
   nlohmann::json explanations = nlohmann::json::object();
   for (GraphVertex v : parameters)
     explanations[graph[v].name] = explain(subject, graph[v].name, options).text;
   data["explain"] = std::move(explanations);
 
-  // JSON inside <script>: "</" would end the element early; "<\/" is the same JSON string.
-  std::string json = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  for (std::size_t at = json.find("</"); at != std::string::npos; at = json.find("</", at + 3))
-    json.replace(at, 2, "<\\/");
+  // JSON inside <script>: "</script" would end the element early and "<!--" would change how
+  // the browser reads the rest, so no '<', '>' or '&' is written raw: each becomes its JSON
+  // escape (backslash, u, four hex digits), the same string to a JSON reader.
+  std::string json;
+  for (char c : data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) {
+    if (c == '<')
+      json += "\\u003c";
+    else if (c == '>')
+      json += "\\u003e";
+    else if (c == '&')
+      json += "\\u0026";
+    else
+      json += c;
+  }
 
   std::string html;
   html += kHead;

@@ -57,7 +57,8 @@ function elementName(name, shape, flat) {
 }
 
 const work = await mkdtemp(join(tmpdir(), 'tapegrad-viewer-'));
-const run = (...args) => execFileSync(tapegrad, args, { cwd: work, encoding: 'utf8' });
+const run = (...args) =>
+  execFileSync(tapegrad, args, { cwd: work, encoding: 'utf8', timeout: 60000 });
 let browser;
 try {
   // The seed network's config, F64 weights, and one example.
@@ -76,7 +77,12 @@ try {
 
   browser = await launch({ width: 1600, height: 1000 });
   const page = await browser.newPage();
-  await page.goto(pathToFileURL(join(work, 'viewer.html')).href);
+  // The page is self-contained: it must not ask for anything but itself.
+  const pageUrl = pathToFileURL(join(work, 'viewer.html')).href;
+  const requests = [];
+  await page.send('Network.enable');
+  page.on('Network.requestWillBeSent', (event) => requests.push(event.request.url));
+  await page.goto(pageUrl);
   const text = (selector) => page.evaluate(`document.querySelector(${JSON.stringify(selector)}).textContent`);
   const disabled = (id) => page.evaluate(`document.getElementById(${JSON.stringify(id)}).disabled`);
   const sumCell = (name) => `td.sum[data-element=${JSON.stringify(name)}]`;
@@ -127,6 +133,10 @@ try {
         `explanation's autodiff ${autodiff}, tapegrad grad ${expected.get(weight)}`);
   check(await page.evaluate(`document.querySelector('tr.param.selected td').textContent === ${JSON.stringify(weight)}`),
         'the clicked element is selected in the panel');
+
+  const foreign = requests.filter((url) => url !== pageUrl);
+  check(foreign.length === 0, `the page requested ${foreign.join(', ')}`);
+  check(requests.includes(pageUrl), 'the request log saw the page itself (the check is live)');
 
   await page.evaluate('window.scrollTo(0, 0)');
   await mkdir(artifactDir, { recursive: true });

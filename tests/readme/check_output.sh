@@ -3,6 +3,7 @@
 # the rest is what that command prints. Runs it with the built tapegrad and compares.
 # Usage: check_output.sh BLOCK_FILE TAPEGRAD
 set -euo pipefail
+set -f  # the arguments hold brackets ("layers.0.weight[1,2]"): no globbing
 block=$1 tapegrad=$2
 first=$(head -n 1 "$block")
 args=${first#\$ tapegrad }
@@ -10,7 +11,7 @@ args=${first#\$ tapegrad }
 expected=$(tail -n +2 "$block")
 # Word splitting of $args is intended: the README's command line, as a shell would split it.
 # shellcheck disable=SC2086
-actual=$("$tapegrad" $args)
+actual=$("$tapegrad" $args) || { echo "tapegrad $args: exit status $?" >&2; exit 1; }
 if [ "$actual" != "$expected" ]; then
   echo "README shows for 'tapegrad $args':" >&2
   diff <(echo "$expected") <(echo "$actual") >&2 || true

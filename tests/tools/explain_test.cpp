@@ -195,6 +195,21 @@ TEST_CASE(
   CHECK(run_tapegrad("explain --row 1").status == 2);
 }
 
+TEST_CASE("tapegrad explain: a malformed command line is bad input, exit status 2",
+          "[tools][explain]") {
+  for (const char* arguments : {"explain --digits 30", "explain --paths 0", "explain --paths x",
+                                "explain --no-such-flag", "explain --eps -1"}) {
+    const auto run = run_tapegrad(arguments);
+    INFO(arguments << ": " << run.output);
+    CHECK(run.status == 2);
+  }
+  // A step too small to move the weight is refused, not reported as a disagreement.
+  const auto tiny = run_tapegrad("explain --eps 1e-300");
+  CHECK(tiny.status == 2);
+  CHECK(tiny.output.find("give a larger --eps") != std::string::npos);
+  CHECK(run_tapegrad("explain --help").status == 0);
+}
+
 TEST_CASE("explain reports a planted wrong derivative: the finite difference disagrees",
           "[tools][explain]") {
   // E = Σ wrong_sigmoid(p): the planted backward gives 2σ(1−σ); the finite difference sees the

@@ -115,3 +115,33 @@ TEST_CASE("tapegrad dot --html writes the viewer, for the seed network and for m
   CHECK(run.status == 2);
   CHECK_FALSE(std::filesystem::exists(folder.path / "bad.html"));
 }
+
+TEST_CASE("viewer: a model name with markup cannot break the page", "[tools][viewer]") {
+  tapegrad::testing::TempFolder folder;
+  const std::string examples = std::string(TAPEGRAD_SOURCE_DIR) + "/models/examples";
+  const std::string name = "x <!--<script> y </script> & z";
+  tapegrad::testing::write_file(folder.path / "m.json",
+                                nlohmann::json{{"name", name},
+                                               {"inputs", 3},
+                                               {"loss", "sse"},
+                                               {"layers",
+                                                {{{"units", 2}, {"activation", "sigmoid"}},
+                                                 {{"units", 1}, {"activation", "identity"}}}}}
+                                    .dump());
+  REQUIRE(tapegrad::testing::run_tapegrad("init --model m.json --out w.safetensors", folder.path)
+              .status == 0);
+  const auto run = tapegrad::testing::run_tapegrad(
+      fmt::format("dot --model m.json --weights w.safetensors --data {}/seed-val.csv --html "
+                  "v.html g.svg",
+                  examples),
+      folder.path);
+  INFO(run.output);
+  REQUIRE(run.status == 0);
+  const std::string html = tapegrad::testing::read_file(folder.path / "v.html");
+  // The name appears only escaped: in <title> as HTML entities, in the data as JSON escapes.
+  CHECK(count(html, "<script") == 2);
+  CHECK(count(html, "</script>") == 2);
+  CHECK(count(html, "<!--<script") == 0);  // (Graphviz's own SVG comments are fine)
+  CHECK(count(html, name) == 0);
+  CHECK(page_data(html)["title"].get<std::string>().find(name) != std::string::npos);
+}
