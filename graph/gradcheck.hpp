@@ -3,6 +3,7 @@
 // disagree and by how much.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <span>
@@ -85,6 +86,29 @@ GradcheckResult gradcheck(std::span<const Parameter<double>> params,
 GradcheckResult gradcheck(const std::function<Var<double>(std::span<const Var<double>>)>& f,
                           std::span<const Tensor<double>> inputs,
                           const GradcheckOptions& options = {});
+
+// ---- Second derivatives ----
+
+struct GradgradcheckResult {
+  bool passed = true;
+  // The first derivatives G_k = ∂⟨w, f(x)⟩/∂x_k (w random, of f's output shape) as the ops'
+  // backward_graph records them, against backward()'s: per input, the largest |difference|.
+  // They are the same products in another order, so they must agree to first_order_tolerance.
+  std::vector<double> first_order_errors;
+  bool first_order_passed = true;
+  // The second derivatives: ∂s/∂x for s = Σ_k ⟨u_k, G_k(x)⟩ (u random), by backpropagating
+  // through the recorded G, against central differences of s with G computed by backward(),
+  // element by element, with gradcheck's report (inputs named "input0", "input1", ...).
+  GradcheckResult second_order;
+};
+
+// Checks f's second derivatives (grad with create_graph, graph/higher_order.hpp) against finite
+// differences of its first derivatives, for an f of plain inputs as the op catalog gives them.
+// w and u come from Generator(seed). Tolerances and steps are gradcheck's (options).
+GradgradcheckResult gradgradcheck(const std::function<Var<double>(std::span<const Var<double>>)>& f,
+                                  std::span<const Tensor<double>> inputs,
+                                  const GradcheckOptions& options = {}, std::uint64_t seed = 1,
+                                  double first_order_tolerance = 1e-10);
 
 // ---- The per-op check: which op's backward is wrong ----
 

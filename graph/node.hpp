@@ -42,6 +42,39 @@ class BackwardContext {
   mutable std::uint64_t given_ = 0;
 };
 
+// What an op's backward_graph sees (higher-order derivatives, graph/higher_order.hpp): the
+// gradient flowing into its output and its inputs and output, all as Vars on the current tape,
+// so that the vector-Jacobian product the op builds from them with differentiable ops is itself
+// recorded and can be differentiated again. The engine sums the contributions it is given.
+template <class T>
+class GraphBackwardContext {
+ public:
+  GraphBackwardContext(const Node<T>& node, Var<T> grad_output, std::span<Var<T>> inputs,
+                       Var<T> output, std::span<Var<T>> input_grads)
+      : node_(node),
+        grad_output_(std::move(grad_output)),
+        inputs_(inputs),
+        output_(std::move(output)),
+        input_grads_(input_grads) {}
+
+  const Var<T>& grad_output() const { return grad_output_; }
+  const Var<T>& input(std::size_t k) const { return inputs_[k]; }
+  const Var<T>& output() const { return output_; }
+  bool needs_grad(std::size_t k) const;
+  // Adds `grad` (of input k's shape) to input k's gradient; throws ContractError naming the op
+  // if the shape differs. Ignored for inputs that need no gradient.
+  void add_input_grad(std::size_t k, Var<T> grad) const;
+
+ private:
+  const Node<T>& node_;
+  Var<T> grad_output_;
+  std::span<Var<T>> inputs_;
+  Var<T> output_;
+  std::span<Var<T>> input_grads_;
+};
+
+[[noreturn]] void throw_no_backward_graph(std::string_view op);
+
 template <class T>
 class Node {
  public:
@@ -49,6 +82,13 @@ class Node {
   virtual std::string_view name() const = 0;
   // Vector-Jacobian product: add (∂output/∂input)ᵀ · grad_output into each requested buffer.
   virtual void backward(const BackwardContext<T>& ctx) const = 0;
+  // The same product built from differentiable ops on Vars (ctx.add_input_grad for each input
+  // that needs a gradient), for gradients of gradients: grad(..., create_graph = true). Ops
+  // that cannot be differentiated twice keep this default, which throws Error naming the op.
+  virtual void backward_graph(const GraphBackwardContext<T>& ctx) const {
+    (void)ctx;
+    throw_no_backward_graph(name());
+  }
   // The local derivative ∂output/∂input as a formula, for graph labels. "{y}" stands for the
   // output's label and "{0}", "{1}", ... for the inputs' labels, e.g. "{y}(1−{y})" for sigmoid.
   virtual std::string derivative(std::size_t input) const = 0;

@@ -154,6 +154,10 @@ class Tape {
     reject_input(var, op, index);
   }
   Var<T> handle(Value<T>* value) { return Var<T>(value, this, epoch_); }
+  // A Var for any value an op on this tape may use: a parameter's own handle, else handle().
+  Var<T> var_of(Value<T>* value) {
+    return value->kind == ValueKind::kParameter ? Var<T>(value, nullptr, 0) : handle(value);
+  }
   // Appends a node of type NodeT computing `output` from `inputs`.
   template <class NodeT, class... Args>
   NodeT* record(Value<T>* output, Value<T>* const* inputs, std::size_t num_inputs, Args&&... args) {

@@ -23,6 +23,9 @@ class ExpNode final : public Node<T> {
       ga[i] += g[i] * y;  // d e^a/da = e^a
     }
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    ctx.add_input_grad(0, mul(ctx.grad_output(), ctx.output()));  // g·eᵃ
+  }
 };
 
 template <class T>

@@ -40,6 +40,18 @@ class LinearNode final : public Node<T> {
         for (std::size_t r = 0; r < rows; ++r)
           for (std::size_t j = 0; j < out; ++j) gb[j] += g[r * out + j];  // db += Σ_rows G
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    const Var<T>&g = ctx.grad_output(), &x = ctx.input(0), &w = ctx.input(1);
+    if (ctx.needs_grad(0)) ctx.add_input_grad(0, matmul(g, w));  // dx = G·W
+    if (ctx.needs_grad(1)) {                                     // dW = Gᵀ·x
+      if (x.rank() == 2)
+        ctx.add_input_grad(1, matmul(transpose(g), x));
+      else  // one row: the outer product g xᵀ
+        ctx.add_input_grad(1, mul(reshape(g, Shape{d_.out, 1}), x));
+    }
+    if (this->num_inputs() == 3 && ctx.needs_grad(2))
+      ctx.add_input_grad(2, sum_to(g, this->input(2).shape));  // db = Σ_rows G
+  }
 
  private:
   LinearDims d_;

@@ -24,6 +24,11 @@ class LogNode final : public Node<T> {
       ga[i] += g[i] * (T(1) / a);  // d log/da = 1/a
     }
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    // g/a, with 1/a = e^(−log a) from differentiable ops (a > 0 in log's domain).
+    const Var<T> reciprocal = exp(scale(ctx.output(), T(-1)));
+    ctx.add_input_grad(0, mul(ctx.grad_output(), reciprocal));
+  }
 };
 
 template <class T>

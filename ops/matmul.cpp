@@ -33,6 +33,30 @@ class MatmulNode final : public Node<T> {
     if (T* gb = ctx.input_grad(1, b.shape))
       detail::gemm<T>(true, false, k, n, m, 1, a.data, k, g, n, 1, gb, n);  // dB += Aᵀ·G
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    const Var<T>&g = ctx.grad_output(), &a = ctx.input(0), &b = ctx.input(1);
+    const auto [m, k, n] = d_;
+    const bool a_matrix = a.rank() == 2, b_matrix = b.rank() == 2;
+    if (ctx.needs_grad(0)) {  // dA = G·Bᵀ
+      if (a_matrix && b_matrix)
+        ctx.add_input_grad(0, matmul(g, transpose(b)));
+      else if (a_matrix)  // [m,k]·[k]: the outer product g bᵀ
+        ctx.add_input_grad(0, mul(reshape(g, Shape{m, 1}), b));
+      else if (b_matrix)  // [k]·[k,n]: B·g
+        ctx.add_input_grad(0, matmul(b, g));
+      else  // a dot product: g·b
+        ctx.add_input_grad(0, mul(g, b));
+    }
+    if (ctx.needs_grad(1)) {  // dB = Aᵀ·G
+      if (a_matrix)
+        ctx.add_input_grad(1, matmul(transpose(a), g));
+      else if (b_matrix)  // [k]·[k,n]: the outer product a gᵀ
+        ctx.add_input_grad(1, mul(reshape(a, Shape{k, 1}), g));
+      else
+        ctx.add_input_grad(1, mul(g, a));
+    }
+    (void)n;
+  }
 
  private:
   MatmulDims d_;

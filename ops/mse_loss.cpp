@@ -28,6 +28,12 @@ class MseLossNode final : public Node<T> {
       for (std::size_t i = 0; i < y.size(); ++i)
         gt[i] += g * (y.data[i] - yhat.data[i]);  // ∂/∂y = 2(y − ŷ)/N
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    const Var<T>&g = ctx.grad_output(), &yhat = ctx.input(0), &y = ctx.input(1);
+    const T c = T(2) / static_cast<T>(this->input(1).size());
+    if (ctx.needs_grad(0)) ctx.add_input_grad(0, scale(mul(g, sub(yhat, y)), c));  // −2(y − ŷ)/N
+    if (ctx.needs_grad(1)) ctx.add_input_grad(1, scale(mul(g, sub(y, yhat)), c));  // 2(y − ŷ)/N
+  }
 };
 
 template <class T>

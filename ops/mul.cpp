@@ -31,6 +31,13 @@ class MulNode final : public Node<T> {
     if (gb)  // ∂(ab)/∂b = a
       plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { gb[ib] += g[i] * a[ia]; });
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    const Var<T>& g = ctx.grad_output();
+    if (ctx.needs_grad(0))
+      ctx.add_input_grad(0, sum_to(mul(g, ctx.input(1)), this->input(0).shape));
+    if (ctx.needs_grad(1))
+      ctx.add_input_grad(1, sum_to(mul(g, ctx.input(0)), this->input(1).shape));
+  }
 };
 
 template <class T>

@@ -47,6 +47,19 @@ Var<float> sum(const Var<float>& a);  // all elements → a scalar
 Var<double> sum(const Var<double>& a);
 Var<float> mean(const Var<float>& a);
 Var<double> mean(const Var<double>& a);
+// a summed over the axes along which `shape` broadcasts to a's shape: the result has `shape`
+// ([2,3] → [3] sums the rows, [2,3] → [2,1] each row). The inverse of broadcast_to.
+Var<float> sum_to(const Var<float>& a, const Shape& shape);
+Var<double> sum_to(const Var<double>& a, const Shape& shape);
+// a repeated to `shape` by NumPy's broadcasting rules ([3] → [2,3]).
+Var<float> broadcast_to(const Var<float>& a, const Shape& shape);
+Var<double> broadcast_to(const Var<double>& a, const Shape& shape);
+// The same elements, in the same order, under a shape of as many elements.
+Var<float> reshape(const Var<float>& a, const Shape& shape);
+Var<double> reshape(const Var<double>& a, const Shape& shape);
+// log softmax along the last axis of [k] or [n,k], without overflow.
+Var<float> log_softmax(const Var<float>& a);
+Var<double> log_softmax(const Var<double>& a);
 
 // ---- Losses (prediction first, target second; shapes must be equal) ----
 // E = ½ Σ (y − ŷ)², the reference derivation's squared error summed over every element.

@@ -24,6 +24,13 @@ class ReluNode final : public Node<T> {
       ga[i] += g[i] * (y > T(0) ? T(1) : T(0));  // d relu/da = 1[a > 0]
     }
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    // The mask [a > 0] is piecewise constant: a constant here, so relu'' = 0 away from 0.
+    const Value<T>& a = this->input(0);
+    Tensor<T> mask(a.shape);
+    for (std::size_t i = 0; i < a.size(); ++i) mask.values()[i] = a.data[i] > T(0) ? T(1) : T(0);
+    ctx.add_input_grad(0, mul(ctx.grad_output(), Var<T>(mask)));
+  }
 };
 
 template <class T>

@@ -20,6 +20,9 @@ class ScaleNode final : public Node<T> {
     const T* g = ctx.grad_output();
     for (std::size_t i = 0; i < a.size(); ++i) ga[i] += s_ * g[i];  // ∂(s·a)/∂a = s
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    ctx.add_input_grad(0, scale(ctx.grad_output(), s_));
+  }
 
  private:
   T s_;

@@ -40,6 +40,10 @@ class SigmoidNode final : public Node<T> {
     else
       sigmoid_backward_kernel(g, z.data, ga, n);
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    const Var<T>& z = ctx.output();  // g·z(1 − z) = g·(z − z²), differentiable through z
+    ctx.add_input_grad(0, mul(ctx.grad_output(), sub(z, mul(z, z))));
+  }
 };
 
 template <class T>

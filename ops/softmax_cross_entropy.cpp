@@ -40,6 +40,18 @@ class SoftmaxCrossEntropyNode final : public Node<T> {
     if (T* gy = ctx.input_grad(1, y.shape))
       for (std::size_t i = 0; i < y.size(); ++i) gy[i] -= g * log_p_[i];  // ∂L/∂y_j = −log p_j/n
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    // Recomputes log p = log_softmax(ŷ) as a recorded op, so that p = e^(log p) depends on ŷ.
+    const Var<T>&g = ctx.grad_output(), &logits = ctx.input(0), &y = ctx.input(1);
+    const Shape& s = this->input(0).shape;
+    const Var<T> log_p = log_softmax(logits);
+    const Var<T> scaled = scale(g, T(1) / static_cast<T>(rows_));  // g/n
+    if (ctx.needs_grad(0)) {
+      const Var<T> totals = sum_to(y, s.rank() == 2 ? Shape{s[0], 1} : Shape{1});  // Σ_k y_k
+      ctx.add_input_grad(0, mul(scaled, sub(mul(exp(log_p), totals), y)));  // (p·Σy − y)/n
+    }
+    if (ctx.needs_grad(1)) ctx.add_input_grad(1, mul(scale(scaled, T(-1)), log_p));  // −log p/n
+  }
 
  private:
   const T* p_;      // softmax(ŷ), on the tape

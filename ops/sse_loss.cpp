@@ -28,6 +28,11 @@ class SseLossNode final : public Node<T> {
       for (std::size_t i = 0; i < y.size(); ++i)
         gt[i] += g * (y.data[i] - yhat.data[i]);  // ∂E/∂y = y − ŷ
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    const Var<T>&g = ctx.grad_output(), &yhat = ctx.input(0), &y = ctx.input(1);
+    if (ctx.needs_grad(0)) ctx.add_input_grad(0, mul(g, sub(yhat, y)));  // −(y − ŷ)·g
+    if (ctx.needs_grad(1)) ctx.add_input_grad(1, mul(g, sub(y, yhat)));  // (y − ŷ)·g
+  }
 };
 
 template <class T>

@@ -18,6 +18,9 @@ class SumNode final : public Node<T> {
     const T g = ctx.grad_output()[0];
     for (std::size_t i = 0; i < a.size(); ++i) ga[i] += g;  // ∂sum/∂a_i = 1
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    ctx.add_input_grad(0, broadcast_to(ctx.grad_output(), this->input(0).shape));
+  }
 };
 
 template <class T>

@@ -23,6 +23,11 @@ class TanhNode final : public Node<T> {
       ga[i] += g[i] * (T(1) - t * t);  // d tanh/da = 1 − t²
     }
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    const Var<T>& g = ctx.grad_output();
+    const Var<T>& t = ctx.output();  // g(1 − t²) = g − g·t²
+    ctx.add_input_grad(0, sub(g, mul(g, mul(t, t))));
+  }
 };
 
 template <class T>

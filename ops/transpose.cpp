@@ -21,6 +21,9 @@ class TransposeNode final : public Node<T> {
     for (std::size_t i = 0; i < s[0]; ++i)
       for (std::size_t j = 0; j < s[1]; ++j) ga[i * s[1] + j] += g[j * s[0] + i];  // dA = Gᵀ
   }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    ctx.add_input_grad(0, transpose(ctx.grad_output()));
+  }
 };
 
 template <class T>

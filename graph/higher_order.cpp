@@ -1,0 +1,196 @@
+#include "tapegrad/graph/higher_order.hpp"
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <unordered_map>
+
+#include "tapegrad/graph/errors.hpp"
+#include "tapegrad/graph/node.hpp"
+#include "tapegrad/ops/ops.hpp"
+
+namespace tapegrad {
+
+void throw_no_backward_graph(std::string_view op) {
+  throw Error(fmt::format(
+      "{}: this op has no backward_graph, so its gradient cannot be differentiated again "
+      "(grad with create_graph)",
+      op));
+}
+
+template <class T>
+bool GraphBackwardContext<T>::needs_grad(std::size_t k) const {
+  return inputs_[k].requires_grad();
+}
+
+template <class T>
+void GraphBackwardContext<T>::add_input_grad(std::size_t k, Var<T> g) const {
+  if (!needs_grad(k)) return;
+  if (!(g.shape() == inputs_[k].shape()))
+    throw ContractError(fmt::format(
+        "{} (op {} on the tape): backward_graph produced a gradient of shape {} for input {}, "
+        "whose shape is {} (a bug in the op's backward_graph)",
+        node_.name(), node_.position(), g.shape().str(), k, inputs_[k].shape().str()));
+  Var<T>& sum = input_grads_[k];
+  sum = sum.defined() ? add(sum, g) : std::move(g);
+}
+
+namespace {
+
+template <class T>
+Var<T> filled(const Shape& shape, T value) {
+  Tensor<T> t(shape);
+  for (T& v : t.values()) v = value;
+  return Var<T>(t);
+}
+
+// The node's vector-Jacobian product by its own backward (no backward_graph needed), into
+// zeroed buffers, as constants.
+template <class T>
+void first_order_contributions(const Node<T>& node, const Var<T>& grad_out,
+                               std::vector<Tensor<T>>& scratch,
+                               std::vector<Var<T>>& contributions) {
+  scratch.resize(node.num_inputs());
+  std::vector<T*> buffers(node.num_inputs(), nullptr);
+  for (std::size_t k = 0; k < node.num_inputs(); ++k)
+    if (node.input(k).requires_grad) {
+      scratch[k] = Tensor<T>(node.input(k).shape);
+      buffers[k] = scratch[k].data();
+    }
+  node.backward(BackwardContext<T>(node, grad_out.data().data(), buffers));
+  for (std::size_t k = 0; k < node.num_inputs(); ++k)
+    if (buffers[k] != nullptr) contributions[k] = Var<T>(scratch[k]);
+}
+
+}  // namespace
+
+template <class T>
+std::vector<Var<T>> grad(const Var<T>& output, std::span<const Var<T>> inputs,
+                         const GradOptions& options, const Var<T>& grad_output) {
+  Tape<T>& tape = Tape<T>::current();
+  tape.check_input(output, "grad", 0);
+  for (std::size_t k = 0; k < inputs.size(); ++k) tape.check_input(inputs[k], "grad", k + 1);
+  if (grad_output.defined()) {
+    tape.check_input(grad_output, "grad", inputs.size() + 1);
+    if (!(grad_output.shape() == output.shape()))
+      throw ShapeError(fmt::format("grad: grad_output of shape {} for an output of shape {}",
+                                   grad_output.shape().str(), output.shape().str()));
+  }
+  // Without create_graph the ops below compute values only; nothing is recorded.
+  std::optional<NoGradGuard> values_only;
+  if (!options.create_graph) values_only.emplace();
+
+  std::unordered_map<const Value<T>*, Var<T>> grads;
+  grads.emplace(output.value(), grad_output.defined() ? grad_output : filled(output.shape(), T(1)));
+  if (const Node<T>* top = output.value()->producer; top != nullptr) {
+    std::vector<Var<T>> in, contributions;
+    std::vector<Tensor<T>> scratch;
+    // Ops recorded by this loop go after the output's op, so the loop never reaches them; the
+    // tape's node list may grow (and move), so each node is fetched by its position.
+    for (std::size_t position = top->position() + 1; position-- > 0;) {
+      const Node<T>& node = *tape.nodes()[position];
+      const auto found = grads.find(&node.output());
+      if (found == grads.end()) continue;
+      const Var<T> grad_out = found->second;
+      in.clear();
+      for (Value<T>* value : node.inputs()) in.push_back(tape.var_of(value));
+      contributions.assign(node.num_inputs(), Var<T>());
+      if (options.create_graph) {
+        const GraphBackwardContext<T> ctx(node, grad_out, std::span<Var<T>>(in.data(), in.size()),
+                                          tape.var_of(const_cast<Value<T>*>(&node.output())),
+                                          std::span<Var<T>>(contributions.data(), in.size()));
+        node.backward_graph(ctx);
+      } else {
+        first_order_contributions(node, grad_out, scratch, contributions);
+      }
+      for (std::size_t k = 0; k < node.num_inputs(); ++k) {
+        if (!contributions[k].defined()) continue;
+        Var<T>& sum = grads[node.inputs()[k]];
+        sum = sum.defined() ? add(sum, contributions[k]) : contributions[k];
+      }
+    }
+  }
+  std::vector<Var<T>> result;
+  result.reserve(inputs.size());
+  for (const Var<T>& input : inputs) {
+    const auto found = grads.find(input.value());
+    result.push_back(found != grads.end() ? found->second : filled(input.shape(), T(0)));
+  }
+  return result;
+}
+
+template <class T>
+Tensor<T> hvp(const ScalarFunction<T>& f, const Tensor<T>& x, const Tensor<T>& v) {
+  if (!(v.shape() == x.shape()))
+    throw ShapeError(
+        fmt::format("hvp: v of shape {} for x of shape {}", v.shape().str(), x.shape().str()));
+  Tape<T> tape;
+  TapeGuard<T> guard(tape);
+  const Var<T> xv = tape.variable(x, true, "x");
+  const Var<T> y = f(xv);
+  if (y.size() != 1)
+    throw ShapeError(fmt::format("hvp: f(x) must have one element, got shape {}", y.shape().str()));
+  const Var<T> g = grad(y, {xv}, {.create_graph = true})[0];
+  return grad(sum(mul(g, Var<T>(v))), {xv})[0].to_tensor();
+}
+
+template <class T>
+Tensor<T> hessian(const ScalarFunction<T>& f, const Tensor<T>& x) {
+  const std::size_t n = x.size();
+  Tape<T> tape;
+  TapeGuard<T> guard(tape);
+  const Var<T> xv = tape.variable(x, true, "x");
+  const Var<T> y = f(xv);
+  if (y.size() != 1)
+    throw ShapeError(
+        fmt::format("hessian: f(x) must have one element, got shape {}", y.shape().str()));
+  const Var<T> g = grad(y, {xv}, {.create_graph = true})[0];
+  Tensor<T> h(Shape{n, n});
+  Tensor<T> unit(g.shape());
+  for (std::size_t i = 0; i < n; ++i) {
+    unit.values()[i] = T(1);
+    // Row i: ∂(∇f)_i/∂x, the gradient of e_iᵀ∇f (grad_output e_i picks element i).
+    const Tensor<T> row = grad(g, {xv}, {}, Var<T>(unit))[0].to_tensor();
+    unit.values()[i] = T(0);
+    std::copy(row.values().begin(), row.values().end(), h.values().begin() + i * n);
+  }
+  return h;
+}
+
+template <class T>
+Tensor<T> jacobian(const std::function<Var<T>(const Var<T>&)>& f, const Tensor<T>& x) {
+  const std::size_t n = x.size();
+  Tape<T> tape;
+  TapeGuard<T> guard(tape);
+  const Var<T> xv = tape.variable(x, true, "x");
+  const Var<T> y = f(xv);
+  const std::size_t m = y.size();
+  Tensor<T> j(Shape{m, n});
+  Tensor<T> unit(y.shape());
+  for (std::size_t i = 0; i < m; ++i) {
+    unit.values()[i] = T(1);
+    const Tensor<T> row = grad(y, {xv}, {}, Var<T>(unit))[0].to_tensor();
+    unit.values()[i] = T(0);
+    std::copy(row.values().begin(), row.values().end(), j.values().begin() + i * n);
+  }
+  return j;
+}
+
+template class GraphBackwardContext<float>;
+template class GraphBackwardContext<double>;
+template std::vector<Var<float>> grad(const Var<float>&, std::span<const Var<float>>,
+                                      const GradOptions&, const Var<float>&);
+template std::vector<Var<double>> grad(const Var<double>&, std::span<const Var<double>>,
+                                       const GradOptions&, const Var<double>&);
+template Tensor<float> hvp(const ScalarFunction<float>&, const Tensor<float>&,
+                           const Tensor<float>&);
+template Tensor<double> hvp(const ScalarFunction<double>&, const Tensor<double>&,
+                            const Tensor<double>&);
+template Tensor<float> hessian(const ScalarFunction<float>&, const Tensor<float>&);
+template Tensor<double> hessian(const ScalarFunction<double>&, const Tensor<double>&);
+template Tensor<float> jacobian(const std::function<Var<float>(const Var<float>&)>&,
+                                const Tensor<float>&);
+template Tensor<double> jacobian(const std::function<Var<double>(const Var<double>&)>&,
+                                 const Tensor<double>&);
+
+}  // namespace tapegrad

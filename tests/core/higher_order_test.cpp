@@ -1,0 +1,188 @@
+// Gradients of gradients (graph/higher_order.hpp): the seed network's Hessians against the
+// hand-derived formulas, a third derivative of sigmoid against its closed form, hvp against the
+// Hessian, Jacobians, and grad()'s contract.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "../support/wrong_sigmoid.hpp"
+#include "tapegrad/graph/higher_order.hpp"
+#include "tapegrad/graph/random.hpp"
+#include "tapegrad/models/seed_network.hpp"
+#include "tapegrad/ops/ops.hpp"
+
+using namespace tapegrad;
+
+namespace {
+
+// The seed network (d = 3, H = 4) and one example; z_h and ŷ computed by hand.
+struct Seed {
+  Generator generator{5};
+  SeedNetwork<double> net{3, 4, &generator};
+  Tensor<double> x = uniform_tensor({3}, -1.0, 1.0, generator);
+  double y = 0.3;
+  std::vector<double> z;  // z_1..z_H at index h − 1
+  double yhat = 0;
+
+  Seed() {
+    const auto W = net.hidden_weight().value().values(), w0 = net.hidden_bias().value().values();
+    const auto v = net.output_weight().value().values();
+    yhat = net.output_bias().value().values()[0];
+    for (std::size_t h = 0; h < 4; ++h) {
+      double a = w0[h];
+      for (std::size_t j = 0; j < 3; ++j) a += W[h * 3 + j] * x.values()[j];
+      z.push_back(1 / (1 + std::exp(-a)));
+      yhat += v[h] * z.back();
+    }
+  }
+  // E as a function of the output layer's weights V [1,H] (the rest fixed).
+  Var<double> loss_of_v(const Var<double>& V) const {
+    const Var<double> zv = sigmoid(linear(x, net.hidden_weight(), net.hidden_bias()));
+    return sse_loss(linear(zv, V, net.output_bias()), Tensor<double>({1}, {y}));
+  }
+  // E as a function of the hidden weights W [H,d].
+  Var<double> loss_of_w(const Var<double>& W) const {
+    const Var<double> zv = sigmoid(linear(x, W, net.hidden_bias()));
+    return sse_loss(linear(zv, net.output_weight(), net.output_bias()), Tensor<double>({1}, {y}));
+  }
+};
+
+bool close(double a, double b, double rtol = 1e-12, double atol = 1e-15) {
+  return std::abs(a - b) <= atol + rtol * std::max(std::abs(a), std::abs(b));
+}
+
+}  // namespace
+
+TEST_CASE("Hessian of the seed network's E with respect to v is z zᵀ, with z_0 = 1 for v_0",
+          "[core][higher_order]") {
+  // E = ½(y − ŷ)², ŷ = Σ_h v_h z_h + v_0: ∂E/∂v_h = −(y − ŷ) z_h, and since ŷ is linear in v,
+  // ∂²E/∂v_h∂v_k = z_h z_k (z_0 = 1): no other term.
+  const Seed s;
+  const Tensor<double> H = hessian<double>([&](const Var<double>& V) { return s.loss_of_v(V); },
+                                           s.net.output_weight().value());
+  REQUIRE(H.shape().str() == "[4,4]");
+  for (std::size_t h = 0; h < 4; ++h)
+    for (std::size_t k = 0; k < 4; ++k) {
+      INFO("h = " << h + 1 << ", k = " << k + 1);
+      CHECK(close(H.values()[h * 4 + k], s.z[h] * s.z[k]));
+    }
+
+  // The row of v_0: ∂²E/∂v_0² = 1 and ∂²E/∂v_0∂v_h = z_h, through grad twice.
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  const Var<double> b = tape.variable(s.net.output_bias().value(), true);
+  const Var<double> V = tape.variable(s.net.output_weight().value(), true);
+  const Var<double> zv = sigmoid(linear(s.x, s.net.hidden_weight(), s.net.hidden_bias()));
+  const Var<double> E = sse_loss(linear(zv, V, b), Tensor<double>({1}, {s.y}));
+  const Var<double> dE_db = grad(E, {b}, {.create_graph = true})[0];
+  const std::vector<Var<double>> second = grad(dE_db, {b, V});
+  CHECK(close(second[0].item(), 1.0));                                            // z_0 z_0
+  for (std::size_t h = 0; h < 4; ++h) CHECK(close(second[1].data()[h], s.z[h]));  // z_0 z_h
+}
+
+TEST_CASE("Hessian of E with respect to the hidden weights matches the hand-derived formula",
+          "[core][higher_order]") {
+  // With σ' = z(1 − z) and σ'' = z(1 − z)(1 − 2z) at a_h, and r = y − ŷ:
+  //   ∂E/∂w_hj = −r v_h σ'_h x_j.
+  // Differentiating again with respect to w_ki (∂r/∂w_ki = −v_k σ'_k x_i, ∂σ'_h/∂w_ki = 0 for
+  // k ≠ h and σ''_h x_i for k = h):
+  //   ∂²E/∂w_hj∂w_ki = v_h σ'_h x_j · v_k σ'_k x_i − [h = k] r v_h σ''_h x_i x_j.
+  const Seed s;
+  const Tensor<double> H = hessian<double>([&](const Var<double>& W) { return s.loss_of_w(W); },
+                                           s.net.hidden_weight().value());
+  REQUIRE(H.shape().str() == "[12,12]");
+  const auto v = s.net.output_weight().value().values();
+  const auto x = s.x.values();
+  const double r = s.y - s.yhat;
+  for (std::size_t h = 0; h < 4; ++h)
+    for (std::size_t j = 0; j < 3; ++j)
+      for (std::size_t k = 0; k < 4; ++k)
+        for (std::size_t i = 0; i < 3; ++i) {
+          const double dz_h = s.z[h] * (1 - s.z[h]), dz_k = s.z[k] * (1 - s.z[k]);
+          double want = v[h] * dz_h * x[j] * v[k] * dz_k * x[i];
+          if (h == k) want -= r * v[h] * dz_h * (1 - 2 * s.z[h]) * x[i] * x[j];
+          INFO("w_" << h + 1 << j + 1 << ", w_" << k + 1 << i + 1);
+          CHECK(close(H.values()[(h * 3 + j) * 12 + (k * 3 + i)], want, 1e-12, 1e-16));
+        }
+}
+
+TEST_CASE("hvp is the Hessian times v", "[core][higher_order]") {
+  const Seed s;
+  const ScalarFunction<double> f = [&](const Var<double>& W) { return s.loss_of_w(W); };
+  const Tensor<double>& W = s.net.hidden_weight().value();
+  const Tensor<double> H = hessian<double>(f, W);
+  Generator generator(9);
+  const Tensor<double> v = uniform_tensor(W.shape(), -1.0, 1.0, generator);
+  const Tensor<double> Hv = hvp<double>(f, W, v);
+  REQUIRE(Hv.shape() == W.shape());
+  for (std::size_t i = 0; i < 12; ++i) {
+    double want = 0;
+    for (std::size_t j = 0; j < 12; ++j) want += H.values()[i * 12 + j] * v.values()[j];
+    CHECK(close(Hv.values()[i], want, 1e-12, 1e-16));
+  }
+  CHECK_THROWS_AS(hvp<double>(f, W, Tensor<double>({3})), ShapeError);
+}
+
+TEST_CASE("the third derivative of sigmoid is σ(1 − σ)(1 − 6σ + 6σ²)", "[core][higher_order]") {
+  for (double a : {-2.5, -0.3, 0.0, 0.7, 3.0}) {
+    Tape<double> tape;
+    TapeGuard<double> guard(tape);
+    const Var<double> x = tape.variable(Tensor<double>({1}, {a}), true);
+    const Var<double> s = sum(sigmoid(x));
+    const Var<double> d1 = grad(s, {x}, {.create_graph = true})[0];
+    const Var<double> d2 = grad(sum(d1), {x}, {.create_graph = true})[0];
+    const Var<double> d3 = grad(sum(d2), {x})[0];
+    const double z = 1 / (1 + std::exp(-a));
+    INFO("a = " << a);
+    CHECK(close(d1.item(), z * (1 - z)));
+    CHECK(close(d2.item(), z * (1 - z) * (1 - 2 * z), 1e-12, 1e-16));
+    CHECK(close(d3.item(), z * (1 - z) * (1 - 6 * z + 6 * z * z), 1e-12, 1e-16));
+  }
+}
+
+TEST_CASE("jacobian: of A·x it is A; of an elementwise sigmoid it is diagonal",
+          "[core][higher_order]") {
+  const Tensor<double> A({2, 3}, {1, -2, 0.5, 3, 0.25, -1});
+  const Tensor<double> x({3}, {0.2, -0.4, 0.9});
+  const Tensor<double> J = jacobian<double>([&](const Var<double>& v) { return matmul(A, v); }, x);
+  REQUIRE(J.shape().str() == "[2,3]");
+  for (std::size_t i = 0; i < 6; ++i) CHECK(J.values()[i] == A.values()[i]);
+
+  const Tensor<double> D = jacobian<double>([](const Var<double>& v) { return sigmoid(v); }, x);
+  for (std::size_t i = 0; i < 3; ++i)
+    for (std::size_t j = 0; j < 3; ++j) {
+      const double z = 1 / (1 + std::exp(-x.values()[i]));
+      CHECK(close(D.values()[i * 3 + j], i == j ? z * (1 - z) : 0.0));
+    }
+}
+
+TEST_CASE(
+    "grad: touches no .grad buffer, records nothing without create_graph, zeros for an "
+    "unused input",
+    "[core][higher_order]") {
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  Parameter<double> p(Tensor<double>({2}, {0.5, -1.5}), "p");
+  const Var<double> unused = tape.variable(Tensor<double>({3}, {1, 2, 3}), true);
+  const Var<double> E = sum(mul(p, p));
+  const std::size_t recorded = tape.size();
+  const std::vector<Var<double>> g = grad(E, {Var<double>(p), unused});
+  CHECK(tape.size() == recorded);  // values only
+  CHECK(g[0].data()[0] == 1.0);    // 2p
+  CHECK(g[0].data()[1] == -3.0);
+  CHECK_FALSE(g[0].requires_grad());
+  CHECK(g[1].shape().str() == "[3]");
+  for (double v : g[1].data()) CHECK(v == 0.0);
+  for (double v : p.grad().values()) CHECK(v == 0.0);  // backward() was never called
+
+  // create_graph records the reverse pass, and its result can be differentiated.
+  const Var<double> g2 = grad(E, {Var<double>(p)}, {.create_graph = true})[0];
+  CHECK(tape.size() > recorded);
+  CHECK(g2.requires_grad());
+
+  // A grad_output of the wrong shape, and an op that cannot be differentiated twice.
+  CHECK_THROWS_AS(grad(E, {Var<double>(p)}, {}, Var<double>(Tensor<double>({2}))), ShapeError);
+  const Var<double> w = sum(testing::wrong_sigmoid(p));
+  CHECK_THROWS_WITH(grad(w, {Var<double>(p)}, {.create_graph = true}),
+                    Catch::Contains("wrong_sigmoid: this op has no backward_graph"));
+  CHECK_NOTHROW(grad(w, {Var<double>(p)}));  // first derivatives still work without it
+}
