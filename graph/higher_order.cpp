@@ -18,6 +18,10 @@ void throw_no_backward_graph(std::string_view op) {
       op));
 }
 
+void throw_no_jvp(std::string_view op) {
+  throw Error(fmt::format("{}: this op has no jvp, so forward mode cannot go through it", op));
+}
+
 template <class T>
 bool GraphBackwardContext<T>::needs_grad(std::size_t k) const {
   return inputs_[k].requires_grad();
@@ -176,6 +180,50 @@ Tensor<T> jacobian(const std::function<Var<T>(const Var<T>&)>& f, const Tensor<T
   return j;
 }
 
+template <class T>
+JvpResult<T> jvp(const std::function<Var<T>(std::span<const Var<T>>)>& f,
+                 std::span<const Tensor<T>> x, std::span<const Tensor<T>> v) {
+  if (x.size() != v.size())
+    throw ShapeError(fmt::format("jvp: {} inputs but {} tangents", x.size(), v.size()));
+  Tape<T> tape;
+  TapeGuard<T> guard(tape);
+  std::vector<Var<T>> vars;
+  std::unordered_map<const Value<T>*, std::vector<T>> tangents;
+  for (std::size_t k = 0; k < x.size(); ++k) {
+    if (!(v[k].shape() == x[k].shape()))
+      throw ShapeError(fmt::format("jvp: tangent {} has shape {}, its input {}", k,
+                                   v[k].shape().str(), x[k].shape().str()));
+    vars.push_back(tape.variable(x[k], true));
+    tangents[vars.back().value()].assign(v[k].values().begin(), v[k].values().end());
+  }
+  const Var<T> out = f(vars);
+  if (const Node<T>* top = out.value()->producer; top != nullptr) {
+    std::vector<const T*> in;
+    for (std::size_t position = 0; position <= top->position(); ++position) {
+      const Node<T>& node = *tape.nodes()[position];
+      in.assign(node.num_inputs(), nullptr);
+      bool any = false;
+      for (std::size_t k = 0; k < node.num_inputs(); ++k)
+        if (const auto found = tangents.find(node.inputs()[k]); found != tangents.end()) {
+          in[k] = found->second.data();
+          any = true;
+        }
+      if (!any) continue;  // nothing varies here: the output's tangent is 0
+      std::vector<T> t(node.output().size(), T(0));
+      node.jvp(JvpContext<T>(std::span<const T* const>(in.data(), in.size()), t.data()));
+      tangents[&node.output()] = std::move(t);
+    }
+  }
+  JvpResult<T> result{out.to_tensor(), Tensor<T>(out.shape())};
+  if (const auto found = tangents.find(out.value()); found != tangents.end())
+    std::copy(found->second.begin(), found->second.end(), result.tangent.values().begin());
+  return result;
+}
+
+template JvpResult<float> jvp(const std::function<Var<float>(std::span<const Var<float>>)>&,
+                              std::span<const Tensor<float>>, std::span<const Tensor<float>>);
+template JvpResult<double> jvp(const std::function<Var<double>(std::span<const Var<double>>)>&,
+                               std::span<const Tensor<double>>, std::span<const Tensor<double>>);
 template class GraphBackwardContext<float>;
 template class GraphBackwardContext<double>;
 template std::vector<Var<float>> grad(const Var<float>&, std::span<const Var<float>>,

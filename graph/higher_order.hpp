@@ -63,6 +63,34 @@ Tensor<T> hessian(const ScalarFunction<T>& f, const Tensor<T>& x);
 template <class T>
 Tensor<T> jacobian(const std::function<Var<T>(const Var<T>&)>& f, const Tensor<T>& x);
 
+// ---- Forward mode ----
+
+template <class T>
+struct JvpResult {
+  Tensor<T> value;    // f(x)
+  Tensor<T> tangent;  // J v: the derivative of f at x in the direction v
+};
+
+// Forward mode: f is recorded once at x, then one sweep in recording order carries tangents
+// through each op's jvp (its Jacobian-vector product, in the op's file beside its backward),
+// starting from v_k on input k. Parameters and constants f uses have tangent 0. Throws
+// ShapeError if the v's do not match the x's, Error naming an op without a jvp.
+template <class T>
+JvpResult<T> jvp(const std::function<Var<T>(std::span<const Var<T>>)>& f,
+                 std::span<const Tensor<T>> x, std::span<const Tensor<T>> v);
+template <class T>
+JvpResult<T> jvp(const std::function<Var<T>(const Var<T>&)>& f, const Tensor<T>& x,
+                 const Tensor<T>& v) {
+  return jvp<T>([&](std::span<const Var<T>> xs) { return f(xs[0]); },
+                std::span<const Tensor<T>>(&x, 1), std::span<const Tensor<T>>(&v, 1));
+}
+
+extern template JvpResult<float> jvp(const std::function<Var<float>(std::span<const Var<float>>)>&,
+                                     std::span<const Tensor<float>>,
+                                     std::span<const Tensor<float>>);
+extern template JvpResult<double> jvp(
+    const std::function<Var<double>(std::span<const Var<double>>)>&,
+    std::span<const Tensor<double>>, std::span<const Tensor<double>>);
 extern template std::vector<Var<float>> grad(const Var<float>&, std::span<const Var<float>>,
                                              const GradOptions&, const Var<float>&);
 extern template std::vector<Var<double>> grad(const Var<double>&, std::span<const Var<double>>,

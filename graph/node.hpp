@@ -75,6 +75,25 @@ class GraphBackwardContext {
 
 [[noreturn]] void throw_no_backward_graph(std::string_view op);
 
+// What an op's jvp sees (forward mode, graph/higher_order.hpp): the tangent of each input (the
+// directional derivative of its values) and a zeroed buffer for the output's tangent.
+template <class T>
+class JvpContext {
+ public:
+  JvpContext(std::span<const T* const> input_tangents, T* output_tangent)
+      : input_tangents_(input_tangents), output_tangent_(output_tangent) {}
+  // Input k's tangent (of its shape), or nullptr where it is zero (a constant, a parameter).
+  const T* input_tangent(std::size_t k) const { return input_tangents_[k]; }
+  // The output's tangent, of its shape, zeroed: add each input's contribution J_k·t_k into it.
+  T* output_tangent() const { return output_tangent_; }
+
+ private:
+  std::span<const T* const> input_tangents_;
+  T* output_tangent_;
+};
+
+[[noreturn]] void throw_no_jvp(std::string_view op);
+
 template <class T>
 class Node {
  public:
@@ -88,6 +107,13 @@ class Node {
   virtual void backward_graph(const GraphBackwardContext<T>& ctx) const {
     (void)ctx;
     throw_no_backward_graph(name());
+  }
+  // Jacobian-vector product (forward mode): add (∂output/∂input_k)·tangent_k into the output's
+  // tangent for each input with a tangent. Ops without one keep this default, which throws
+  // Error naming the op.
+  virtual void jvp(const JvpContext<T>& ctx) const {
+    (void)ctx;
+    throw_no_jvp(name());
   }
   // The local derivative ∂output/∂input as a formula, for graph labels. "{y}" stands for the
   // output's label and "{0}", "{1}", ... for the inputs' labels, e.g. "{y}(1−{y})" for sigmoid.

@@ -26,6 +26,13 @@ class BroadcastToNode final : public Node<T> {
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     ctx.add_input_grad(0, sum_to(ctx.grad_output(), this->input(0).shape));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = ȧ broadcast the same way
+    const auto plan =
+        detail::Broadcast::plan("broadcast_to", this->output().shape, this->input(0).shape);
+    if (const T* ta = ctx.input_tangent(0))
+      plan.for_each(
+          [&](std::size_t i, std::size_t, std::size_t j) { ctx.output_tangent()[i] += ta[j]; });
+  }
 };
 
 template <class T>

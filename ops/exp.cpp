@@ -26,6 +26,11 @@ class ExpNode final : public Node<T> {
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     ctx.add_input_grad(0, mul(ctx.grad_output(), ctx.output()));  // g·eᵃ
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = eᵃ ȧ
+    const Value<T>& y = this->output();
+    if (const T* ta = ctx.input_tangent(0))
+      for (std::size_t i = 0; i < y.size(); ++i) ctx.output_tangent()[i] += y.data[i] * ta[i];
+  }
 };
 
 template <class T>

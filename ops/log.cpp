@@ -29,6 +29,11 @@ class LogNode final : public Node<T> {
     const Var<T> reciprocal = exp(scale(ctx.output(), T(-1)));
     ctx.add_input_grad(0, mul(ctx.grad_output(), reciprocal));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = ȧ / a
+    const Value<T>& a = this->input(0);
+    if (const T* ta = ctx.input_tangent(0))
+      for (std::size_t i = 0; i < a.size(); ++i) ctx.output_tangent()[i] += ta[i] / a.data[i];
+  }
 };
 
 template <class T>

@@ -42,6 +42,18 @@ class LogSoftmaxNode final : public Node<T> {
     const Var<T> totals = sum_to(g, row_shape(this->output().shape));
     ctx.add_input_grad(0, sub(g, mul(exp(ctx.output()), totals)));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ_j = ȧ_j − Σ_k p_k ȧ_k per row
+    const Value<T>& out = this->output();
+    const std::size_t k = out.shape[out.shape.rank() - 1], rows = out.size() / k;
+    const T* ta = ctx.input_tangent(0);
+    if (!ta) return;
+    T* t = ctx.output_tangent();
+    for (std::size_t r = 0; r < rows; ++r) {
+      T mean = 0;
+      for (std::size_t j = 0; j < k; ++j) mean += std::exp(out.data[r * k + j]) * ta[r * k + j];
+      for (std::size_t j = 0; j < k; ++j) t[r * k + j] += ta[r * k + j] - mean;
+    }
+  }
 };
 
 template <class T>

@@ -57,6 +57,15 @@ class MatmulNode final : public Node<T> {
     }
     (void)n;
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // Ċ = Ȧ·B + A·Ḃ
+    const auto [m, k, n] = d_;
+    const Value<T>&a = this->input(0), &b = this->input(1);
+    T* t = ctx.output_tangent();
+    if (const T* ta = ctx.input_tangent(0))
+      detail::gemm<T>(false, false, m, n, k, 1, ta, k, b.data, n, 1, t, n);
+    if (const T* tb = ctx.input_tangent(1))
+      detail::gemm<T>(false, false, m, n, k, 1, a.data, k, tb, n, 1, t, n);
+  }
 
  private:
   MatmulDims d_;

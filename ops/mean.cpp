@@ -24,6 +24,11 @@ class MeanNode final : public Node<T> {
     ctx.add_input_grad(
         0, scale(broadcast_to(ctx.grad_output(), a.shape), T(1) / static_cast<T>(a.size())));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = Σ ȧ / n
+    const std::size_t n = this->input(0).size();
+    if (const T* ta = ctx.input_tangent(0))
+      for (std::size_t i = 0; i < n; ++i) ctx.output_tangent()[0] += ta[i] / static_cast<T>(n);
+  }
 };
 
 template <class T>

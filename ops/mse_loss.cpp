@@ -34,6 +34,14 @@ class MseLossNode final : public Node<T> {
     if (ctx.needs_grad(0)) ctx.add_input_grad(0, scale(mul(g, sub(yhat, y)), c));  // −2(y − ŷ)/N
     if (ctx.needs_grad(1)) ctx.add_input_grad(1, scale(mul(g, sub(y, yhat)), c));  // 2(y − ŷ)/N
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // Ė = (2/N) Σ (ŷ − y)(ŷ̇ − ẏ)
+    const Value<T>&yhat = this->input(0), &y = this->input(1);
+    const T *tp = ctx.input_tangent(0), *tt = ctx.input_tangent(1);
+    T total = 0;
+    for (std::size_t i = 0; i < y.size(); ++i)
+      total += (yhat.data[i] - y.data[i]) * ((tp ? tp[i] : T(0)) - (tt ? tt[i] : T(0)));
+    ctx.output_tangent()[0] += T(2) * total / static_cast<T>(y.size());
+  }
 };
 
 template <class T>

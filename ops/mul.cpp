@@ -38,6 +38,16 @@ class MulNode final : public Node<T> {
     if (ctx.needs_grad(1))
       ctx.add_input_grad(1, sum_to(mul(g, ctx.input(0)), this->input(1).shape));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = ȧ b + a ḃ, broadcast
+    const auto plan = detail::Broadcast::plan("mul", this->input(0).shape, this->input(1).shape);
+    const T *a = this->input(0).data, *b = this->input(1).data;
+    const T *ta = ctx.input_tangent(0), *tb = ctx.input_tangent(1);
+    T* t = ctx.output_tangent();
+    if (ta)
+      plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { t[i] += ta[ia] * b[ib]; });
+    if (tb)
+      plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { t[i] += a[ia] * tb[ib]; });
+  }
 };
 
 template <class T>

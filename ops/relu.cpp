@@ -31,6 +31,12 @@ class ReluNode final : public Node<T> {
     for (std::size_t i = 0; i < a.size(); ++i) mask.values()[i] = a.data[i] > T(0) ? T(1) : T(0);
     ctx.add_input_grad(0, mul(ctx.grad_output(), Var<T>(mask)));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = [a > 0] ȧ
+    const Value<T>& a = this->input(0);
+    if (const T* ta = ctx.input_tangent(0))
+      for (std::size_t i = 0; i < a.size(); ++i)
+        if (a.data[i] > T(0)) ctx.output_tangent()[i] += ta[i];
+  }
 };
 
 template <class T>

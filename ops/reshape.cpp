@@ -26,6 +26,10 @@ class ReshapeNode final : public Node<T> {
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     ctx.add_input_grad(0, reshape(ctx.grad_output(), this->input(0).shape));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = ȧ
+    if (const T* ta = ctx.input_tangent(0))
+      for (std::size_t i = 0; i < this->input(0).size(); ++i) ctx.output_tangent()[i] += ta[i];
+  }
 };
 
 template <class T>

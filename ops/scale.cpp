@@ -23,6 +23,10 @@ class ScaleNode final : public Node<T> {
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     ctx.add_input_grad(0, scale(ctx.grad_output(), s_));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = s ȧ
+    if (const T* ta = ctx.input_tangent(0))
+      for (std::size_t i = 0; i < this->input(0).size(); ++i) ctx.output_tangent()[i] += s_ * ta[i];
+  }
 
  private:
   T s_;

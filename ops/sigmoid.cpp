@@ -44,6 +44,12 @@ class SigmoidNode final : public Node<T> {
     const Var<T>& z = ctx.output();  // g·z(1 − z) = g·(z − z²), differentiable through z
     ctx.add_input_grad(0, mul(ctx.grad_output(), sub(z, mul(z, z))));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = z(1 − z) ȧ
+    const Value<T>& z = this->output();
+    if (const T* ta = ctx.input_tangent(0))
+      for (std::size_t i = 0; i < z.size(); ++i)
+        ctx.output_tangent()[i] += z.data[i] * (T(1) - z.data[i]) * ta[i];
+  }
 };
 
 template <class T>

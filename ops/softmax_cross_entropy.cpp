@@ -52,6 +52,24 @@ class SoftmaxCrossEntropyNode final : public Node<T> {
     }
     if (ctx.needs_grad(1)) ctx.add_input_grad(1, mul(scale(scaled, T(-1)), log_p));  // −log p/n
   }
+  void jvp(const JvpContext<T>& ctx) const override {
+    // L̇ = (1/n) Σ_rows [(Σ_k y_k)(Σ_j p_j ȧ_j) − Σ_k y_k ȧ_k − Σ_k ẏ_k log p_k]
+    const Value<T>&logits = this->input(0), &y = this->input(1);
+    const std::size_t k = logits.size() / rows_;
+    const T *ta = ctx.input_tangent(0), *ty = ctx.input_tangent(1);
+    T total = 0;
+    for (std::size_t r = 0; r < rows_; ++r)
+      for (std::size_t j = 0; j < k; ++j) {
+        const std::size_t i = r * k + j;
+        if (ta) {
+          T s = 0;  // Σ_k y_k of this row
+          for (std::size_t c = 0; c < k; ++c) s += y.data[r * k + c];
+          total += (p_[i] * s - y.data[i]) * ta[i];
+        }
+        if (ty) total -= log_p_[i] * ty[i];
+      }
+    ctx.output_tangent()[0] += total / static_cast<T>(rows_);
+  }
 
  private:
   const T* p_;      // softmax(ŷ), on the tape

@@ -28,6 +28,13 @@ class SubNode final : public Node<T> {
     ctx.add_input_grad(0, sum_to(g, this->input(0).shape));
     if (ctx.needs_grad(1)) ctx.add_input_grad(1, sum_to(scale(g, T(-1)), this->input(1).shape));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = ȧ − ḃ, broadcast
+    const auto plan = detail::Broadcast::plan("sub", this->input(0).shape, this->input(1).shape);
+    const T *ta = ctx.input_tangent(0), *tb = ctx.input_tangent(1);
+    T* t = ctx.output_tangent();
+    if (ta) plan.for_each([&](std::size_t i, std::size_t ia, std::size_t) { t[i] += ta[ia]; });
+    if (tb) plan.for_each([&](std::size_t i, std::size_t, std::size_t ib) { t[i] -= tb[ib]; });
+  }
 };
 
 template <class T>

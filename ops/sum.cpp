@@ -21,6 +21,10 @@ class SumNode final : public Node<T> {
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     ctx.add_input_grad(0, broadcast_to(ctx.grad_output(), this->input(0).shape));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = Σ ȧ
+    if (const T* ta = ctx.input_tangent(0))
+      for (std::size_t i = 0; i < this->input(0).size(); ++i) ctx.output_tangent()[0] += ta[i];
+  }
 };
 
 template <class T>

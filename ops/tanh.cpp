@@ -28,6 +28,12 @@ class TanhNode final : public Node<T> {
     const Var<T>& t = ctx.output();  // g(1 − t²) = g − g·t²
     ctx.add_input_grad(0, sub(g, mul(g, mul(t, t))));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = (1 − t²) ȧ
+    const Value<T>& y = this->output();
+    if (const T* ta = ctx.input_tangent(0))
+      for (std::size_t i = 0; i < y.size(); ++i)
+        ctx.output_tangent()[i] += (T(1) - y.data[i] * y.data[i]) * ta[i];
+  }
 };
 
 template <class T>

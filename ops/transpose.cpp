@@ -24,6 +24,13 @@ class TransposeNode final : public Node<T> {
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     ctx.add_input_grad(0, transpose(ctx.grad_output()));
   }
+  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = ȧᵀ
+    const Shape& s = this->input(0).shape;
+    if (const T* ta = ctx.input_tangent(0))
+      for (std::size_t i = 0; i < s[0]; ++i)
+        for (std::size_t j = 0; j < s[1]; ++j)
+          ctx.output_tangent()[j * s[0] + i] += ta[i * s[1] + j];
+  }
 };
 
 template <class T>
