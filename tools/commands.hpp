@@ -28,6 +28,7 @@ struct GradcheckCommandOptions {
   std::size_t rows = 0;  // 0: every row
   bool richardson = false;
   std::size_t worst = 5;  // worst elements shown per parameter
+  int order = 1;          // 2: second derivatives (gradgradcheck)
 };
 int run_gradcheck(const GradcheckCommandOptions& options);
 int run_gradcheck_files(const GradcheckCommandOptions& options);
@@ -81,6 +82,7 @@ struct ExplainCommandOptions {
   std::size_t paths = 5;
   int digits = 6;
   double eps = 0;
+  bool hessian = false;  // the seed network's ∂²E/∂v_h∂v_k = z_h z_k instead
 };
 int run_explain(const ExplainCommandOptions& options);
 

@@ -8,10 +8,12 @@
 
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/graph/gradcheck.hpp"
+#include "tapegrad/graph/higher_order.hpp"
 #include "tapegrad/graph/tape.hpp"
 #include "tapegrad/models/config.hpp"
 #include "tapegrad/models/csv_data.hpp"
 #include "tapegrad/models/training.hpp"
+#include "tapegrad/ops/ops.hpp"
 #include "weights.hpp"
 
 namespace tapegrad::tools {
@@ -248,23 +250,32 @@ std::vector<std::string> parameter_elements(const ExplainSubject& subject) {
   return names;
 }
 
-SeedChain seed_chain(const SeedExample& example, std::string_view tensor, std::size_t element,
-                     int digits) {
+SeedForward seed_forward(const SeedExample& example) {
   const SeedNetwork<double>& net = example.network;
   const std::size_t d = net.inputs(), H = net.hidden();
   const auto W = net.hidden_weight().value().values(), w0 = net.hidden_bias().value().values();
   const auto v = net.output_weight().value().values();
   const auto x = example.x.values();
-  // The forward pass of the derivation, by hand: a_h = Σ_j w_hj x_j + w_h0, z_h = sigmoid(a_h),
-  // ŷ = Σ_h v_h z_h + v_0.
-  std::vector<double> z(H);
-  double prediction = net.output_bias().value().values()[0];
+  SeedForward forward;
+  forward.prediction = net.output_bias().value().values()[0];
   for (std::size_t h = 0; h < H; ++h) {
     double a = w0[h];
     for (std::size_t j = 0; j < d; ++j) a += W[h * d + j] * x[j];
-    z[h] = 1 / (1 + std::exp(-a));
-    prediction += v[h] * z[h];
+    forward.z.push_back(1 / (1 + std::exp(-a)));
+    forward.prediction += v[h] * forward.z.back();
   }
+  return forward;
+}
+
+SeedChain seed_chain(const SeedExample& example, std::string_view tensor, std::size_t element,
+                     int digits) {
+  const SeedNetwork<double>& net = example.network;
+  const std::size_t d = net.inputs(), H = net.hidden();
+  const auto v = net.output_weight().value().values();
+  const auto x = example.x.values();
+  const SeedForward forward = seed_forward(example);
+  const std::vector<double>& z = forward.z;
+  const double prediction = forward.prediction;
   const double y = example.y[0];
   auto n = [digits](double value) { return number(value, digits); };
 
@@ -385,6 +396,71 @@ Explanation explain(const ExplainSubject& subject, std::string_view element,
   }
   print_paths(out, graph, from, result.paths, subject.loss_name, options.digits);
   judge(result, options);
+  return result;
+}
+
+SeedHessian seed_output_hessian(const SeedExample& example, int digits) {
+  const SeedNetwork<double>& net = example.network;
+  const std::size_t H = net.hidden(), n = H + 1;
+  SeedHessian result;
+  result.z.push_back(1.0);  // z_0 = 1: v_0's input
+  for (double z : seed_forward(example).z) result.z.push_back(z);
+  result.formula = Tensor<double>(Shape{n, n});
+  for (std::size_t h = 0; h < n; ++h)
+    for (std::size_t k = 0; k < n; ++k)
+      result.formula.values()[h * n + k] = result.z[h] * result.z[k];
+
+  // Autodiff: ∂E/∂(v_0, v) recorded with create_graph, then each element differentiated again.
+  result.autodiff = Tensor<double>(Shape{n, n});
+  {
+    Tape<double> tape;
+    TapeGuard<double> guard(tape);
+    const Var<double> b = tape.variable(net.output_bias().value(), true, "v_0");
+    const Var<double> V = tape.variable(net.output_weight().value(), true, "v");
+    const Var<double> zv = sigmoid(linear(example.x, net.hidden_weight(), net.hidden_bias()));
+    const Var<double> E = sse_loss(linear(zv, V, b), example.y);
+    const std::vector<Var<double>> g = grad(E, {b, V}, {.create_graph = true});
+    for (std::size_t h = 0; h < n; ++h) {
+      const Var<double>& part = h == 0 ? g[0] : g[1];
+      Tensor<double> unit(part.shape());
+      unit.values()[h == 0 ? 0 : h - 1] = 1;
+      const std::vector<Var<double>> row = grad(part, {b, V}, {}, Var<double>(unit));
+      result.autodiff.values()[h * n] = row[0].data()[0];
+      for (std::size_t k = 1; k < n; ++k)
+        result.autodiff.values()[h * n + k] = row[1].data()[k - 1];
+    }
+  }
+  double worst = 0;
+  result.agree = true;
+  for (std::size_t i = 0; i < n * n; ++i) {
+    const double a = result.autodiff.values()[i], f = result.formula.values()[i];
+    worst = std::max(worst, std::abs(a - f));
+    result.agree = result.agree && close(a, f, 1e-12 * std::max(std::abs(f), 1e-300));
+  }
+
+  std::string& out = result.text;
+  out += fmt::format(
+      "∂²E/∂v_h∂v_k for the seed MLP (d = {}, H = {}), h, k = 0..{} (v_0 is the output bias)\n\n"
+      "E = ½(y − ŷ)² and ŷ = Σ_h v_h z_h + v_0 is linear in v, so\n"
+      "  ∂E/∂v_h = −(y − ŷ) z_h   and   ∂²E/∂v_h∂v_k = (∂ŷ/∂v_h)(∂ŷ/∂v_k) = z_h z_k   (z_0 = "
+      "1)\n\n",
+      net.inputs(), H, H);
+  std::vector<std::string> zs;
+  for (double z : result.z) zs.push_back(fmt::format("{:.{}g}", z, digits));
+  out += fmt::format("z = [{}]\n\n", fmt::join(zs, ", "));
+  const int width = digits + 8;
+  out += fmt::format("autodiff (backward of the recorded gradient):\n{:>6}", "");
+  for (std::size_t k = 0; k < n; ++k) out += fmt::format("{:>{}}", fmt::format("v_{}", k), width);
+  out += "\n";
+  for (std::size_t h = 0; h < n; ++h) {
+    out += fmt::format("{:>6}", fmt::format("v_{}", h));
+    for (std::size_t k = 0; k < n; ++k)
+      out += fmt::format("{:>{}.{}g}", result.autodiff.values()[h * n + k], width, digits);
+    out += "\n";
+  }
+  out += fmt::format(
+      "\nmax |autodiff − z_h z_k| = {:.2g}: {}\n", worst,
+      result.agree ? "agree (to 1e-12 relative)" : "DISAGREE: autodiff's Hessian is not z zᵀ");
   return result;
 }
 

@@ -69,6 +69,24 @@ struct SeedChain {
 SeedChain seed_chain(const SeedExample& example, std::string_view tensor, std::size_t element,
                      int digits = 6);
 
+// The seed network's forward pass by plain arithmetic (no tape): z_1..z_H (at index h − 1), ŷ.
+struct SeedForward {
+  std::vector<double> z;
+  double prediction = 0;
+};
+SeedForward seed_forward(const SeedExample& example);
+
+// `explain --hessian`: the Hessian of E with respect to the output layer (v_0, v_1..v_H), by
+// autodiff (the gradient recorded with create_graph, differentiated again) against the
+// derivation's z_h z_k (z_0 = 1), [H+1, H+1] in the order v_0, v_1, ..., v_H.
+struct SeedHessian {
+  std::vector<double> z;  // z_0 = 1, z_1..z_H
+  Tensor<double> formula, autodiff;
+  std::string text;
+  bool agree = false;  // every entry within 1e-12 relative
+};
+SeedHessian seed_output_hessian(const SeedExample& example, int digits = 6);
+
 struct ExplainOptions {
   std::size_t paths = 5;  // paths shown, largest |product| first; the rest in one line
   int digits = 6;         // significant digits of the numbers shown

@@ -14,6 +14,13 @@ int run_explain(const ExplainCommandOptions& options) {
     throw Error("explain: --model, --weights and --data go together; give all three");
   if (!files && options.row)
     throw Error("explain: --row selects a row of --data; the seed network has one example");
+  if (options.hessian) {
+    if (files) throw Error("explain: --hessian is for the seed network; leave out --model");
+    const SeedExample example = make_seed_example(options.inputs, options.hidden, options.seed);
+    const SeedHessian hessian = seed_output_hessian(example, options.digits);
+    fmt::print("{}", hessian.text);
+    return hessian.agree ? 0 : 1;
+  }
   const ExplainSubject subject =
       files ? model_subject(options.model, options.weights, options.data, options.row)
             : seed_subject(options.inputs, options.hidden, options.seed);

@@ -64,16 +64,9 @@ nlohmann::json json_report(const GradcheckResult& result, const std::optional<Op
   return report;
 }
 
-std::string table_report(const GradcheckResult& result, const std::optional<OpCheck>& culprit,
-                         const GradcheckOptions& check, std::string_view subject) {
-  std::string text;
+// One line per reported entry (worst first, then kinks) and a verdict line, per parameter.
+void parameter_rows(std::string& text, const GradcheckResult& result) {
   auto out = std::back_inserter(text);
-  fmt::format_to(out,
-                 "Gradient check of {}, in double: central differences with step "
-                 "{:.2g}·max(1,|θ|){}; an element passes if |autodiff − numeric| ≤ {:g} + "
-                 "{:g}·|numeric| + its error estimate.\n\n",
-                 subject, relative_step(check),
-                 check.richardson ? " and Richardson extrapolation" : "", check.atol, check.rtol);
   fmt::format_to(out, "{:<18} {:<10} {:>16} {:>16} {:>10} {:>10} {:>10}\n", "parameter", "element",
                  "autodiff", "finite diff.", "± est.", "abs err", "rel err");
   for (const ParameterCheck& p : result.parameters) {
@@ -91,6 +84,19 @@ std::string table_report(const GradcheckResult& result, const std::optional<OpCh
         p.failures, p.shape.size(),
         p.kinks ? fmt::format(", {} at a kink (not differentiable there)", p.kinks) : "");
   }
+}
+
+std::string table_report(const GradcheckResult& result, const std::optional<OpCheck>& culprit,
+                         const GradcheckOptions& check, std::string_view subject) {
+  std::string text;
+  auto out = std::back_inserter(text);
+  fmt::format_to(out,
+                 "Gradient check of {}, in double: central differences with step "
+                 "{:.2g}·max(1,|θ|){}; an element passes if |autodiff − numeric| ≤ {:g} + "
+                 "{:g}·|numeric| + its error estimate.\n\n",
+                 subject, relative_step(check),
+                 check.richardson ? " and Richardson extrapolation" : "", check.atol, check.rtol);
+  parameter_rows(text, result);
   if (result.passed) {
     fmt::format_to(out, "PASS: every gradient agrees with finite differences\n");
     return text;
@@ -143,6 +149,56 @@ GradcheckReport gradcheck_report(std::span<const Parameter<double>> params,
   report.status = result.passed ? 0 : 1;
   report.text = options.json ? json_report(result, culprit, check, subject).dump(2) + "\n"
                              : table_report(result, culprit, check, subject);
+  return report;
+}
+
+GradcheckReport gradgradcheck_report(
+    const std::function<Var<double>(std::span<const Var<double>>)>& loss,
+    std::span<const Tensor<double>> inputs, std::span<const std::string> names,
+    const GradcheckCommandOptions& options, std::string_view subject) {
+  GradcheckOptions check;
+  check.eps = options.eps;
+  check.atol = options.atol;
+  check.rtol = options.rtol;
+  check.richardson = options.richardson;
+  check.report_worst = options.worst;
+  GradgradcheckResult result = gradgradcheck(loss, inputs, check, options.seed);
+  for (std::size_t k = 0; k < names.size() && k < result.second_order.parameters.size(); ++k)
+    result.second_order.parameters[k].name = names[k];
+
+  GradcheckReport report;
+  report.status = result.passed ? 0 : 1;
+  if (options.json) {
+    nlohmann::json json = json_report(result.second_order, std::nullopt, check, subject);
+    json["order"] = 2;
+    json["passed"] = result.passed;
+    json["first_order_passed"] = result.first_order_passed;
+    json["first_order_errors"] = result.first_order_errors;
+    report.text = json.dump(2) + "\n";
+    return report;
+  }
+  std::string& text = report.text;
+  auto out = std::back_inserter(text);
+  fmt::format_to(out,
+                 "Second-derivative check of {}, in double. With random w and u: G = ∂⟨w, E⟩/∂θ "
+                 "recorded by the ops' backward_graph, then ∂⟨u, G⟩/∂θ by differentiating that "
+                 "record, against central differences of ⟨u, G⟩ with G from backward() (step "
+                 "{:.2g}·max(1,|θ|)); an element passes if |autodiff − numeric| ≤ {:g} + "
+                 "{:g}·|numeric| + its error estimate.\n\n",
+                 subject, relative_step(check), check.atol, check.rtol);
+  for (std::size_t k = 0; k < result.first_order_errors.size(); ++k)
+    fmt::format_to(
+        out, "first derivative of {} as recorded vs backward(): max |difference| {:.1e}\n",
+        k < names.size() ? names[k] : fmt::format("input{}", k), result.first_order_errors[k]);
+  fmt::format_to(out, "\n");
+  parameter_rows(text, result.second_order);
+  fmt::format_to(out, "{}\n",
+                 result.passed ? "PASS: every second derivative agrees with finite differences of "
+                                 "the first"
+                 : !result.first_order_passed
+                     ? "FAIL: a first derivative recorded for differentiation differs from "
+                       "backward()'s"
+                     : "FAIL: some second derivatives disagree (rows marked FAIL)");
   return report;
 }
 

@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "tapegrad/graph/parameter.hpp"
+#include "tapegrad/graph/tensor.hpp"
 #include "tapegrad/graph/var.hpp"
 
 namespace tapegrad::tools {
@@ -26,6 +27,13 @@ struct GradcheckReport {
 GradcheckReport gradcheck_report(std::span<const Parameter<double>> params,
                                  const std::function<Var<double>()>& loss,
                                  const GradcheckCommandOptions& options, std::string_view subject);
+
+// The second-derivative check (gradgradcheck, graph/gradcheck.hpp) of loss(inputs) with respect
+// to its inputs, named `names`, as a table or JSON like gradcheck_report's.
+GradcheckReport gradgradcheck_report(
+    const std::function<Var<double>(std::span<const Var<double>>)>& loss,
+    std::span<const Tensor<double>> inputs, std::span<const std::string> names,
+    const GradcheckCommandOptions& options, std::string_view subject);
 
 // "[i,j]": the row-major index of element `flat` of a tensor of `shape`.
 std::string element_index(const Shape& shape, std::size_t flat);

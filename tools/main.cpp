@@ -58,6 +58,12 @@ int main(int argc, char** argv) {
                       "Richardson extrapolation of the finite differences (error O(h⁴))");
   check_cmd->add_option("--worst", check.worst, "Worst elements shown per parameter")
       ->capture_default_str();
+  check_cmd
+      ->add_option("--order", check.order,
+                   "2: second derivatives (gradgradcheck): the recorded backward pass "
+                   "differentiated, against finite differences of first derivatives")
+      ->capture_default_str()
+      ->check(CLI::IsMember({1, 2}));
   check_cmd->add_flag("--formula", check.formula,
                       "Instead: for the seed network (d = 3, H = 4) and one random example, "
                       "compare the reference derivation's formulas for ∂E/∂v_h and ∂E/∂w_hj, "
@@ -139,6 +145,9 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--digits", explain.digits, "Significant digits of the numbers shown")
       ->capture_default_str()
       ->check(CLI::Range(1, 17));
+  explain_cmd->add_flag("--hessian", explain.hessian,
+                        "Instead: the seed network's Hessian of E with respect to the output "
+                        "layer, ∂²E/∂v_h∂v_k = z_h z_k (z_0 = 1), by autodiff against the formula");
   explain_cmd
       ->add_option("--eps", explain.eps,
                    "Finite-difference step, relative to max(1,|θ|); 0: fitted to double")

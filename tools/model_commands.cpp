@@ -18,6 +18,7 @@
 #include "tapegrad/models/csv_data.hpp"
 #include "tapegrad/models/init.hpp"
 #include "tapegrad/models/training.hpp"
+#include "tapegrad/ops/ops.hpp"
 #include "weights.hpp"
 
 namespace tapegrad::tools {
@@ -192,6 +193,31 @@ int run_gradcheck_files(const GradcheckCommandOptions& options) {
   gather_rows(data.x, first, x);
   gather_rows(data.y, first, y);
   auto loss = [&] { return apply_loss(config.loss, net.forward(x), Var<double>(y)); };
+
+  if (options.order == 2) {
+    // The same loss as a function of the parameters' values, for gradgradcheck: layer k is
+    // activation_k(linear(h, weight_k, bias_k)), its tensors taken in named_parameters order.
+    std::vector<std::string> names;
+    std::vector<Tensor<double>> values;
+    for (const auto& [name, p] : net.named_parameters()) {
+      names.push_back(name);
+      values.push_back(p.value());
+    }
+    const std::size_t per_layer = config.bias ? 2 : 1;
+    const auto of_parameters = [&](std::span<const Var<double>> theta) {
+      Var<double> h = x;
+      for (std::size_t k = 0; k < net.layers().size(); ++k)
+        h = activate(net.activations()[k],
+                     linear(h, theta[per_layer * k],
+                            config.bias ? theta[per_layer * k + 1] : Var<double>()));
+      return apply_loss(config.loss, h, Var<double>(y));
+    };
+    const GradcheckReport report = gradgradcheck_report(
+        of_parameters, values, names, options,
+        fmt::format("{} over {} rows of {}", options.model, rows, options.data));
+    fmt::print("{}", report.text);
+    return report.status;
+  }
 
   const GradcheckReport report =
       gradcheck_report(net.parameters(), loss, options,
