@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs, from Debian 12's packages, everything tapegrad needs to build, test and render
 # graphs; clang with its sanitizer and libFuzzer runtimes for the reliability checks (CI's
-# fuzzing); Chromium and Node.js for the browser test of the HTML viewer. Safe to run again:
-# apt-get skips what is already there. Needs root (or sudo).
+# fuzzing); Chromium and Node.js for the browser test of the HTML viewer; Open MPI for
+# data-parallel training. Safe to run again: apt-get skips what is already there. Needs root (or
+# sudo).
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,7 @@ packages=(
   libopenblas-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev fonts-dejavu-core
   clang clang-format libclang-rt-14-dev llvm
   chromium nodejs
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()

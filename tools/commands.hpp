@@ -54,6 +54,9 @@ struct TrainCommandOptions {
   std::string validation, log, plot;
   std::uint64_t seed = 1;  // for the order of the batches
   bool detect_anomaly = false;
+  std::string checkpoint;  // weights written here every checkpoint_every epochs
+  int checkpoint_every = 1;
+  bool data_parallel = false;  // under mpirun: one replica per rank (tools/collective.hpp)
 };
 int run_train(const TrainCommandOptions& options);
 

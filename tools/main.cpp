@@ -200,6 +200,14 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--plot", train.plot, "SVG file for the loss curves");
   train_cmd->add_option("--seed", train.seed, "Random seed for the order of the rows")
       ->capture_default_str();
+  train_cmd->add_option("--checkpoint", train.checkpoint,
+                        "Also write the weights here (atomically) every --checkpoint-every epochs");
+  train_cmd->add_option("--checkpoint-every", train.checkpoint_every, "Epochs between checkpoints")
+      ->capture_default_str();
+  train_cmd->add_flag("--data-parallel", train.data_parallel,
+                      "Under mpirun: each rank trains a replica on its share of every batch, and "
+                      "the gradients are summed over the ranks before each step (needs a build "
+                      "with MPI)");
   train_cmd->add_flag("--detect-anomaly", train.detect_anomaly,
                       "Stop at the first op whose output or gradient holds NaN or infinity, and "
                       "name it (slower; graph/checks.hpp)");

@@ -6,7 +6,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 
+#include "collective.hpp"
 #include "commands.hpp"
 #include "gradcheck_report.hpp"
 #include "progress.hpp"
@@ -62,16 +66,100 @@ int grad_in(const ModelConfig& config, const GradOptions& options, const Dataset
   return 0;
 }
 
+// Data-parallel training's gradient exchange: the parameters' gradients packed into buckets of
+// at most kBucketElements, each summed over the ranks with one allreduce, then unpacked. Each
+// rank has scaled its gradient by its share of the batch first, so the sum is the gradient of
+// the whole batch's loss.
+template <class T>
+class GradientExchange {
+ public:
+  static constexpr std::size_t kBucketElements = std::size_t{1} << 20;
+
+  GradientExchange(Collective& team, std::vector<Parameter<T>> params)
+      : team_(team), params_(std::move(params)) {
+    std::size_t total = 0;
+    for (const Parameter<T>& p : params_) total += p.size();
+    buffer_.resize(std::min(total, kBucketElements));
+  }
+
+  void sum_over_ranks() {
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::pair<std::size_t, std::size_t>> pieces;  // (parameter, first element)
+    std::size_t used = 0;
+    auto flush = [&] {
+      team_.allreduce_sum(std::span<T>(buffer_.data(), used));
+      std::size_t at = 0;
+      for (const auto& [k, first] : pieces) {
+        std::span<T> g = params_[k].grads();
+        const std::size_t n = std::min(g.size() - first, used - at);
+        std::copy_n(buffer_.begin() + static_cast<std::ptrdiff_t>(at), n, g.begin() + first);
+        at += n;
+      }
+      pieces.clear();
+      used = 0;
+      ++buckets_;
+    };
+    for (std::size_t k = 0; k < params_.size(); ++k) {
+      std::span<T> g = params_[k].grads();
+      for (std::size_t first = 0; first < g.size();) {
+        const std::size_t n = std::min(g.size() - first, buffer_.size() - used);
+        pieces.emplace_back(k, first);
+        std::copy_n(g.begin() + first, n, buffer_.begin() + static_cast<std::ptrdiff_t>(used));
+        used += n;
+        first += n;
+        if (used == buffer_.size()) flush();
+      }
+    }
+    if (used > 0) flush();
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++steps_;
+  }
+  double seconds_per_step() const { return steps_ ? seconds_ / static_cast<double>(steps_) : 0; }
+  double buckets_per_step() const {
+    return steps_ ? static_cast<double>(buckets_) / static_cast<double>(steps_) : 0;
+  }
+
+ private:
+  Collective& team_;
+  std::vector<Parameter<T>> params_;
+  std::vector<T> buffer_;
+  double seconds_ = 0;
+  std::size_t steps_ = 0, buckets_ = 0;
+};
+
+// A failure planted for the tests of data-parallel training: TAPEGRAD_TEST_FAIL_AT="R:S" makes
+// rank R throw at its step S (counted from 1 over the whole run).
+void planted_failure(int rank, std::size_t step) {
+  const char* at = std::getenv("TAPEGRAD_TEST_FAIL_AT");
+  if (at == nullptr) return;
+  int fail_rank = -1;
+  unsigned long fail_step = 0;
+  if (std::sscanf(at, "%d:%lu", &fail_rank, &fail_step) == 2 && fail_rank == rank &&
+      fail_step == step)
+    throw Error(fmt::format("a planted failure at step {} (TAPEGRAD_TEST_FAIL_AT={})", step, at));
+}
+
+// Trains on `data`; with a team (data-parallel), each rank takes its contiguous share of every
+// batch, the ranks' gradients are summed before each step, and only rank 0 prints and writes.
 template <class T>
 int train_in(const ModelConfig& config, const TrainCommandOptions& options, const Dataset& data,
-             const std::optional<Dataset>& validation) {
+             const std::optional<Dataset>& validation, Collective* team) {
+  const int rank = team ? team->rank() : 0, ranks = team ? team->size() : 1;
+  const bool lead = rank == 0;
   MLP<T> net = load_model<T>(config, options.weights);
+  std::optional<GradientExchange<T>> exchange;
+  if (team) {
+    // Every replica starts from rank 0's weights.
+    for (Parameter<T>& p : net.parameters()) team->broadcast(p.values());
+    exchange.emplace(*team, net.parameters());
+  }
   const DetectAnomalyGuard anomaly(options.detect_anomaly);
   auto optimizer =
       make_optimizer<T>(parse_optimizer(options.optimizer), net.parameters(), options.lr);
   BatchOrder order(data.rows, options.batch);
-  Generator generator(options.seed);
-  Progress progress(stdout, is_terminal(stdout), options.epochs, order.batches());
+  Generator generator(options.seed);  // the same seed on every rank: the same batches
+  std::optional<Progress> progress;
+  if (lead) progress.emplace(stdout, is_terminal(stdout), options.epochs, order.batches());
   Tape<T> tape;
   TapeGuard<T> guard(tape);
   Tensor<T> xb, yb;
@@ -83,25 +171,53 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   };
   std::optional<Tensor<T>> val_x, val_y;
   if (validation) val_x = validation->x_as<T>(), val_y = validation->y_as<T>();
+  const bool summed = config.loss == Loss::kSse;  // else a mean over the batch's rows
 
   std::vector<EpochRecord> records;
   const double initial = evaluate(all_x, all_y);
-  fmt::print("{} rows, {} steps per epoch, {} with lr {}; loss {} at the start: {:.6g}\n",
-             data.rows, order.batches(), options.optimizer, options.lr, to_string(config.loss),
-             initial);
+  if (lead)
+    fmt::print("{} rows, {} steps per epoch, {} with lr {}{}; loss {} at the start: {:.6g}\n",
+               data.rows, order.batches(), options.optimizer, options.lr,
+               team ? fmt::format(", data-parallel over {} ranks", ranks) : "",
+               to_string(config.loss), initial);
+  std::size_t total_steps = 0;
+  std::vector<std::size_t> shard;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     std::size_t seen = 0, step = 0;
     for (const std::vector<std::size_t>& rows : order.next_epoch(generator)) {
-      gather_rows(data.x, rows, xb);
-      gather_rows(data.y, rows, yb);
-      tape.clear();
-      const Var<T> loss = apply_loss(config.loss, net.forward(xb), Var<T>(yb));
+      planted_failure(rank, ++total_steps);
+      // This rank's share of the batch: rows [n·r/R, n·(r+1)/R).
+      const std::size_t n = rows.size();
+      const auto first = static_cast<std::ptrdiff_t>(n * static_cast<std::size_t>(rank) /
+                                                     static_cast<std::size_t>(ranks));
+      const auto last = static_cast<std::ptrdiff_t>(n * static_cast<std::size_t>(rank + 1) /
+                                                    static_cast<std::size_t>(ranks));
+      shard.assign(rows.begin() + first, rows.begin() + last);
       optimizer->zero_grad();
-      loss.backward();
+      double loss_value = 0;
+      if (!shard.empty()) {
+        gather_rows(data.x, shard, xb);
+        gather_rows(data.y, shard, yb);
+        tape.clear();
+        const Var<T> loss = apply_loss(config.loss, net.forward(xb), Var<T>(yb));
+        loss.backward();
+        loss_value = static_cast<double>(loss.item());
+      }
+      if (team) {
+        // A mean loss over the batch is Σ_r (n_r/n)·(the mean over rank r's rows).
+        const T share = summed ? T(1) : static_cast<T>(shard.size()) / static_cast<T>(n);
+        if (share != T(1))
+          for (Parameter<T>& p : net.parameters())
+            for (T& g : p.grads()) g *= share;
+        exchange->sum_over_ranks();
+        double batch_loss = loss_value * static_cast<double>(share);
+        team->allreduce_sum(std::span<double>(&batch_loss, 1));
+        loss_value = batch_loss;
+      }
       optimizer->step();
-      seen += rows.size();
-      progress.step(epoch, ++step, static_cast<double>(loss.item()), seen);
+      seen += n;
+      if (lead) progress->step(epoch, ++step, loss_value, seen);
     }
     EpochRecord record;
     record.epoch = epoch;
@@ -116,9 +232,19 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
           "train: the loss became {} in epoch {}; try a smaller --lr, or --detect-anomaly to "
           "find the op where it started",
           std::isnan(record.train_loss) ? "NaN" : "infinite", epoch));
-    progress.epoch_done(record);
+    if (lead) progress->epoch_done(record);
     records.push_back(record);
+    if (lead && !options.checkpoint.empty() && epoch % options.checkpoint_every == 0) {
+      save_weights(options.checkpoint, named_values(net));  // atomic: a crash keeps the last one
+      if (!is_terminal(stdout))
+        fmt::print("checkpoint: epoch {} in {}\n", epoch, options.checkpoint);
+    }
   }
+  if (exchange && lead)
+    fmt::print("allreduce: {:.1f} µs per step ({:.0f} bucket(s) of at most {} values), {} ranks\n",
+               exchange->seconds_per_step() * 1e6, exchange->buckets_per_step(),
+               GradientExchange<T>::kBucketElements, ranks);
+  if (!lead) return 0;
   save_weights(options.out, named_values(net));
   fmt::print("wrote {}\n", options.out);
   if (!options.log.empty()) {
@@ -172,13 +298,32 @@ int run_grad(const GradOptions& options) {
 }
 
 int run_train(const TrainCommandOptions& options) {
-  const ModelConfig config = read_model_config(options.model);
-  const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
-  std::optional<Dataset> validation;
-  if (!options.validation.empty())
-    validation = read_csv_dataset(options.validation, config.inputs, config.outputs());
-  return weights_are_double(options.weights) ? train_in<double>(config, options, data, validation)
-                                             : train_in<float>(config, options, data, validation);
+  if (options.checkpoint_every < 1)
+    throw Error(fmt::format("train: --checkpoint-every must be at least 1, got {}",
+                            options.checkpoint_every));
+  std::unique_ptr<Collective> team;
+  if (options.data_parallel) team = make_mpi_collective();
+  const auto train = [&] {
+    const ModelConfig config = read_model_config(options.model);
+    const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
+    std::optional<Dataset> validation;
+    if (!options.validation.empty())
+      validation = read_csv_dataset(options.validation, config.inputs, config.outputs());
+    return weights_are_double(options.weights)
+               ? train_in<double>(config, options, data, validation, team.get())
+               : train_in<float>(config, options, data, validation, team.get());
+  };
+  if (!team) return train();
+  // One rank failing must stop them all (the others would wait in the next allreduce forever):
+  // its error goes to stderr and the job ends. Rank 0's last checkpoint stays as written.
+  try {
+    return train();
+  } catch (const AnomalyError& e) {
+    team->abort(e.what(), 1);
+  } catch (const std::exception& e) {
+    team->abort(e.what(), 2);
+  }
+  return 2;  // not reached: abort() ends the process
 }
 
 int run_gradcheck_files(const GradcheckCommandOptions& options) {
