@@ -21,13 +21,19 @@ using tapegrad::testing::write_file;
 
 namespace {
 
-// `mpirun -np <ranks> tapegrad <arguments>` in `folder`, with `environment` ("NAME=value ...").
+// `mpirun -np <ranks> tapegrad <arguments>` in `folder`, with `environment` ("NAME=value ...",
+// which mpirun passes on to the ranks it starts here). Under the sanitizer build the ranks run
+// without LeakSanitizer: Open MPI unloads its plugins before exit with allocations still held,
+// which LeakSanitizer reports from "<unknown module>" where no suppression can name them.
+// AddressSanitizer's other checks stay on.
 Run run_mpi(int ranks, const std::string& arguments, const std::filesystem::path& folder,
             const std::string& environment = "") {
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  const std::string asan_options =
+      fmt::format("ASAN_OPTIONS={}detect_leaks=0", asan ? std::string(asan) + ":" : "");
   const std::string command = fmt::format(
-      "cd '{}' && {} '{}' --allow-run-as-root --oversubscribe -np {} {} '{}' {} 2>&1",
-      folder.string(), environment.empty() ? "" : "env " + environment, TAPEGRAD_MPIEXEC, ranks,
-      environment.empty() ? "" : "-x TAPEGRAD_TEST_FAIL_AT", TAPEGRAD_CLI, arguments);
+      "cd '{}' && env {} {} '{}' --allow-run-as-root --oversubscribe -np {} '{}' {} 2>&1",
+      folder.string(), asan_options, environment, TAPEGRAD_MPIEXEC, ranks, TAPEGRAD_CLI, arguments);
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   Run run;
