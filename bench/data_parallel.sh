@@ -10,14 +10,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-bench}
-if [[ ! -x $build/tools/tapegrad ]]; then
+if [[ ! -x $build/tools/tapegrad || ! -x $build/bench/tapegrad_allreduce_time ]]; then
   generator=()
   if [[ ! -f $build/CMakeCache.txt ]] && command -v ninja >/dev/null; then generator=(-G Ninja); fi
   cmake -S . -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BUILD_TESTS=OFF \
     >/dev/null
   cmake --build "$build" >/dev/null
 fi
-tapegrad=$PWD/$build/tools/tapegrad
+repo=$PWD
+tapegrad=$repo/$build/tools/tapegrad
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -43,7 +44,7 @@ median_rate() {
   tail -n +3 "$1" | cut -d, -f5 | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-echo "- date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$OLDPWD" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "- date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) cores"
 echo "- OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset} OPENBLAS_NUM_THREADS=1"
 echo "- $(mpirun --version 2>&1 | head -1); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -59,3 +60,7 @@ for ranks in 1 2; do
   allreduce=$(sed -n 's/^allreduce: \([0-9.]*\) µs per step.*/\1 µs/p' "ranks$ranks.out")
   echo "| mpirun -np $ranks --data-parallel | $(median_rate "ranks$ranks.csv") | $allreduce |"
 done
+echo
+echo "The allreduce per step above includes waiting for the slower rank. The call alone, the"
+echo "ranks lined up by a barrier first (tapegrad_allreduce_time):"
+"${mpi[@]}" -np 2 "$repo/$build/bench/tapegrad_allreduce_time" 16897 1048576 | sed 's/^/- /'
