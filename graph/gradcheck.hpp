@@ -93,12 +93,13 @@ struct GradgradcheckResult {
   bool passed = true;
   // The first derivatives G_k = ∂⟨w, f(x)⟩/∂x_k (w random, of f's output shape) as the ops'
   // backward_graph records them, against backward()'s: per input, the largest |difference|.
-  // They are the same products in another order, so they must agree to first_order_tolerance.
+  // They compute the same derivative, so they must agree to rounding (first_order_tolerance).
   std::vector<double> first_order_errors;
   bool first_order_passed = true;
-  // The second derivatives: ∂s/∂x for s = Σ_k ⟨u_k, G_k(x)⟩ (u random), by backpropagating
-  // through the recorded G, against central differences of s with G computed by backward(),
-  // element by element, with gradcheck's report (inputs named "input0", "input1", ...).
+  // The second derivatives: ∂s/∂x and ∂s/∂w for s = Σ_k ⟨u_k, G_k(x, w)⟩ (u random), by
+  // backpropagating through the recorded G, against central differences of s with G computed
+  // by backward(), element by element, with gradcheck's report: inputs named "input0",
+  // "input1", ..., and w last, named "grad_output".
   GradcheckResult second_order;
 };
 

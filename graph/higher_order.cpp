@@ -1,9 +1,12 @@
+// The reverse pass as a function (grad), recorded when asked so it can be differentiated again,
+// and forward mode (jvp), both sweeping the tape's recorded nodes by position; hvp, hessian and
+// jacobian on top. See graph/higher_order.hpp.
 #include "tapegrad/graph/higher_order.hpp"
 
 #include <fmt/format.h>
 
-#include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/graph/node.hpp"
@@ -23,11 +26,6 @@ void throw_no_jvp(std::string_view op) {
 }
 
 template <class T>
-bool GraphBackwardContext<T>::needs_grad(std::size_t k) const {
-  return inputs_[k].requires_grad();
-}
-
-template <class T>
 void GraphBackwardContext<T>::add_input_grad(std::size_t k, Var<T> g) const {
   if (!needs_grad(k)) return;
   if (!(g.shape() == inputs_[k].shape()))
@@ -37,6 +35,16 @@ void GraphBackwardContext<T>::add_input_grad(std::size_t k, Var<T> g) const {
         node_.name(), node_.position(), g.shape().str(), k, inputs_[k].shape().str()));
   Var<T>& sum = input_grads_[k];
   sum = sum.defined() ? add(sum, g) : std::move(g);
+}
+
+template <class T>
+void GraphBackwardContext<T>::check_complete() const {
+  for (std::size_t k = 0; k < inputs_.size(); ++k)
+    if (needs_grad(k) && !input_grads_[k].defined())
+      throw ContractError(fmt::format(
+          "{} (op {} on the tape): backward_graph gave no gradient for input {}, which needs one "
+          "(a bug in the op's backward_graph)",
+          node_.name(), node_.position(), k));
 }
 
 namespace {
@@ -49,21 +57,39 @@ Var<T> filled(const Shape& shape, T value) {
 }
 
 // The node's vector-Jacobian product by its own backward (no backward_graph needed), into
-// zeroed buffers, as constants.
+// zeroed buffers for the needed inputs, as constants.
 template <class T>
 void first_order_contributions(const Node<T>& node, const Var<T>& grad_out,
-                               std::vector<Tensor<T>>& scratch,
+                               std::span<const char> needed, std::vector<Tensor<T>>& scratch,
                                std::vector<Var<T>>& contributions) {
   scratch.resize(node.num_inputs());
   std::vector<T*> buffers(node.num_inputs(), nullptr);
   for (std::size_t k = 0; k < node.num_inputs(); ++k)
-    if (node.input(k).requires_grad) {
+    if (needed[k]) {
       scratch[k] = Tensor<T>(node.input(k).shape);
       buffers[k] = scratch[k].data();
     }
   node.backward(BackwardContext<T>(node, grad_out.data().data(), buffers));
   for (std::size_t k = 0; k < node.num_inputs(); ++k)
     if (buffers[k] != nullptr) contributions[k] = Var<T>(scratch[k]);
+}
+
+// The values on the tape up to `top` that depend on one of `inputs`: the reverse pass needs
+// gradients for these only.
+template <class T>
+std::unordered_set<const Value<T>*> dependents(const Tape<T>& tape, const Node<T>& top,
+                                               std::span<const Var<T>> inputs) {
+  std::unordered_set<const Value<T>*> depends;
+  for (const Var<T>& input : inputs) depends.insert(input.value());
+  for (std::size_t position = 0; position <= top.position(); ++position) {
+    const Node<T>& node = *tape.nodes()[position];
+    for (const Value<T>* in : node.inputs())
+      if (depends.contains(in)) {
+        depends.insert(&node.output());
+        break;
+      }
+  }
+  return depends;
 }
 
 }  // namespace
@@ -80,32 +106,49 @@ std::vector<Var<T>> grad(const Var<T>& output, std::span<const Var<T>> inputs,
       throw ShapeError(fmt::format("grad: grad_output of shape {} for an output of shape {}",
                                    grad_output.shape().str(), output.shape().str()));
   }
-  // Without create_graph the ops below compute values only; nothing is recorded.
-  std::optional<NoGradGuard> values_only;
-  if (!options.create_graph) values_only.emplace();
+  for (std::size_t k = 0; k < inputs.size(); ++k)
+    if (!inputs[k].requires_grad())
+      throw Error(fmt::format(
+          "grad: input {} does not require a gradient (a constant, or a variable made with "
+          "requires_grad false), so none is computed for it",
+          k));
+  // With create_graph the reverse pass is recorded (even inside a NoGradGuard); without it the
+  // ops below compute values only.
+  const GradModeGuard mode(options.create_graph);
 
   std::unordered_map<const Value<T>*, Var<T>> grads;
   grads.emplace(output.value(), grad_output.defined() ? grad_output : filled(output.shape(), T(1)));
   if (const Node<T>* top = output.value()->producer; top != nullptr) {
+    const auto depends = dependents(tape, *top, inputs);
     std::vector<Var<T>> in, contributions;
+    std::vector<char> needed;
     std::vector<Tensor<T>> scratch;
     // Ops recorded by this loop go after the output's op, so the loop never reaches them; the
     // tape's node list may grow (and move), so each node is fetched by its position.
     for (std::size_t position = top->position() + 1; position-- > 0;) {
       const Node<T>& node = *tape.nodes()[position];
+      if (!depends.contains(&node.output())) continue;
       const auto found = grads.find(&node.output());
       if (found == grads.end()) continue;
       const Var<T> grad_out = found->second;
       in.clear();
-      for (Value<T>* value : node.inputs()) in.push_back(tape.var_of(value));
+      needed.assign(node.num_inputs(), 0);
+      for (std::size_t k = 0; k < node.num_inputs(); ++k) {
+        in.push_back(tape.var_of(node.inputs()[k]));
+        needed[k] = depends.contains(node.inputs()[k]) ? 1 : 0;
+      }
       contributions.assign(node.num_inputs(), Var<T>());
       if (options.create_graph) {
         const GraphBackwardContext<T> ctx(node, grad_out, std::span<Var<T>>(in.data(), in.size()),
-                                          tape.var_of(const_cast<Value<T>*>(&node.output())),
-                                          std::span<Var<T>>(contributions.data(), in.size()));
+                                          tape.var_of(&node.output()),
+                                          std::span<Var<T>>(contributions.data(), in.size()),
+                                          std::span<const char>(needed.data(), needed.size()));
         node.backward_graph(ctx);
+        ctx.check_complete();
       } else {
-        first_order_contributions(node, grad_out, scratch, contributions);
+        first_order_contributions(node, grad_out,
+                                  std::span<const char>(needed.data(), needed.size()), scratch,
+                                  contributions);
       }
       for (std::size_t k = 0; k < node.num_inputs(); ++k) {
         if (!contributions[k].defined()) continue;
@@ -130,8 +173,10 @@ Tensor<T> hvp(const ScalarFunction<T>& f, const Tensor<T>& x, const Tensor<T>& v
         fmt::format("hvp: v of shape {} for x of shape {}", v.shape().str(), x.shape().str()));
   Tape<T> tape;
   TapeGuard<T> guard(tape);
+  const GradModeGuard recording(true);  // f must be recorded, whatever the caller's mode
   const Var<T> xv = tape.variable(x, true, "x");
   const Var<T> y = f(xv);
+  tape.check_input(y, "hvp", 0);
   if (y.size() != 1)
     throw ShapeError(fmt::format("hvp: f(x) must have one element, got shape {}", y.shape().str()));
   const Var<T> g = grad(y, {xv}, {.create_graph = true})[0];
@@ -143,8 +188,10 @@ Tensor<T> hessian(const ScalarFunction<T>& f, const Tensor<T>& x) {
   const std::size_t n = x.size();
   Tape<T> tape;
   TapeGuard<T> guard(tape);
+  const GradModeGuard recording(true);
   const Var<T> xv = tape.variable(x, true, "x");
   const Var<T> y = f(xv);
+  tape.check_input(y, "hessian", 0);
   if (y.size() != 1)
     throw ShapeError(
         fmt::format("hessian: f(x) must have one element, got shape {}", y.shape().str()));
@@ -153,8 +200,11 @@ Tensor<T> hessian(const ScalarFunction<T>& f, const Tensor<T>& x) {
   Tensor<T> unit(g.shape());
   for (std::size_t i = 0; i < n; ++i) {
     unit.values()[i] = T(1);
-    // Row i: ∂(∇f)_i/∂x, the gradient of e_iᵀ∇f (grad_output e_i picks element i).
+    // Row i: ∂(∇f)_i/∂x, the gradient of e_iᵀ∇f (grad_output e_i picks element i). What the
+    // row's pass puts on the tape is given back after it, so memory does not grow with n.
+    const auto mark = tape.mark();
     const Tensor<T> row = grad(g, {xv}, {}, Var<T>(unit))[0].to_tensor();
+    tape.rewind(mark);
     unit.values()[i] = T(0);
     std::copy(row.values().begin(), row.values().end(), h.values().begin() + i * n);
   }
@@ -166,14 +216,18 @@ Tensor<T> jacobian(const std::function<Var<T>(const Var<T>&)>& f, const Tensor<T
   const std::size_t n = x.size();
   Tape<T> tape;
   TapeGuard<T> guard(tape);
+  const GradModeGuard recording(true);
   const Var<T> xv = tape.variable(x, true, "x");
   const Var<T> y = f(xv);
+  tape.check_input(y, "jacobian", 0);
   const std::size_t m = y.size();
   Tensor<T> j(Shape{m, n});
   Tensor<T> unit(y.shape());
   for (std::size_t i = 0; i < m; ++i) {
     unit.values()[i] = T(1);
+    const auto mark = tape.mark();
     const Tensor<T> row = grad(y, {xv}, {}, Var<T>(unit))[0].to_tensor();
+    tape.rewind(mark);
     unit.values()[i] = T(0);
     std::copy(row.values().begin(), row.values().end(), j.values().begin() + i * n);
   }
@@ -187,6 +241,7 @@ JvpResult<T> jvp(const std::function<Var<T>(std::span<const Var<T>>)>& f,
     throw ShapeError(fmt::format("jvp: {} inputs but {} tangents", x.size(), v.size()));
   Tape<T> tape;
   TapeGuard<T> guard(tape);
+  const GradModeGuard recording(true);  // f's ops must be recorded for the sweep to see them
   std::vector<Var<T>> vars;
   std::unordered_map<const Value<T>*, std::vector<T>> tangents;
   for (std::size_t k = 0; k < x.size(); ++k) {
@@ -197,6 +252,7 @@ JvpResult<T> jvp(const std::function<Var<T>(std::span<const Var<T>>)>& f,
     tangents[vars.back().value()].assign(v[k].values().begin(), v[k].values().end());
   }
   const Var<T> out = f(vars);
+  tape.check_input(out, "jvp", 0);
   if (const Node<T>* top = out.value()->producer; top != nullptr) {
     std::vector<const T*> in;
     for (std::size_t position = 0; position <= top->position(); ++position) {

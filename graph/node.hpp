@@ -50,20 +50,25 @@ template <class T>
 class GraphBackwardContext {
  public:
   GraphBackwardContext(const Node<T>& node, Var<T> grad_output, std::span<Var<T>> inputs,
-                       Var<T> output, std::span<Var<T>> input_grads)
+                       Var<T> output, std::span<Var<T>> input_grads, std::span<const char> needed)
       : node_(node),
         grad_output_(std::move(grad_output)),
         inputs_(inputs),
         output_(std::move(output)),
-        input_grads_(input_grads) {}
+        input_grads_(input_grads),
+        needed_(needed) {}
 
   const Var<T>& grad_output() const { return grad_output_; }
   const Var<T>& input(std::size_t k) const { return inputs_[k]; }
   const Var<T>& output() const { return output_; }
-  bool needs_grad(std::size_t k) const;
+  // Whether the caller of grad() needs input k's gradient (it depends on a requested input).
+  bool needs_grad(std::size_t k) const { return needed_[k] != 0; }
   // Adds `grad` (of input k's shape) to input k's gradient; throws ContractError naming the op
   // if the shape differs. Ignored for inputs that need no gradient.
   void add_input_grad(std::size_t k, Var<T> grad) const;
+  // For the engine: throws ContractError naming the op and the input if an input that needs a
+  // gradient was given none.
+  void check_complete() const;
 
  private:
   const Node<T>& node_;
@@ -71,6 +76,7 @@ class GraphBackwardContext {
   std::span<Var<T>> inputs_;
   Var<T> output_;
   std::span<Var<T>> input_grads_;
+  std::span<const char> needed_;
 };
 
 [[noreturn]] void throw_no_backward_graph(std::string_view op);

@@ -29,6 +29,20 @@ class GradMode {
   static thread_local bool enabled_;
 };
 
+// Sets recording on or off for its scope, and restores the previous mode when it ends.
+class GradModeGuard {
+ public:
+  explicit GradModeGuard(bool enabled) : previous_(GradMode::enabled()) {
+    GradMode::set_enabled(enabled);
+  }
+  ~GradModeGuard() { GradMode::set_enabled(previous_); }
+  GradModeGuard(const GradModeGuard&) = delete;
+  GradModeGuard& operator=(const GradModeGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
 // Turns recording off in its scope: ops compute values only (for evaluation, or updates).
 class NoGradGuard {
  public:
@@ -158,6 +172,9 @@ class Tape {
   Var<T> var_of(Value<T>* value) {
     return value->kind == ValueKind::kParameter ? Var<T>(value, nullptr, 0) : handle(value);
   }
+  // The same for a value reached through a const Node (its output): ops read values through
+  // Vars, and only the engine writes gradients.
+  Var<T> var_of(const Value<T>* value) { return var_of(const_cast<Value<T>*>(value)); }
   // Appends a node of type NodeT computing `output` from `inputs`.
   template <class NodeT, class... Args>
   NodeT* record(Value<T>* output, Value<T>* const* inputs, std::size_t num_inputs, Args&&... args) {

@@ -35,7 +35,7 @@ class MatmulNode final : public Node<T> {
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     const Var<T>&g = ctx.grad_output(), &a = ctx.input(0), &b = ctx.input(1);
-    const auto [m, k, n] = d_;
+    const std::size_t m = d_.m, k = d_.k;
     const bool a_matrix = a.rank() == 2, b_matrix = b.rank() == 2;
     if (ctx.needs_grad(0)) {  // dA = G·Bᵀ
       if (a_matrix && b_matrix)
@@ -55,7 +55,6 @@ class MatmulNode final : public Node<T> {
       else
         ctx.add_input_grad(1, mul(g, a));
     }
-    (void)n;
   }
   void jvp(const JvpContext<T>& ctx) const override {  // Ċ = Ȧ·B + A·Ḃ
     const auto [m, k, n] = d_;

@@ -20,7 +20,7 @@ class MeanNode final : public Node<T> {
     for (std::size_t i = 0; i < a.size(); ++i) ga[i] += g;  // ∂mean/∂a_i = 1/N
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
-    const Value<T>& a = this->input(0);
+    const Value<T>& a = this->input(0);  // da_i = g/n
     ctx.add_input_grad(
         0, scale(broadcast_to(ctx.grad_output(), a.shape), T(1) / static_cast<T>(a.size())));
   }

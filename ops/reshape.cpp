@@ -24,7 +24,7 @@ class ReshapeNode final : public Node<T> {
     for (std::size_t i = 0; i < a.size(); ++i) ga[i] += g[i];
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
-    ctx.add_input_grad(0, reshape(ctx.grad_output(), this->input(0).shape));
+    ctx.add_input_grad(0, reshape(ctx.grad_output(), this->input(0).shape));  // da = g in a's shape
   }
   void jvp(const JvpContext<T>& ctx) const override {  // ṫ = ȧ
     if (const T* ta = ctx.input_tangent(0))
@@ -34,6 +34,8 @@ class ReshapeNode final : public Node<T> {
 
 template <class T>
 Var<T> reshape_forward(const Var<T>& a, const Shape& shape) {
+  // Nothing to do for the same shape: the value itself (and no node on the tape).
+  if (a.defined() && a.shape() == shape) return a;
   Op<T> op("reshape", {a});
   const Value<T>& in = op.input(0);
   if (shape.size() != in.size())

@@ -21,7 +21,7 @@ class ScaleNode final : public Node<T> {
     for (std::size_t i = 0; i < a.size(); ++i) ga[i] += s_ * g[i];  // ∂(s·a)/∂a = s
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
-    ctx.add_input_grad(0, scale(ctx.grad_output(), s_));
+    ctx.add_input_grad(0, scale(ctx.grad_output(), s_));  // da = s·g
   }
   void jvp(const JvpContext<T>& ctx) const override {  // ṫ = s ȧ
     if (const T* ta = ctx.input_tangent(0))

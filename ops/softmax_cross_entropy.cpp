@@ -58,16 +58,15 @@ class SoftmaxCrossEntropyNode final : public Node<T> {
     const std::size_t k = logits.size() / rows_;
     const T *ta = ctx.input_tangent(0), *ty = ctx.input_tangent(1);
     T total = 0;
-    for (std::size_t r = 0; r < rows_; ++r)
+    for (std::size_t r = 0; r < rows_; ++r) {
+      T s = 0;  // Σ_k y_k of this row
+      for (std::size_t c = 0; c < k; ++c) s += y.data[r * k + c];
       for (std::size_t j = 0; j < k; ++j) {
         const std::size_t i = r * k + j;
-        if (ta) {
-          T s = 0;  // Σ_k y_k of this row
-          for (std::size_t c = 0; c < k; ++c) s += y.data[r * k + c];
-          total += (p_[i] * s - y.data[i]) * ta[i];
-        }
+        if (ta) total += (p_[i] * s - y.data[i]) * ta[i];
         if (ty) total -= log_p_[i] * ty[i];
       }
+    }
     ctx.output_tangent()[0] += total / static_cast<T>(rows_);
   }
 

@@ -24,8 +24,8 @@ class SubNode final : public Node<T> {
     if (gb) plan.for_each([&](std::size_t i, std::size_t, std::size_t ib) { gb[ib] -= g[i]; });
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
-    const Var<T>& g = ctx.grad_output();
-    ctx.add_input_grad(0, sum_to(g, this->input(0).shape));
+    const Var<T>& g = ctx.grad_output();  // da = g, db = −g, summed over broadcast axes
+    if (ctx.needs_grad(0)) ctx.add_input_grad(0, sum_to(g, this->input(0).shape));
     if (ctx.needs_grad(1)) ctx.add_input_grad(1, sum_to(scale(g, T(-1)), this->input(1).shape));
   }
   void jvp(const JvpContext<T>& ctx) const override {  // ṫ = ȧ − ḃ, broadcast

@@ -19,7 +19,7 @@ class SumNode final : public Node<T> {
     for (std::size_t i = 0; i < a.size(); ++i) ga[i] += g;  // ∂sum/∂a_i = 1
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
-    ctx.add_input_grad(0, broadcast_to(ctx.grad_output(), this->input(0).shape));
+    ctx.add_input_grad(0, broadcast_to(ctx.grad_output(), this->input(0).shape));  // da_i = g
   }
   void jvp(const JvpContext<T>& ctx) const override {  // ṫ = Σ ȧ
     if (const T* ta = ctx.input_tangent(0))

@@ -22,7 +22,7 @@ class TransposeNode final : public Node<T> {
       for (std::size_t j = 0; j < s[1]; ++j) ga[i * s[1] + j] += g[j * s[0] + i];  // dA = Gᵀ
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
-    ctx.add_input_grad(0, transpose(ctx.grad_output()));
+    ctx.add_input_grad(0, transpose(ctx.grad_output()));  // dA = Gᵀ
   }
   void jvp(const JvpContext<T>& ctx) const override {  // ṫ = ȧᵀ
     const Shape& s = this->input(0).shape;

@@ -399,6 +399,34 @@ Explanation explain(const ExplainSubject& subject, std::string_view element,
   return result;
 }
 
+namespace {
+
+// ∂²E/∂(v_0, v)² by autodiff: ∂E/∂(v_0, v) recorded with create_graph, then each of its
+// elements differentiated again; [H+1, H+1] in the order v_0, v_1, ..., v_H.
+Tensor<double> output_layer_hessian(const SeedExample& example) {
+  const SeedNetwork<double>& net = example.network;
+  const std::size_t n = net.hidden() + 1;
+  Tensor<double> hessian(Shape{n, n});
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  const Var<double> b = tape.variable(net.output_bias().value(), true, "v_0");
+  const Var<double> V = tape.variable(net.output_weight().value(), true, "v");
+  const Var<double> zv = sigmoid(linear(example.x, net.hidden_weight(), net.hidden_bias()));
+  const Var<double> E = sse_loss(linear(zv, V, b), example.y);
+  const std::vector<Var<double>> g = grad(E, {b, V}, {.create_graph = true});
+  for (std::size_t h = 0; h < n; ++h) {
+    const Var<double>& part = h == 0 ? g[0] : g[1];
+    Tensor<double> unit(part.shape());
+    unit.values()[h == 0 ? 0 : h - 1] = 1;
+    const std::vector<Var<double>> row = grad(part, {b, V}, {}, Var<double>(unit));
+    hessian.values()[h * n] = row[0].data()[0];
+    for (std::size_t k = 1; k < n; ++k) hessian.values()[h * n + k] = row[1].data()[k - 1];
+  }
+  return hessian;
+}
+
+}  // namespace
+
 SeedHessian seed_output_hessian(const SeedExample& example, int digits) {
   const SeedNetwork<double>& net = example.network;
   const std::size_t H = net.hidden(), n = H + 1;
@@ -410,26 +438,7 @@ SeedHessian seed_output_hessian(const SeedExample& example, int digits) {
     for (std::size_t k = 0; k < n; ++k)
       result.formula.values()[h * n + k] = result.z[h] * result.z[k];
 
-  // Autodiff: ∂E/∂(v_0, v) recorded with create_graph, then each element differentiated again.
-  result.autodiff = Tensor<double>(Shape{n, n});
-  {
-    Tape<double> tape;
-    TapeGuard<double> guard(tape);
-    const Var<double> b = tape.variable(net.output_bias().value(), true, "v_0");
-    const Var<double> V = tape.variable(net.output_weight().value(), true, "v");
-    const Var<double> zv = sigmoid(linear(example.x, net.hidden_weight(), net.hidden_bias()));
-    const Var<double> E = sse_loss(linear(zv, V, b), example.y);
-    const std::vector<Var<double>> g = grad(E, {b, V}, {.create_graph = true});
-    for (std::size_t h = 0; h < n; ++h) {
-      const Var<double>& part = h == 0 ? g[0] : g[1];
-      Tensor<double> unit(part.shape());
-      unit.values()[h == 0 ? 0 : h - 1] = 1;
-      const std::vector<Var<double>> row = grad(part, {b, V}, {}, Var<double>(unit));
-      result.autodiff.values()[h * n] = row[0].data()[0];
-      for (std::size_t k = 1; k < n; ++k)
-        result.autodiff.values()[h * n + k] = row[1].data()[k - 1];
-    }
-  }
+  result.autodiff = output_layer_hessian(example);
   double worst = 0;
   result.agree = true;
   for (std::size_t i = 0; i < n * n; ++i) {

@@ -32,7 +32,7 @@ Tensor<double> random_tensor(const Shape& shape, Domain domain, std::mt19937_64&
   return t;
 }
 
-constexpr const char* kRow = "{:<10} {:<38} {:<17} {:>12} {:>12}  {:<16} {}\n";
+constexpr const char* kRow = "{:<22} {:<38} {:<17} {:>12} {:>12}  {:<16} {}\n";
 
 // Prints one row per checked input; returns whether all passed.
 bool print_rows(std::string_view op, std::string_view what, const GradcheckResult& result) {
@@ -44,9 +44,9 @@ bool print_rows(std::string_view op, std::string_view what, const GradcheckResul
                fmt::format("{:.2e}", p.max_rel_error), worst, p.passed ? "ok" : "FAIL");
     if (!p.passed)
       fmt::print(
-          "           {} element(s) out of tolerance; worst: autodiff {:.10g}, finite "
+          "{:23}{} element(s) out of tolerance; worst: autodiff {:.10g}, finite "
           "difference {:.10g}\n",
-          p.failures, p.worst.autodiff, p.worst.numeric);
+          "", p.failures, p.worst.autodiff, p.worst.numeric);
   }
   return result.passed;
 }
@@ -99,7 +99,7 @@ int run_second_order_check(const GradcheckCommandOptions& options, const Gradche
                           const GradgradcheckResult& r) {
     if (!r.first_order_passed)
       fmt::print(
-          "{:<10} {:<38} a first derivative recorded for differentiation differs from "
+          "{:<22} {:<38} a first derivative recorded for differentiation differs from "
           "backward()'s by up to {:.2e}: FAIL\n",
           op, what, *std::max_element(r.first_order_errors.begin(), r.first_order_errors.end()));
     const bool second_passed = print_rows(op, what, r.second_order);
@@ -121,8 +121,8 @@ int run_second_order_check(const GradcheckCommandOptions& options, const Gradche
   };
   GradgradcheckResult seed = gradgradcheck(seed_loss, theta, check, options.seed);
   const char* names[] = {"W", "w0", "v", "v0"};
-  for (std::size_t k = 0; k < seed.second_order.parameters.size(); ++k)
-    seed.second_order.parameters[k].name = names[k];
+  for (std::size_t k = 0; k < std::size(names); ++k)  // the last, w, keeps "grad_output"
+    seed.second_order.parameters.at(k).name = names[k];
   report("seed MLP", "E(W, w0, v, v0), d = 3, H = 4", seed);
   fmt::print("\n{}: {} checks, {}\n", all_passed ? "PASS" : "FAIL", checks,
              all_passed ? "every second derivative agrees with finite differences of the first"

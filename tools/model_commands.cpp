@@ -357,6 +357,20 @@ int run_gradcheck_files(const GradcheckCommandOptions& options) {
                             config.bias ? theta[per_layer * k + 1] : Var<double>()));
       return apply_loss(config.loss, h, Var<double>(y));
     };
+    {
+      // The rebuilt loss must be the model's: the same value at the same weights.
+      Tape<double> tape;
+      TapeGuard<double> guard(tape);
+      NoGradGuard no_grad;
+      std::vector<Var<double>> theta;
+      for (const Tensor<double>& t : values) theta.push_back(Var<double>(t));
+      const double rebuilt = of_parameters(theta).item(), model = loss().item();
+      if (std::abs(rebuilt - model) > 1e-12 * std::max(1.0, std::abs(model)))
+        throw Error(fmt::format(
+            "gradcheck --order 2: the loss rebuilt from the parameters ({}) is not the model's "
+            "({}); a bug in tapegrad",
+            rebuilt, model));
+    }
     const GradcheckReport report = gradgradcheck_report(
         of_parameters, values, names, options,
         fmt::format("{} over {} rows of {}", options.model, rows, options.data));

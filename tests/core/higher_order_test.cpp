@@ -186,3 +186,83 @@ TEST_CASE(
                     Catch::Contains("wrong_sigmoid: this op has no backward_graph"));
   CHECK_NOTHROW(grad(w, {Var<double>(p)}));  // first derivatives still work without it
 }
+
+TEST_CASE("grad: the same input twice, the output itself, a parameter as the output",
+          "[core][higher_order]") {
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  const Var<double> x = tape.variable(Tensor<double>({2}, {0.5, -2.0}), true);
+  const Var<double> E = sum(mul(x, x));
+  const std::vector<Var<double>> twice = grad(E, {x, x});
+  for (const Var<double>& g : twice) {
+    CHECK(g.data()[0] == 1.0);  // 2x
+    CHECK(g.data()[1] == -4.0);
+  }
+  // ∂x/∂x with grad_output g is g itself.
+  const Var<double> seed(Tensor<double>({2}, {3.0, 7.0}));
+  const Var<double> self = grad(x, {x}, {}, seed)[0];
+  CHECK(self.data()[0] == 3.0);
+  CHECK(self.data()[1] == 7.0);
+  // A parameter as the output: its own gradient is ones; another input's is zeros.
+  Parameter<double> p(Tensor<double>({3}, {1, 2, 3}), "p");
+  const std::vector<Var<double>> of_p = grad(Var<double>(p), {Var<double>(p), x});
+  for (double v : of_p[0].data()) CHECK(v == 1.0);
+  for (double v : of_p[1].data()) CHECK(v == 0.0);
+}
+
+TEST_CASE("grad refuses an input that needs no gradient; hessian and jvp work inside NoGradGuard",
+          "[core][higher_order]") {
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  const Var<double> c = tape.constant(Tensor<double>({2}, {1, 2}));
+  const Var<double> x = tape.variable(Tensor<double>({2}, {0.5, -2.0}), true);
+  CHECK_THROWS_WITH(grad(sum(mul(c, x)), {x, c}),
+                    Catch::Contains("input 1 does not require a gradient"));
+
+  // f(x) = Σ x³: H = diag(6x), J v = 3x²·v. A caller's NoGradGuard must not silence them.
+  const NoGradGuard no_grad;
+  const Tensor<double> at({2}, {0.5, -2.0});
+  const ScalarFunction<double> cube = [](const Var<double>& v) { return sum(mul(mul(v, v), v)); };
+  const Tensor<double> H = hessian<double>(cube, at);
+  CHECK(close(H.values()[0], 3.0));
+  CHECK(H.values()[1] == 0.0);
+  CHECK(close(H.values()[3], -12.0));
+  const JvpResult<double> t = jvp<double>(cube, at, Tensor<double>({2}, {1.0, 1.0}));
+  CHECK(close(t.tangent.values()[0], 3 * 0.25 + 3 * 4.0));
+  CHECK_FALSE(GradMode::enabled());  // and the caller's mode is back
+}
+
+namespace {
+
+// mul whose backward_graph forgets its second input.
+class ForgetfulMulNode final : public Node<double> {
+ public:
+  std::string_view name() const override { return "forgetful_mul"; }
+  std::string derivative(std::size_t k) const override { return k == 0 ? "{1}" : "{0}"; }
+  void backward(const BackwardContext<double>& ctx) const override {
+    const double g = ctx.grad_output()[0];
+    if (double* ga = ctx.input_grad(0, input(0).shape)) ga[0] += g * input(1).data[0];
+    if (double* gb = ctx.input_grad(1, input(1).shape)) gb[0] += g * input(0).data[0];
+  }
+  void backward_graph(const GraphBackwardContext<double>& ctx) const override {
+    ctx.add_input_grad(0, mul(ctx.grad_output(), ctx.input(1)));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("grad with create_graph names an op whose backward_graph forgets an input",
+          "[core][higher_order]") {
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  const Var<double> a = tape.variable(Tensor<double>({1}, {2.0}), true);
+  const Var<double> b = tape.variable(Tensor<double>({1}, {3.0}), true);
+  Op<double> op("forgetful_mul", {a, b});
+  *op.output(Shape{1}) = 6.0;
+  const Var<double> y = op.finish<ForgetfulMulNode>();
+  CHECK_NOTHROW(grad(y, {a}, {.create_graph = true}));  // b's gradient is not asked for
+  CHECK_THROWS_AS(grad(y, {a, b}, {.create_graph = true}), ContractError);
+  CHECK_THROWS_WITH(grad(y, {a, b}, {.create_graph = true}),
+                    Catch::Contains("forgetful_mul (op 0 on the tape): backward_graph gave no "
+                                    "gradient for input 1"));
+}

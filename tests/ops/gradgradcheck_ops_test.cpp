@@ -76,7 +76,48 @@ Var<double> planted_sigmoid(const Var<double>& a, bool wrong_value) {
   return op.finish<DetachedSigmoidNode<double>>(wrong_value);
 }
 
+// transpose whose backward_graph takes the incoming gradient's values as a constant: right in
+// value, but the recorded first derivative no longer depends on the gradient it was given.
+template <class T>
+class FrozenTransposeNode final : public Node<T> {
+ public:
+  std::string_view name() const override { return "frozen_transpose"; }
+  std::string derivative(std::size_t) const override { return "1"; }
+  void backward(const BackwardContext<T>& ctx) const override {
+    const Shape& s = this->input(0).shape;
+    T* ga = ctx.input_grad(0, s);
+    for (std::size_t i = 0; i < s[0]; ++i)
+      for (std::size_t j = 0; j < s[1]; ++j) ga[i * s[1] + j] += ctx.grad_output()[j * s[0] + i];
+  }
+  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+    ctx.add_input_grad(0, transpose(Var<T>(ctx.grad_output().to_tensor())));  // planted
+  }
+};
+
+Var<double> frozen_transpose(const Var<double>& a) {
+  Op<double> op("frozen_transpose", {a});
+  const Shape& s = op.input(0).shape;
+  double* y = op.output(Shape{s[1], s[0]});
+  for (std::size_t i = 0; i < s[0]; ++i)
+    for (std::size_t j = 0; j < s[1]; ++j) y[j * s[0] + i] = op.input(0).data[i * s[1] + j];
+  return op.finish<FrozenTransposeNode<double>>();
+}
+
 }  // namespace
+
+TEST_CASE("gradgradcheck fails on a backward_graph that takes the incoming gradient as a constant",
+          "[ops][gradgradcheck]") {
+  const std::vector<Tensor<double>> inputs{Tensor<double>({2, 3}, {0.4, -1.1, 0.8, 2, 0.3, -0.5})};
+  const GradgradcheckResult r =
+      gradgradcheck([](std::span<const Var<double>> v) { return frozen_transpose(v[0]); }, inputs);
+  CHECK(r.first_order_passed);  // the values are right
+  REQUIRE(r.second_order.parameters.size() == 2);
+  CHECK(r.second_order.parameters[0].passed);        // transpose has no second derivative in x
+  CHECK_FALSE(r.second_order.parameters[1].passed);  // but G must depend on the gradient w
+  CHECK_FALSE(r.passed);
+  CHECK(
+      gradgradcheck([](std::span<const Var<double>> v) { return transpose(v[0]); }, inputs).passed);
+}
 
 TEST_CASE("gradgradcheck fails on a planted wrong second derivative, and names the input",
           "[ops][gradgradcheck]") {
@@ -88,9 +129,10 @@ TEST_CASE("gradgradcheck fails on a planted wrong second derivative, and names t
   CHECK(r.first_order_passed);
   CHECK_FALSE(r.second_order.passed);
   CHECK_FALSE(r.passed);
-  REQUIRE(r.second_order.parameters.size() == 1);
+  REQUIRE(r.second_order.parameters.size() == 2);  // input0, then the weights w
   CHECK(r.second_order.parameters[0].name == "input0");
   CHECK(r.second_order.parameters[0].failures > 0);
+  CHECK(r.second_order.parameters[1].name == "grad_output");
 
   // The real sigmoid passes the same check: the failure is the plant's.
   const auto real = [](std::span<const Var<double>> v) { return sigmoid(v[0]); };
