@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-bench}
+command -v mpirun >/dev/null || { echo "data_parallel.sh: mpirun not found (apt-get install openmpi-bin libopenmpi-dev)" >&2; exit 1; }
 if [[ ! -x $build/tools/tapegrad || ! -x $build/bench/tapegrad_allreduce_time ]]; then
   generator=()
   if [[ ! -f $build/CMakeCache.txt ]] && command -v ninja >/dev/null; then generator=(-G Ninja); fi
@@ -17,6 +18,7 @@ if [[ ! -x $build/tools/tapegrad || ! -x $build/bench/tapegrad_allreduce_time ]]
     >/dev/null
   cmake --build "$build" >/dev/null
 fi
+[[ -x $build/bench/tapegrad_allreduce_time ]] || { echo "data_parallel.sh: $build has no MPI (configure it where libopenmpi-dev is installed)" >&2; exit 1; }
 repo=$PWD
 tapegrad=$repo/$build/tools/tapegrad
 work=$(mktemp -d)
@@ -44,7 +46,7 @@ median_rate() {
   tail -n +3 "$1" | cut -d, -f5 | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
-echo "- date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "- date: $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
 echo "- CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(nproc) cores"
 echo "- OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-unset} OPENBLAS_NUM_THREADS=1"
 echo "- $(mpirun --version 2>&1 | head -1); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -58,6 +60,7 @@ for ranks in 1 2; do
   "${mpi[@]}" -np "$ranks" "$tapegrad" "${train[@]}" --data-parallel --log "ranks$ranks.csv" \
     > "ranks$ranks.out"
   allreduce=$(sed -n 's/^allreduce: \([0-9.]*\) µs per step.*/\1 µs/p' "ranks$ranks.out")
+  [[ -n $allreduce ]] || { echo "data_parallel.sh: no allreduce line in the output of $ranks rank(s):" >&2; cat "ranks$ranks.out" >&2; exit 1; }
   echo "| mpirun -np $ranks --data-parallel | $(median_rate "ranks$ranks.csv") | $allreduce |"
 done
 echo

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 start=$SECONDS
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTAPEGRAD_SANITIZE=address,undefined \
+  -DTAPEGRAD_REQUIRE_MPI=ON \
   -DTAPEGRAD_BUILD_BENCH=OFF
 cmake --build build-asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:check_initialization_order=1

@@ -30,7 +30,4 @@ class Collective {
 // not started by mpirun. Throws Error if tapegrad was built without MPI.
 std::unique_ptr<Collective> make_mpi_collective();
 
-// True if this build has MPI.
-bool have_mpi();
-
 }  // namespace tapegrad::tools

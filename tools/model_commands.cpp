@@ -13,6 +13,7 @@
 #include "collective.hpp"
 #include "commands.hpp"
 #include "gradcheck_report.hpp"
+#include "gradient_exchange.hpp"
 #include "progress.hpp"
 #include "tapegrad/graph/atomic_file.hpp"
 #include "tapegrad/graph/checks.hpp"
@@ -66,77 +67,74 @@ int grad_in(const ModelConfig& config, const GradOptions& options, const Dataset
   return 0;
 }
 
-// Data-parallel training's gradient exchange: the parameters' gradients packed into buckets of
-// at most kBucketElements, each summed over the ranks with one allreduce, then unpacked. Each
-// rank has scaled its gradient by its share of the batch first, so the sum is the gradient of
-// the whole batch's loss.
-template <class T>
-class GradientExchange {
- public:
-  static constexpr std::size_t kBucketElements = std::size_t{1} << 20;
-
-  GradientExchange(Collective& team, std::vector<Parameter<T>> params)
-      : team_(team), params_(std::move(params)) {
-    std::size_t total = 0;
-    for (const Parameter<T>& p : params_) total += p.size();
-    buffer_.resize(std::min(total, kBucketElements));
-  }
-
-  void sum_over_ranks() {
-    const auto start = std::chrono::steady_clock::now();
-    std::vector<std::pair<std::size_t, std::size_t>> pieces;  // (parameter, first element)
-    std::size_t used = 0;
-    auto flush = [&] {
-      team_.allreduce_sum(std::span<T>(buffer_.data(), used));
-      std::size_t at = 0;
-      for (const auto& [k, first] : pieces) {
-        std::span<T> g = params_[k].grads();
-        const std::size_t n = std::min(g.size() - first, used - at);
-        std::copy_n(buffer_.begin() + static_cast<std::ptrdiff_t>(at), n, g.begin() + first);
-        at += n;
-      }
-      pieces.clear();
-      used = 0;
-      ++buckets_;
-    };
-    for (std::size_t k = 0; k < params_.size(); ++k) {
-      std::span<T> g = params_[k].grads();
-      for (std::size_t first = 0; first < g.size();) {
-        const std::size_t n = std::min(g.size() - first, buffer_.size() - used);
-        pieces.emplace_back(k, first);
-        std::copy_n(g.begin() + first, n, buffer_.begin() + static_cast<std::ptrdiff_t>(used));
-        used += n;
-        first += n;
-        if (used == buffer_.size()) flush();
-      }
-    }
-    if (used > 0) flush();
-    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ++steps_;
-  }
-  double seconds_per_step() const { return steps_ ? seconds_ / static_cast<double>(steps_) : 0; }
-  double buckets_per_step() const {
-    return steps_ ? static_cast<double>(buckets_) / static_cast<double>(steps_) : 0;
-  }
-
- private:
-  Collective& team_;
-  std::vector<Parameter<T>> params_;
-  std::vector<T> buffer_;
-  double seconds_ = 0;
-  std::size_t steps_ = 0, buckets_ = 0;
-};
-
 // A failure planted for the tests of data-parallel training: TAPEGRAD_TEST_FAIL_AT="R:S" makes
-// rank R throw at its step S (counted from 1 over the whole run).
+// rank R throw at its step S (counted from 1 over the whole run). Read once.
 void planted_failure(int rank, std::size_t step) {
-  const char* at = std::getenv("TAPEGRAD_TEST_FAIL_AT");
-  if (at == nullptr) return;
-  int fail_rank = -1;
-  unsigned long fail_step = 0;
-  if (std::sscanf(at, "%d:%lu", &fail_rank, &fail_step) == 2 && fail_rank == rank &&
-      fail_step == step)
-    throw Error(fmt::format("a planted failure at step {} (TAPEGRAD_TEST_FAIL_AT={})", step, at));
+  static const std::pair<int, unsigned long> at = [] {
+    std::pair<int, unsigned long> parsed{-1, 0};
+    if (const char* text = std::getenv("TAPEGRAD_TEST_FAIL_AT"))
+      if (std::sscanf(text, "%d:%lu", &parsed.first, &parsed.second) != 2) parsed = {-1, 0};
+    return parsed;
+  }();
+  if (at.first == rank && at.second == step)
+    throw Error(fmt::format("a planted failure at step {} (TAPEGRAD_TEST_FAIL_AT)", step));
+}
+
+// Data-parallel ranks must train on the same thing, or their collective calls stop lining up
+// (a hang, or floats summed as doubles). Each compares what it read with rank 0's, before any
+// other collective call: rows, steps per epoch, epochs, seed, element type, parameter count, and
+// checksums of the data and the weights as read from the files.
+template <class T>
+void check_same_job(Collective& team, const Dataset& data, const std::optional<Dataset>& validation,
+                    const TrainCommandOptions& options, const MLP<T>& net, std::size_t steps) {
+  const auto checksum = [](std::span<const double> values) {
+    double s = 0;
+    for (std::size_t i = 0; i < values.size(); ++i)
+      s += values[i] * (1.0 + static_cast<double>(i % 7));
+    return s;
+  };
+  double weights = 0, parameters = 0;
+  for (const auto& [name, p] : net.named_parameters()) {
+    parameters += static_cast<double>(p.size());
+    for (T v : p.value().values()) weights += static_cast<double>(v);
+  }
+  std::vector<double> mine{static_cast<double>(data.rows),
+                           static_cast<double>(steps),
+                           static_cast<double>(options.epochs),
+                           static_cast<double>(options.seed),
+                           sizeof(T) == sizeof(double) ? 64.0 : 32.0,
+                           parameters,
+                           weights,
+                           checksum(data.x.values()),
+                           checksum(data.y.values()),
+                           validation ? checksum(validation->x.values()) : 0.0};
+  std::vector<double> lead = mine;
+  team.broadcast(std::span<double>(lead));
+  static constexpr const char* kWhat[] = {"rows of data",
+                                          "steps per epoch",
+                                          "epochs",
+                                          "seed",
+                                          "element type (bits)",
+                                          "parameters",
+                                          "weights (checksum)",
+                                          "data inputs (checksum)",
+                                          "data targets (checksum)",
+                                          "validation data (checksum)"};
+  for (std::size_t i = 0; i < mine.size(); ++i)
+    if (mine[i] != lead[i])
+      throw Error(fmt::format(
+          "--data-parallel: this rank's {} ({}) differ from rank 0's ({}); every rank must read "
+          "the same files with the same options",
+          kWhat[i], mine[i], lead[i]));
+}
+
+// This rank's share of a batch: rows [n·r/R, n·(r+1)/R).
+void shard_of(const std::vector<std::size_t>& rows, int rank, int ranks,
+              std::vector<std::size_t>& shard) {
+  const std::size_t n = rows.size(), r = static_cast<std::size_t>(rank),
+                    count = static_cast<std::size_t>(ranks);
+  shard.assign(rows.begin() + static_cast<std::ptrdiff_t>(n * r / count),
+               rows.begin() + static_cast<std::ptrdiff_t>(n * (r + 1) / count));
 }
 
 // Trains on `data`; with a team (data-parallel), each rank takes its contiguous share of every
@@ -147,8 +145,10 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   const int rank = team ? team->rank() : 0, ranks = team ? team->size() : 1;
   const bool lead = rank == 0;
   MLP<T> net = load_model<T>(config, options.weights);
+  BatchOrder order(data.rows, options.batch);
   std::optional<GradientExchange<T>> exchange;
   if (team) {
+    check_same_job(*team, data, validation, options, net, order.batches());
     // Every replica starts from rank 0's weights.
     for (Parameter<T>& p : net.parameters()) team->broadcast(p.values());
     exchange.emplace(*team, net.parameters());
@@ -156,10 +156,11 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   const DetectAnomalyGuard anomaly(options.detect_anomaly);
   auto optimizer =
       make_optimizer<T>(parse_optimizer(options.optimizer), net.parameters(), options.lr);
-  BatchOrder order(data.rows, options.batch);
   Generator generator(options.seed);  // the same seed on every rank: the same batches
+  // mpirun gives the ranks a pseudo-terminal even when its output goes to a file: plain lines.
+  const bool interactive = !team && is_terminal(stdout);
   std::optional<Progress> progress;
-  if (lead) progress.emplace(stdout, is_terminal(stdout), options.epochs, order.batches());
+  if (lead) progress.emplace(stdout, interactive, options.epochs, order.batches());
   Tape<T> tape;
   TapeGuard<T> guard(tape);
   Tensor<T> xb, yb;
@@ -187,37 +188,25 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
     std::size_t seen = 0, step = 0;
     for (const std::vector<std::size_t>& rows : order.next_epoch(generator)) {
       planted_failure(rank, ++total_steps);
-      // This rank's share of the batch: rows [n·r/R, n·(r+1)/R).
-      const std::size_t n = rows.size();
-      const auto first = static_cast<std::ptrdiff_t>(n * static_cast<std::size_t>(rank) /
-                                                     static_cast<std::size_t>(ranks));
-      const auto last = static_cast<std::ptrdiff_t>(n * static_cast<std::size_t>(rank + 1) /
-                                                    static_cast<std::size_t>(ranks));
-      shard.assign(rows.begin() + first, rows.begin() + last);
+      shard_of(rows, rank, ranks, shard);
       optimizer->zero_grad();
-      double loss_value = 0;
+      T loss_value = 0;
       if (!shard.empty()) {
         gather_rows(data.x, shard, xb);
         gather_rows(data.y, shard, yb);
         tape.clear();
         const Var<T> loss = apply_loss(config.loss, net.forward(xb), Var<T>(yb));
         loss.backward();
-        loss_value = static_cast<double>(loss.item());
+        loss_value = loss.item();
       }
       if (team) {
-        // A mean loss over the batch is Σ_r (n_r/n)·(the mean over rank r's rows).
-        const T share = summed ? T(1) : static_cast<T>(shard.size()) / static_cast<T>(n);
-        if (share != T(1))
-          for (Parameter<T>& p : net.parameters())
-            for (T& g : p.grads()) g *= share;
-        exchange->sum_over_ranks();
-        double batch_loss = loss_value * static_cast<double>(share);
-        team->allreduce_sum(std::span<double>(&batch_loss, 1));
-        loss_value = batch_loss;
+        // A mean loss over the batch is Σ_r (n_r/n)·(the mean over rank r's rows); sse is a sum.
+        const T share = summed ? T(1) : static_cast<T>(shard.size()) / static_cast<T>(rows.size());
+        exchange->sum_over_ranks(share, std::span<T>(&loss_value, 1));
       }
       optimizer->step();
-      seen += n;
-      if (lead) progress->step(epoch, ++step, loss_value, seen);
+      seen += rows.size();
+      if (lead) progress->step(epoch, ++step, static_cast<double>(loss_value), seen);
     }
     EpochRecord record;
     record.epoch = epoch;
@@ -243,7 +232,7 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   if (exchange && lead)
     fmt::print("allreduce: {:.1f} µs per step ({:.0f} bucket(s) of at most {} values), {} ranks\n",
                exchange->seconds_per_step() * 1e6, exchange->buckets_per_step(),
-               GradientExchange<T>::kBucketElements, ranks);
+               GradientExchange<T>::kDefaultBucketValues, ranks);
   if (!lead) return 0;
   save_weights(options.out, named_values(net));
   fmt::print("wrote {}\n", options.out);
@@ -301,6 +290,13 @@ int run_train(const TrainCommandOptions& options) {
   if (options.checkpoint_every < 1)
     throw Error(fmt::format("train: --checkpoint-every must be at least 1, got {}",
                             options.checkpoint_every));
+  if (!options.data_parallel)
+    for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+      if (const char* size = std::getenv(variable); size != nullptr && std::atoi(size) > 1)
+        throw Error(fmt::format(
+            "train: started by mpirun with {} ranks but without --data-parallel, so each would "
+            "train alone and write the same files; add --data-parallel, or run one process",
+            size));
   std::unique_ptr<Collective> team;
   if (options.data_parallel) team = make_mpi_collective();
   const auto train = [&] {

@@ -2,7 +2,9 @@
 #include <fmt/format.h>
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 #include "collective.hpp"
@@ -84,10 +86,6 @@ class MpiCollective final : public Collective {
 
 std::unique_ptr<Collective> make_mpi_collective() {
   return std::make_unique<MpiCollective>();
-}
-
-bool have_mpi() {
-  return true;
 }
 
 }  // namespace tapegrad::tools

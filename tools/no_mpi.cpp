@@ -10,8 +10,4 @@ std::unique_ptr<Collective> make_mpi_collective() {
       "scripts/install-deps.sh does, and configure again)");
 }
 
-bool have_mpi() {
-  return false;
-}
-
 }  // namespace tapegrad::tools
