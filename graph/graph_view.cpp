@@ -85,7 +85,8 @@ class ValueNames {
  private:
   void add(const Value<T>* value) {
     if (names_.contains(value)) return;
-    const std::string base(value->label.empty() ? fallback_name(*value) : value->label);
+    const std::string base(value->label.empty() ? fallback_name(*value)
+                                                : std::string(value->label.view()));
     std::string name = base;
     for (int n = 2; used_.contains(name); ++n) name = fmt::format("{}#{}", base, n);
     used_.insert(name);

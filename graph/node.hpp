@@ -21,15 +21,20 @@ class Node;
 template <class T>
 class BackwardContext {
  public:
+  // With the input buffers given up front (the checked engine, graph views, the checkers).
   BackwardContext(const Node<T>& node, const T* grad_output, std::span<T* const> input_grads)
       : node_(node), grad_output_(grad_output), input_grads_(input_grads) {}
+  // With each input's buffer found (and made, zeroed, on `tape`) when the op asks for it: the
+  // engine's fast path.
+  BackwardContext(const Node<T>& node, const T* grad_output, Tape<T>& tape)
+      : node_(node), grad_output_(grad_output), tape_(&tape) {}
 
   const T* grad_output() const { return grad_output_; }
-  bool needs_grad(std::size_t input) const { return input_grads_[input] != nullptr; }
+  bool needs_grad(std::size_t input) const;
   // The buffer to add (+=) input `input`'s gradient into, or nullptr if it needs none. `shape`
   // is the shape of the gradient the op computes; the engine checks it against the input's
   // shape and throws ContractError naming the op and the input index if they differ.
-  T* input_grad(std::size_t input, const Shape& shape) const;
+  [[gnu::always_inline]] T* input_grad(std::size_t input, const Shape& shape) const;
   // Whether input_grad(input, ...) was called: the contract checks (graph/checks.hpp) require
   // it of every input that needs a gradient. Exact for ops of up to 64 inputs (beyond, a call
   // for input k + 64 also counts for input k).
@@ -39,6 +44,7 @@ class BackwardContext {
   const Node<T>& node_;
   const T* grad_output_;
   std::span<T* const> input_grads_;
+  Tape<T>* tape_ = nullptr;  // set for buffers found on demand
   mutable std::uint64_t given_ = 0;
 };
 
@@ -128,8 +134,8 @@ class Node {
   virtual std::size_t saved_bytes() const { return 0; }
 
   std::size_t num_inputs() const { return num_inputs_; }
-  const Value<T>& input(std::size_t k) const { return *inputs_[k]; }
-  std::span<Value<T>* const> inputs() const { return {inputs_, num_inputs_}; }
+  const Value<T>& input(std::size_t k) const { return *input_list()[k]; }
+  std::span<Value<T>* const> inputs() const { return {input_list(), num_inputs_}; }
   const Value<T>& output() const { return *output_; }
   std::size_t position() const { return position_; }  // index on the tape
 
@@ -142,8 +148,12 @@ class Node {
  private:
   template <class>
   friend class Tape;
+  // NOTE: the list of inputs sits right before the node in the same arena block (Tape::record),
+  // so the node needs no pointer to it: 24 bytes of header on every recorded op.
+  Value<T>* const* input_list() const {
+    return reinterpret_cast<Value<T>* const*>(this) - num_inputs_;
+  }
   Value<T>* output_ = nullptr;
-  Value<T>* const* inputs_ = nullptr;
   std::uint32_t num_inputs_ = 0;
   std::uint32_t position_ = 0;
 };

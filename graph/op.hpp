@@ -11,6 +11,7 @@
 //   }
 #pragma once
 
+#include <array>
 #include <initializer_list>
 #include <string_view>
 
@@ -19,30 +20,27 @@
 
 namespace tapegrad {
 
+[[noreturn]] void throw_too_many_inputs(std::string_view op, std::size_t given, std::size_t most);
+
 template <class T>
 class Op {
  public:
+  static constexpr std::size_t kMaxInputs = 4;  // the most any op takes (linear: x, W, b)
+
   Op(std::string_view name, std::initializer_list<Var<T>> inputs)
       : tape_(Tape<T>::current()), name_(name), mark_(tape_.mark()) {
+    if (inputs.size() > kMaxInputs) [[unlikely]]
+      throw_too_many_inputs(name, inputs.size(), kMaxInputs);
     std::size_t k = 0;
-    for (const Var<T>& in : inputs) tape_.check_input(in, name, k++);
-    num_inputs_ = inputs.size();
-    inputs_ = tape_.template make_array<Value<T>*>(num_inputs_);
-    k = 0;
     for (const Var<T>& in : inputs) {
+      tape_.check_input(in, name, k);
       inputs_[k++] = in.value();
       requires_grad_ = requires_grad_ || in.value()->requires_grad;
     }
+    num_inputs_ = inputs.size();
     requires_grad_ = requires_grad_ && GradMode::enabled();
-    if (requires_grad_ && tape_.observer() != nullptr) [[unlikely]] {
-      // The destructor does not run if the constructor throws: give back inputs_ here.
-      try {
-        tape_.observer()->before(tape_.size(), {inputs_, num_inputs_});
-      } catch (...) {
-        tape_.rewind(mark_);
-        throw;
-      }
-    }
+    if (requires_grad_ && tape_.observer() != nullptr) [[unlikely]]
+      tape_.observer()->before(tape_.size(), {inputs_.data(), num_inputs_});
   }
   ~Op() {
     if (!finished_) tape_.rewind(mark_);
@@ -69,12 +67,13 @@ class Op {
   template <class NodeT, class... Args>
   Var<T> finish(Args&&... args) {
     if (AnomalyMode::enabled() && output_ != nullptr) [[unlikely]]
-      detail::check_forward_finite<T>(name_, tape_.size(), requires_grad_, {inputs_, num_inputs_},
-                                      *output_);
+      detail::check_forward_finite<T>(name_, tape_.size(), requires_grad_,
+                                      {inputs_.data(), num_inputs_}, *output_);
     if (requires_grad_) {
       if (tape_.observer() != nullptr) [[unlikely]]
         tape_.observer()->after(tape_.size(), *output_);
-      tape_.template record<NodeT>(output_, inputs_, num_inputs_, std::forward<Args>(args)...);
+      tape_.template record<NodeT>(output_, {inputs_.data(), num_inputs_},
+                                   std::forward<Args>(args)...);
     }
     finished_ = true;
     return tape_.handle(output_);
@@ -84,7 +83,9 @@ class Op {
   Tape<T>& tape_;
   std::string_view name_;
   typename Tape<T>::Mark mark_;
-  Value<T>** inputs_ = nullptr;
+  // NOTE: the inputs stay here until finish(), which copies them into the node's own block: one
+  // arena bump per recorded op instead of two, and none when no gradient is needed.
+  std::array<Value<T>*, kMaxInputs> inputs_;
   std::size_t num_inputs_ = 0;
   Value<T>* output_ = nullptr;
   bool requires_grad_ = false;

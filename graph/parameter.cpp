@@ -19,7 +19,7 @@ Parameter<T>::Parameter(Tensor<T> value, std::string name, bool requires_grad)
   slot.shape = shape;
   slot.data = data_->value.data();
   slot.grad = data_->grad.data();
-  slot.label = data_->name;
+  slot.label = Label(data_->name.c_str());
   slot.kind = ValueKind::kParameter;
   slot.requires_grad = requires_grad;
 }
@@ -27,7 +27,7 @@ Parameter<T>::Parameter(Tensor<T> value, std::string name, bool requires_grad)
 template <class T>
 void Parameter<T>::set_name(std::string name) {
   data_->name = std::move(name);
-  data_->slot.label = data_->name;
+  data_->slot.label = Label(data_->name.c_str());
 }
 
 template <class T>

@@ -16,20 +16,22 @@ class Shape {
   static constexpr std::size_t kMaxRank = 8;
 
   Shape() = default;  // rank 0: a scalar
-  // Throws ShapeError for more than kMaxRank dimensions, or a dimension of 2^32 or more.
+  // Throws ShapeError for more than kMaxRank dimensions, a dimension of 2^32 or more, a product
+  // of the dimensions in order that passes 2^64 on the way, or 2^56 elements or more.
   Shape(std::initializer_list<std::size_t> dims);
   explicit Shape(std::span<const std::size_t> dims);
 
-  std::size_t rank() const { return rank_; }
+  std::size_t rank() const { return size_rank_ >> kSizeBits; }
   std::size_t operator[](std::size_t axis) const { return dims_[axis]; }
-  std::span<const std::uint32_t> dims() const { return {dims_.data(), rank_}; }
+  std::span<const std::uint32_t> dims() const { return {dims_.data(), rank()}; }
 
   // Number of elements: the product of the dimensions (1 for a scalar), kept from construction.
-  std::size_t size() const { return size_; }
+  std::size_t size() const { return size_rank_ & kSizeMask; }
 
   friend bool operator==(const Shape& a, const Shape& b) {
-    if (a.rank_ != b.rank_) return false;
-    for (std::size_t i = 0; i < a.rank_; ++i)
+    // Equal ranks and sizes, then the dimensions.
+    if (a.size_rank_ != b.size_rank_) return false;
+    for (std::size_t i = 0; i < a.rank(); ++i)
       if (a.dims_[i] != b.dims_[i]) return false;
     return true;
   }
@@ -40,11 +42,12 @@ class Shape {
   std::string index_str(std::size_t flat) const;
 
  private:
-  // NOTE: 32-bit dimensions keep a Shape at 48 bytes; every value on the tape holds one, so this
-  // is memory traffic on each recorded op. The element count is 64-bit.
-  std::size_t size_ = 1;
+  // NOTE: 32-bit dimensions, and the rank in the top byte of the element count, keep a Shape at
+  // 40 bytes; every value on the tape holds one, so this is memory traffic on each recorded op.
+  static constexpr unsigned kSizeBits = 56;
+  static constexpr std::uint64_t kSizeMask = (std::uint64_t{1} << kSizeBits) - 1;
+  std::uint64_t size_rank_ = 1;  // element count | rank << 56
   std::array<std::uint32_t, kMaxRank> dims_{};
-  std::uint32_t rank_ = 0;
 };
 
 }  // namespace tapegrad

@@ -11,11 +11,6 @@ namespace tapegrad {
 
 thread_local bool GradMode::enabled_ = true;
 
-namespace {
-template <class T>
-thread_local Tape<T>* active_tape = nullptr;
-}  // namespace
-
 void throw_contract_error(std::string_view op, std::size_t position, std::size_t input,
                           const Shape& got, const Shape& expected) {
   throw ContractError(fmt::format(
@@ -24,14 +19,18 @@ void throw_contract_error(std::string_view op, std::size_t position, std::size_t
       op, position, got.str(), input, expected.str()));
 }
 
+void throw_too_many_inputs(std::string_view op, std::size_t given, std::size_t most) {
+  throw Error(fmt::format("{}: {} inputs given; an op takes at most {} (raise Op::kMaxInputs)", op,
+                          given, most));
+}
+
 template <class T>
 Tape<T>::Tape() {
   nodes_.reserve(256);
 }
 
 template <class T>
-Tape<T>& Tape<T>::current() {
-  if (active_tape<T> != nullptr) return *active_tape<T>;
+Tape<T>& Tape<T>::thread_default() {
   thread_local Tape<T> default_tape;
   return default_tape;
 }
@@ -51,11 +50,12 @@ void Tape<T>::rewind(Mark m) {
 }
 
 template <class T>
-std::string_view Tape<T>::copy_label(std::string_view label) {
+Label Tape<T>::copy_label(std::string_view label) {
   if (label.empty()) return {};
-  char* text = static_cast<char*>(arena_.allocate(label.size(), 1));
+  char* text = static_cast<char*>(arena_.allocate(label.size() + 1, 1));
   std::memcpy(text, label.data(), label.size());
-  return {text, label.size()};
+  text[label.size()] = '\0';
+  return Label(text);
 }
 
 template <class T>
@@ -88,21 +88,6 @@ void Tape<T>::reject_input(const Var<T>& var, std::string_view op, std::size_t i
         "keep a Var across training steps?",
         op, index));
   throw TapeError(fmt::format("{}: input {} cannot be used on this tape", op, index));
-}
-
-// NOTE: inline, and the two below too: they run once per node of every backward, and a call
-// each costs a few percent of a small model's step.
-template <class T>
-inline T* Tape<T>::ensure_grad(Value<T>& value) {
-  if (value.grad == nullptr) {
-    const std::size_t n = value.size();
-    value.grad = allocate(n);
-    if (n == 1)
-      value.grad[0] = T(0);  // NOTE: scalars are common on deep tapes; spare them a memset call
-    else
-      std::fill_n(value.grad, n, T(0));
-  }
-  return value.grad;
 }
 
 template <class T>
@@ -158,11 +143,13 @@ void Tape<T>::run_backward(const Var<T>& root, const T* seed) {
     backward_nodes(end);
 }
 
+// NOTE: inline, and backward_nodes too: they run once per node of every backward, and a call
+// each costs a few percent of a small model's step.
 template <class T>
 inline std::span<T* const> Tape<T>::input_buffers(const Node<T>& node) {
   if (input_grads_.size() < node.num_inputs()) input_grads_.resize(node.num_inputs());
   for (std::size_t k = 0; k < node.num_inputs(); ++k) {
-    Value<T>& in = *node.inputs_[k];
+    Value<T>& in = *node.input_list()[k];
     input_grads_[k] = in.requires_grad ? ensure_grad(in) : nullptr;
   }
   return {input_grads_.data(), node.num_inputs()};
@@ -173,7 +160,7 @@ void Tape<T>::backward_nodes(std::size_t end) {
   for (std::size_t position = end; position-- > 0;) {
     const Node<T>& node = *nodes_[position];
     if (node.output_->grad == nullptr) continue;
-    node.backward(BackwardContext<T>(node, node.output_->grad, input_buffers(node)));
+    node.backward(BackwardContext<T>(node, node.output_->grad, *this));
   }
 }
 
@@ -236,13 +223,13 @@ void Tape<T>::backward_nodes_checked(Value<T>& root, std::size_t end) {
 }
 
 template <class T>
-TapeGuard<T>::TapeGuard(Tape<T>& tape) : previous_(active_tape<T>) {
-  active_tape<T> = &tape;
+TapeGuard<T>::TapeGuard(Tape<T>& tape) : previous_(Tape<T>::active_) {
+  Tape<T>::active_ = &tape;
 }
 
 template <class T>
 TapeGuard<T>::~TapeGuard() {
-  active_tape<T> = previous_;
+  Tape<T>::active_ = previous_;
 }
 
 // ---- Var members that need the tape ----

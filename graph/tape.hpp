@@ -3,6 +3,7 @@
 // A tape is cleared and reused between training steps and keeps its memory for the next one.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -76,7 +77,12 @@ class Tape {
   Tape& operator=(const Tape&) = delete;
 
   // The tape ops record on in this thread: the innermost TapeGuard's, else a per-thread default.
-  static Tape& current();
+  static Tape& current() {
+    // NOTE: inline, on a constant-initialised thread_local: every op calls it.
+    if (active_ != nullptr) [[likely]]
+      return *active_;
+    return thread_default();
+  }
 
   // Forget every recorded op and value; keep the memory. Vars from before become stale, and
   // using one is an error (TapeError), not a silent read of reused memory.
@@ -159,7 +165,9 @@ class Tape {
                                          .kind = kind,
                                          .requires_grad = requires_grad};
   }
-  std::string_view copy_label(std::string_view label);
+  // A NUL-terminated copy of `label` on the arena (an empty Label for empty text; text after an
+  // embedded NUL is not kept).
+  Label copy_label(std::string_view label);
   // Checks that `var` may be used by an op on this tape; throws TapeError naming op and input.
   void check_input(const Var<T>& var, std::string_view op, std::size_t index) const {
     // The common cases inline: a value of this step on this tape, or a parameter.
@@ -175,13 +183,33 @@ class Tape {
   // The same for a value reached through a const Node (its output): ops read values through
   // Vars, and only the engine writes gradients.
   Var<T> var_of(const Value<T>* value) { return var_of(const_cast<Value<T>*>(value)); }
-  // Appends a node of type NodeT computing `output` from `inputs`.
+  // Appends a node of type NodeT computing `output` from `inputs`. The node and its list of
+  // inputs share one arena block: the list, then the node (see Node::input_list).
   template <class NodeT, class... Args>
-  NodeT* record(Value<T>* output, Value<T>* const* inputs, std::size_t num_inputs, Args&&... args) {
-    NodeT* node = make<NodeT>(std::forward<Args>(args)...);
+  NodeT* record(Value<T>* output, std::span<Value<T>* const> inputs, Args&&... args) {
+    static_assert(std::is_trivially_destructible_v<NodeT>, "tape objects are never destroyed");
+    static_assert(alignof(NodeT) == alignof(Value<T>*), "the node follows its list of inputs");
+    auto* list = static_cast<Value<T>**>(
+        arena_.allocate(inputs.size() * sizeof(Value<T>*) + sizeof(NodeT), alignof(NodeT)));
+    switch (inputs.size()) {  // NOTE: not a loop, which GCC turns into a memcpy call or a
+      default:                // vector loop with a prologue, for one to three pointers
+        std::copy(inputs.begin() + 3, inputs.end(), list + 3);
+        [[fallthrough]];
+      case 3:
+        list[2] = inputs[2];
+        [[fallthrough]];
+      case 2:
+        list[1] = inputs[1];
+        [[fallthrough]];
+      case 1:
+        list[0] = inputs[0];
+        [[fallthrough]];
+      case 0:
+        break;
+    }
+    NodeT* node = ::new (list + inputs.size()) NodeT(std::forward<Args>(args)...);
     node->output_ = output;
-    node->inputs_ = inputs;
-    node->num_inputs_ = static_cast<std::uint32_t>(num_inputs);
+    node->num_inputs_ = static_cast<std::uint32_t>(inputs.size());
     node->position_ = static_cast<std::uint32_t>(nodes_.size());
     nodes_.push_back(node);
     output->producer = node;
@@ -189,6 +217,11 @@ class Tape {
   }
 
  private:
+  template <class>
+  friend class TapeGuard;
+  static Tape& thread_default();
+  static thread_local Tape* active_;  // the innermost TapeGuard's tape, or null
+
   [[noreturn]] void reject_input(const Var<T>& var, std::string_view op, std::size_t index) const;
   void run_backward(const Var<T>& root, const T* seed);
   // The nodes at positions [0, end) in reverse, as fast as it goes; and the same with anomaly
@@ -197,7 +230,20 @@ class Tape {
   void backward_nodes_checked(Value<T>& root, std::size_t end);
   // Points input_grads_ at the gradient buffers of node's inputs (nullptr where none is needed).
   std::span<T* const> input_buffers(const Node<T>& node);
-  T* ensure_grad(Value<T>& value);
+  template <class>
+  friend class BackwardContext;
+  // The gradient buffer of `value`, made and zeroed on the arena if it has none yet.
+  T* ensure_grad(Value<T>& value) {
+    if (value.grad == nullptr) [[unlikely]] {
+      const std::size_t n = value.size();
+      value.grad = allocate(n);
+      if (n == 1)
+        value.grad[0] = T(0);  // NOTE: scalars are common on deep tapes; spare them a memset call
+      else
+        std::fill_n(value.grad, n, T(0));
+    }
+    return value.grad;
+  }
 
   Arena arena_;
   std::vector<Node<T>*> nodes_;
@@ -210,6 +256,9 @@ class Tape {
   bool grads_written_ = false;  // a backward ran since the last clear()
   RecordObserver<T>* observer_ = nullptr;
 };
+
+template <class T>
+constinit thread_local Tape<T>* Tape<T>::active_ = nullptr;
 
 // Makes `tape` the current tape of this thread for the guard's scope.
 template <class T>
@@ -252,9 +301,24 @@ const Value<T>& Var<T>::checked() const {
 [[noreturn]] void throw_contract_error(std::string_view op, std::size_t position, std::size_t input,
                                        const Shape& got, const Shape& expected);
 
+// NOTE: always inlined: it runs for every input of every node in backward, and a call costs a
+// deep tape of scalars several percent.
 template <class T>
-T* BackwardContext<T>::input_grad(std::size_t input, const Shape& shape) const {
-  T* buffer = input_grads_[input];
+bool BackwardContext<T>::needs_grad(std::size_t input) const {
+  return tape_ != nullptr ? node_.inputs()[input]->requires_grad : input_grads_[input] != nullptr;
+}
+
+// NOTE: always inlined: it runs for every input of every node in backward, and a call costs a
+// deep tape of scalars several percent.
+template <class T>
+inline T* BackwardContext<T>::input_grad(std::size_t input, const Shape& shape) const {
+  T* buffer;
+  if (tape_ != nullptr) {
+    Value<T>& in = *node_.inputs()[input];
+    buffer = in.requires_grad ? tape_->ensure_grad(in) : nullptr;
+  } else {
+    buffer = input_grads_[input];
+  }
   const Shape& expected = node_.input(input).shape;
   // Ops usually pass the input's own shape: then there is nothing to compare.
   if (buffer != nullptr && &shape != &expected && !(shape == expected))

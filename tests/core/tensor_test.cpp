@@ -46,7 +46,7 @@ TEST_CASE("parameter assign keeps the shape and refuses another", "[core][parame
   CHECK(copy == p);
 }
 
-TEST_CASE("a shape refuses dimensions of 2^32 or more and element counts past 64 bits",
+TEST_CASE("a shape refuses dimensions of 2^32 or more and element counts of 2^56 or more",
           "[core][shape][errors]") {
   const std::size_t big = std::size_t{1} << 32;
   CHECK_THROWS_AS(Shape({2, big}), ShapeError);
@@ -55,6 +55,13 @@ TEST_CASE("a shape refuses dimensions of 2^32 or more and element counts past 64
   CHECK(Shape({big - 1, 3}).size() == (big - 1) * 3);
   CHECK_THROWS_WITH(Shape({big - 1, big - 1, big - 1}),
                     Contains("more elements than fit in 64 bits"));
+  CHECK(Shape({big - 1, big - 1, 0}).size() == 0);  // partial products are checked against 2^64
+  const std::size_t largest = (std::size_t{1} << 56) - 1;  // (2^28 − 1)(2^28 + 1)
+  CHECK(Shape({(1 << 28) - 1, (1 << 28) + 1}).size() == largest);
+  CHECK(Shape({(1 << 28) - 1, (1 << 28) + 1}).rank() == 2);
+  CHECK_THROWS_WITH(Shape({1 << 28, 1 << 28}), Contains("2^56 elements or more"));
+  CHECK(Shape({1, 1, 1, 1, 1, 1, 1, 1}).rank() == 8);
+  CHECK_THROWS_AS(Shape({1, 1, 1, 1, 1, 1, 1, 1, 1}), ShapeError);
   CHECK(Shape{}.size() == 1);
   CHECK(Shape({0, 5}).size() == 0);
 }
