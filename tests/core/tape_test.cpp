@@ -179,6 +179,68 @@ TEST_CASE("a failed op leaves the tape exactly as it was", "[core][tape][errors]
   CHECK(a.grad()[0] == Approx(0.25));  // σ'(0) = ¼
 }
 
+TEST_CASE("a node reads back its inputs and output in order, for one, two and three inputs",
+          "[core][tape]") {
+  // The list of inputs is stored in the node's own arena block (Tape::record): check that each
+  // node hands back exactly the values it was recorded with.
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  Parameter<double> w(Tensor<double>({3, 2}, {1, 2, 3, 4, 5, 6}), "w");
+  Parameter<double> b(Tensor<double>({3}, {1, 1, 1}), "b");
+  Var<double> x = tape.variable(Tensor<double>({2}, {0.5, -0.5}), true, "x");
+  Var<double> a = linear(x, w, b);  // three inputs
+  Var<double> z = sigmoid(a);       // one
+  Var<double> p = mul(z, a);        // two
+  REQUIRE(tape.size() == 3);
+  const auto nodes = tape.nodes();
+  const std::vector<std::vector<const Value<double>*>> expected{
+      {x.value(), w.var().value(), b.var().value()}, {a.value()}, {z.value(), a.value()}};
+  const std::vector<const Value<double>*> outputs{a.value(), z.value(), p.value()};
+  for (std::size_t n = 0; n < 3; ++n) {
+    INFO("node " << n << " (" << nodes[n]->name() << ")");
+    CHECK(nodes[n]->position() == n);
+    CHECK(&nodes[n]->output() == outputs[n]);
+    REQUIRE(nodes[n]->num_inputs() == expected[n].size());
+    for (std::size_t k = 0; k < expected[n].size(); ++k) {
+      CHECK(&nodes[n]->input(k) == expected[n][k]);
+      CHECK(nodes[n]->inputs()[k] == expected[n][k]);
+    }
+  }
+}
+
+TEST_CASE("an op given more inputs than an op may take is refused and records nothing",
+          "[core][tape][errors]") {
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  Parameter<double> w(Tensor<double>({2}, {1.0, 2.0}), "w");
+  Var<double> h = sigmoid(w);
+  const std::size_t size = tape.size(), used = tape.used_bytes();
+  CHECK_THROWS_WITH((Op<double>("five", {w, w, w, w, w})),
+                    Contains("five: 5 inputs given; an op takes at most 4"));
+  CHECK(tape.size() == size);
+  CHECK(tape.used_bytes() == used);
+  CHECK(sum(h).item() == Approx(1 / (1 + std::exp(-1.0)) + 1 / (1 + std::exp(-2.0))));
+}
+
+TEST_CASE("labels are copied onto the tape and read back whole", "[core][tape]") {
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  Parameter<double> w(Tensor<double>({2}, {1.0, 2.0}), "layers.0.weight");
+  const std::string long_label(300, 'q');
+  std::string text = "z₁ (hidden)";
+  Var<double> z = sigmoid(w);
+  z.named(text);
+  text = "changed";  // the tape keeps its own copy
+  CHECK(z.label() == "z₁ (hidden)");
+  CHECK(sigmoid(z).named(long_label).label() == long_label);
+  CHECK(sigmoid(z).label().empty());
+  CHECK(tape.constant(Tensor<double>({1}), "").label().empty());
+  CHECK(tape.constant(Tensor<double>({1}), "x").label() == "x");
+  CHECK(w.var().label() == "layers.0.weight");
+  w.set_name("renamed");
+  CHECK(w.var().label() == "renamed");
+}
+
 TEST_CASE("the engine rejects a backward that returns a gradient of the wrong shape",
           "[core][tape][errors]") {
   // A test-only op whose backward claims a gradient shape unlike its input's.
