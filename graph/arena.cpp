@@ -63,7 +63,7 @@ void Arena::rewind(Mark m) {
     return;
   }
   std::byte* memory = chunks_[current_].memory.get();
-  cursor_ = memory + m.offset;
+  cursor_ = m.cursor != nullptr ? m.cursor : memory;
   limit_ = memory + chunks_[current_].size;
 }
 

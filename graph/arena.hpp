@@ -24,9 +24,9 @@ class Arena {
   // A position to rewind to; everything allocated after it is forgotten by rewind().
   struct Mark {
     std::size_t chunk = 0;
-    std::size_t offset = 0;
+    std::byte* cursor = nullptr;  // null: the start of the chunk
   };
-  Mark mark() const { return {current_, offset()}; }
+  Mark mark() const { return {current_, cursor_}; }
   void rewind(Mark m);
   void clear() { rewind({}); }
 

@@ -54,8 +54,8 @@ class Op {
 
   // Allocates the output (uninitialised) and returns its data for the forward computation.
   T* output(const Shape& shape) {
-    output_ = tape_.new_value(shape, ValueKind::kIntermediate, requires_grad_);
-    if (!requires_grad_) output_->kind = ValueKind::kConstant;
+    output_ = tape_.new_value(
+        shape, requires_grad_ ? ValueKind::kIntermediate : ValueKind::kConstant, requires_grad_);
     return output_->data;
   }
   const Value<T>& output_value() const { return *output_; }

@@ -25,10 +25,10 @@ Shape::Shape(std::span<const std::size_t> dims) {
       throw ShapeError(
           fmt::format("shape [{}] has more elements than fit in 64 bits", fmt::join(dims, ",")));
   }
-  if (size > kSizeMask)
+  if (size > kMaxSize)
     throw ShapeError(fmt::format(
         "shape [{}] has 2^56 elements or more, more than a tensor can have", fmt::join(dims, ",")));
-  size_rank_ = size | std::uint64_t{dims.size()} << kSizeBits;
+  size_rank_ = size << kRankBits | dims.size();
 }
 
 std::string Shape::str() const {

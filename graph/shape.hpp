@@ -21,12 +21,12 @@ class Shape {
   Shape(std::initializer_list<std::size_t> dims);
   explicit Shape(std::span<const std::size_t> dims);
 
-  std::size_t rank() const { return size_rank_ >> kSizeBits; }
+  std::size_t rank() const { return size_rank_ & kRankMask; }
   std::size_t operator[](std::size_t axis) const { return dims_[axis]; }
   std::span<const std::uint32_t> dims() const { return {dims_.data(), rank()}; }
 
   // Number of elements: the product of the dimensions (1 for a scalar), kept from construction.
-  std::size_t size() const { return size_rank_ & kSizeMask; }
+  std::size_t size() const { return size_rank_ >> kRankBits; }
 
   friend bool operator==(const Shape& a, const Shape& b) {
     // Equal ranks and sizes, then the dimensions.
@@ -42,11 +42,13 @@ class Shape {
   std::string index_str(std::size_t flat) const;
 
  private:
-  // NOTE: 32-bit dimensions, and the rank in the top byte of the element count, keep a Shape at
+  // NOTE: 32-bit dimensions, and the rank in the low byte of the element count, keep a Shape at
   // 40 bytes; every value on the tape holds one, so this is memory traffic on each recorded op.
-  static constexpr unsigned kSizeBits = 56;
-  static constexpr std::uint64_t kSizeMask = (std::uint64_t{1} << kSizeBits) - 1;
-  std::uint64_t size_rank_ = 1;  // element count | rank << 56
+  // The count is read with one shift: size() is on every op's path.
+  static constexpr unsigned kRankBits = 8;
+  static constexpr std::uint64_t kRankMask = (std::uint64_t{1} << kRankBits) - 1;
+  static constexpr std::uint64_t kMaxSize = (std::uint64_t{1} << (64 - kRankBits)) - 1;
+  std::uint64_t size_rank_ = std::uint64_t{1} << kRankBits;  // element count << 8 | rank
   std::array<std::uint32_t, kMaxRank> dims_{};
 };
 

@@ -138,13 +138,10 @@ class Tape {
     return static_cast<U*>(arena_.allocate(n * sizeof(U), alignof(U)));
   }
   Value<T>* new_value(const Shape& shape, ValueKind kind, bool requires_grad) {
-    // shape.size() * sizeof(T) may wrap for absurd shapes; such a value takes the large path,
-    // where allocate() refuses it.
-    const std::size_t bytes =
-        shape.size() <= Arena::kAlignment ? shape.size() * sizeof(T) : Arena::kAlignment;
     void* value_memory;
     T* data;
-    if (bytes < Arena::kAlignment) {
+    if (const std::size_t n = shape.size(); n < Arena::kAlignment / sizeof(T)) {
+      const std::size_t bytes = n * sizeof(T);
       // NOTE: a small tensor shares one allocation with its Value (data right after it): deep
       // tapes of scalars make one bump per value instead of two.
       static_assert(sizeof(Value<T>) % alignof(T) == 0);
