@@ -141,9 +141,10 @@ class Tape {
     void* value_memory;
     T* data;
     if (const std::size_t n = shape.size(); n < Arena::kAlignment / sizeof(T)) {
-      const std::size_t bytes = n * sizeof(T);
-      // NOTE: a small tensor shares one allocation with its Value (data right after it): deep
-      // tapes of scalars make one bump per value instead of two.
+      // NOTE: a small tensor shares one allocation with its Value (data right after it, then
+      // room for its gradient if it needs one; see ensure_grad): deep tapes of scalars make one
+      // bump per value instead of three, and backward finds the gradient next to the value.
+      const std::size_t bytes = (requires_grad ? 2 : 1) * n * sizeof(T);
       static_assert(sizeof(Value<T>) % alignof(T) == 0);
       auto* block =
           static_cast<std::byte*>(arena_.allocate(sizeof(Value<T>) + bytes, alignof(Value<T>)));
@@ -233,7 +234,9 @@ class Tape {
   T* ensure_grad(Value<T>& value) {
     if (value.grad == nullptr) [[unlikely]] {
       const std::size_t n = value.size();
-      value.grad = allocate(n);
+      // A small value made by new_value with requires_grad has room for it after its data.
+      const bool inline_data = value.data == reinterpret_cast<T*>(&value + 1);
+      value.grad = inline_data ? value.data + n : allocate(n);
       if (n == 1)
         value.grad[0] = T(0);  // NOTE: scalars are common on deep tapes; spare them a memset call
       else
@@ -309,14 +312,13 @@ bool BackwardContext<T>::needs_grad(std::size_t input) const {
 // deep tape of scalars several percent.
 template <class T>
 inline T* BackwardContext<T>::input_grad(std::size_t input, const Shape& shape) const {
+  Value<T>& in = *node_.inputs()[input];
   T* buffer;
-  if (tape_ != nullptr) {
-    Value<T>& in = *node_.inputs()[input];
+  if (tape_ != nullptr)
     buffer = in.requires_grad ? tape_->ensure_grad(in) : nullptr;
-  } else {
+  else
     buffer = input_grads_[input];
-  }
-  const Shape& expected = node_.input(input).shape;
+  const Shape& expected = in.shape;
   // Ops usually pass the input's own shape: then there is nothing to compare.
   if (buffer != nullptr && &shape != &expected && !(shape == expected))
     throw_contract_error(node_.name(), node_.position(), input, shape, expected);
