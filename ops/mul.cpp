@@ -18,14 +18,19 @@ class MulNode final : public Node<T> {
   }
 
   void backward(const BackwardContext<T>& ctx) const override {
-    // The plan is made again rather than kept: it is cheap, and keeping it would add ~200
-    // bytes to every recorded mul.
-    const auto plan = detail::Broadcast::plan("mul", this->input(0).shape, this->input(1).shape);
     const T* g = ctx.grad_output();
     const T* a = this->input(0).data;
     const T* b = this->input(1).data;
     T* ga = ctx.input_grad(0, this->input(0).shape);
     T* gb = ctx.input_grad(1, this->input(1).shape);
+    if (this->output().size() == 1) {  // NOTE: one element (scalar tapes): no plan
+      if (ga) ga[0] += g[0] * b[0];
+      if (gb) gb[0] += g[0] * a[0];
+      return;
+    }
+    // The plan is made again rather than kept: it is cheap, and keeping it would add ~200
+    // bytes to every recorded mul.
+    const auto plan = detail::Broadcast::plan("mul", this->input(0).shape, this->input(1).shape);
     if (ga)  // ∂(ab)/∂a = b
       plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { ga[ia] += g[i] * b[ib]; });
     if (gb)  // ∂(ab)/∂b = a

@@ -14,12 +14,17 @@ class SubNode final : public Node<T> {
   std::string derivative(std::size_t input) const override { return input == 0 ? "1" : "−1"; }
 
   void backward(const BackwardContext<T>& ctx) const override {
-    // The plan is made again rather than kept: it is cheap, and keeping it would add ~200
-    // bytes to every recorded sub.
-    const auto plan = detail::Broadcast::plan("sub", this->input(0).shape, this->input(1).shape);
     const T* g = ctx.grad_output();
     T* ga = ctx.input_grad(0, this->input(0).shape);
     T* gb = ctx.input_grad(1, this->input(1).shape);
+    if (this->output().size() == 1) {  // NOTE: one element (scalar tapes): no plan
+      if (ga) ga[0] += g[0];
+      if (gb) gb[0] -= g[0];
+      return;
+    }
+    // The plan is made again rather than kept: it is cheap, and keeping it would add ~200
+    // bytes to every recorded sub.
+    const auto plan = detail::Broadcast::plan("sub", this->input(0).shape, this->input(1).shape);
     if (ga) plan.for_each([&](std::size_t i, std::size_t ia, std::size_t) { ga[ia] += g[i]; });
     if (gb) plan.for_each([&](std::size_t i, std::size_t, std::size_t ib) { gb[ib] -= g[i]; });
   }

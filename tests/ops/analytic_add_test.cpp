@@ -1,6 +1,8 @@
 // add against its closed form: y = a + b with NumPy broadcasting, ∂y/∂a = ∂y/∂b = 1, so each
 // input's gradient is the incoming G summed over the axes that input was broadcast along.
 // The sums are written out by hand for each broadcast pattern. Every case runs in double and float.
+#include <tuple>
+
 #include "analytic_support.hpp"
 
 using namespace tapegrad;
@@ -157,6 +159,27 @@ TEMPLATE_TEST_CASE(
   expect_close(y.data(), y_want);
   expect_close(va.grad(), da_want);
   expect_close(vb.grad(), db_want);
+}
+
+TEMPLATE_TEST_CASE("add of one-element values of any ranks is y = a + b with da = db = G",
+                   "[ops][add][broadcast]", double, float) {
+  // The backward's scalar path: an output of one element, whatever the inputs' ranks.
+  using T = TestType;
+  for (const auto& [sa, sb, out] :
+       {std::tuple{Shape{1}, Shape{1}, "[1]"}, std::tuple{Shape{}, Shape{1, 1}, "[1,1]"},
+        std::tuple{Shape{1, 1}, Shape{1}, "[1,1]"}}) {
+    INFO(sa.str() << " + " << sb.str());
+    Tape<T> tape;
+    TapeGuard<T> guard(tape);
+    const Var<T> va = tape.variable(tensor_of<T>(sa, {0.25}), true);
+    const Var<T> vb = tape.variable(tensor_of<T>(sb, {-1.5}), true);
+    const Var<T> y = add(va, vb);
+    REQUIRE(y.shape().str() == out);
+    tape.backward(y, tensor_of<T>(y.shape(), {0.7}));
+    expect_close(y.data(), {0.25 - 1.5});
+    expect_close(va.grad(), {0.7});
+    expect_close(vb.grad(), {0.7});
+  }
 }
 
 TEMPLATE_TEST_CASE("add(x, x) sums both paths: d(x + x)/dx = 2", "[ops][add]", double, float) {
