@@ -35,9 +35,10 @@ class BackwardContext {
   // is the shape of the gradient the op computes; the engine checks it against the input's
   // shape and throws ContractError naming the op and the input index if they differ.
   [[gnu::always_inline]] T* input_grad(std::size_t input, const Shape& shape) const;
-  // Whether input_grad(input, ...) was called: the contract checks (graph/checks.hpp) require
-  // it of every input that needs a gradient. Exact for ops of up to 64 inputs (beyond, a call
-  // for input k + 64 also counts for input k).
+  // Whether input_grad(input, ...) was called, for a context made with the buffers given up
+  // front: the contract checks (graph/checks.hpp) require it of every input that needs a
+  // gradient. Exact for ops of up to 64 inputs (beyond, a call for input k + 64 also counts for
+  // input k).
   bool gave(std::size_t input) const { return input >= 64 || (given_ >> input & 1) != 0; }
 
  private:
