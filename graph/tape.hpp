@@ -301,8 +301,6 @@ const Value<T>& Var<T>::checked() const {
 [[noreturn]] void throw_contract_error(std::string_view op, std::size_t position, std::size_t input,
                                        const Shape& got, const Shape& expected);
 
-// NOTE: always inlined: it runs for every input of every node in backward, and a call costs a
-// deep tape of scalars several percent.
 template <class T>
 bool BackwardContext<T>::needs_grad(std::size_t input) const {
   return tape_ != nullptr ? node_.inputs()[input]->requires_grad : input_grads_[input] != nullptr;
