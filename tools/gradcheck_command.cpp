@@ -38,8 +38,8 @@ constexpr const char* kRow = "{:<22} {:<38} {:<17} {:>12} {:>12}  {:<16} {}\n";
 bool print_rows(std::string_view op, std::string_view what, const GradcheckResult& result) {
   for (const ParameterCheck& p : result.parameters) {
     // The element closest to (or furthest beyond) its tolerance, and the output it feeds.
-    const std::string worst = fmt::format("{} of out{}", element_index(p.shape, p.worst.element),
-                                          element_index(result.output_shape, p.worst.output));
+    const std::string worst = fmt::format("{} of out{}", p.shape.index_str(p.worst.element),
+                                          result.output_shape.index_str(p.worst.output));
     fmt::print(kRow, op, what, p.name, fmt::format("{:.2e}", p.max_abs_error),
                fmt::format("{:.2e}", p.max_rel_error), worst, p.passed ? "ok" : "FAIL");
     if (!p.passed)
@@ -143,10 +143,7 @@ int run_gradcheck(const GradcheckCommandOptions& options) {
       throw Error("gradcheck: --model, --weights and --data go together; give all three");
     return run_gradcheck_files(options);
   }
-  GradcheckOptions check;
-  check.eps = options.eps;
-  check.atol = options.atol;
-  check.rtol = options.rtol;
+  const GradcheckOptions check = gradcheck_options(options);
   if (options.order == 2) return run_second_order_check(options, check);
   std::mt19937_64 rng(options.seed);
 

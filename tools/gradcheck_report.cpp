@@ -27,7 +27,7 @@ nlohmann::json json_report(const GradcheckResult& result, const std::optional<Op
   for (const ParameterCheck& p : result.parameters) {
     nlohmann::json entries = nlohmann::json::array();
     for (const JacobianEntry& e : p.worst_entries)
-      entries.push_back({{"element", element_index(p.shape, e.element)},
+      entries.push_back({{"element", p.shape.index_str(e.element)},
                          {"autodiff", e.autodiff},
                          {"finite_difference", e.numeric},
                          {"error_estimate", e.error_estimate},
@@ -35,7 +35,7 @@ nlohmann::json json_report(const GradcheckResult& result, const std::optional<Op
                          {"rel_error", e.rel_error}});
     nlohmann::json kinks = nlohmann::json::array();
     for (const JacobianEntry& e : p.kink_entries)
-      kinks.push_back({{"element", element_index(p.shape, e.element)},
+      kinks.push_back({{"element", p.shape.index_str(e.element)},
                        {"autodiff", e.autodiff},
                        {"finite_difference", e.numeric}});
     report["parameters"].push_back({{"name", p.name},
@@ -57,7 +57,7 @@ nlohmann::json json_report(const GradcheckResult& result, const std::optional<Op
         {"input_shapes", shapes},
         {"output_shape", culprit->output_shape.str()},
         {"input", culprit->input},
-        {"element", element_index(culprit->input_shapes[culprit->input], culprit->element)},
+        {"element", culprit->input_shapes[culprit->input].index_str(culprit->element)},
         {"autodiff", culprit->autodiff},
         {"finite_difference", culprit->numeric}};
   }
@@ -72,13 +72,13 @@ void parameter_rows(std::string& text, const GradcheckResult& result) {
   for (const ParameterCheck& p : result.parameters) {
     for (const JacobianEntry& e : p.worst_entries)
       fmt::format_to(out, "{:<18} {:<10} {:>16.9e} {:>16.9e} {:>10.1e} {:>10.1e} {:>10.1e}\n",
-                     p.name, element_index(p.shape, e.element), e.autodiff, e.numeric,
-                     e.error_estimate, e.abs_error, e.rel_error);
+                     p.name, p.shape.index_str(e.element), e.autodiff, e.numeric, e.error_estimate,
+                     e.abs_error, e.rel_error);
     for (const JacobianEntry& e : p.kink_entries)
       fmt::format_to(out,
                      "{:<18} {:<10} {:>16.9e} {:>16.9e}  at a kink: the one-sided "
                      "differences disagree\n",
-                     p.name, element_index(p.shape, e.element), e.autodiff, e.numeric);
+                     p.name, p.shape.index_str(e.element), e.autodiff, e.numeric);
     fmt::format_to(
         out, "{:<18} {}: {} of {} elements out of tolerance{}\n\n", "", p.passed ? "ok" : "FAIL",
         p.failures, p.shape.size(),
@@ -111,7 +111,7 @@ std::string table_report(const GradcheckResult& result, const std::optional<OpCh
                    "difference {:.10g}\n",
                    culprit->op, culprit->position, fmt::join(shapes, ", "),
                    culprit->output_shape.str(), culprit->input,
-                   element_index(culprit->input_shapes[culprit->input], culprit->element),
+                   culprit->input_shapes[culprit->input].index_str(culprit->element),
                    culprit->autodiff, culprit->numeric);
   } else {
     fmt::format_to(out,
@@ -123,24 +123,20 @@ std::string table_report(const GradcheckResult& result, const std::optional<OpCh
 
 }  // namespace
 
-std::string element_index(const Shape& shape, std::size_t flat) {
-  std::vector<std::size_t> index(shape.rank());
-  for (std::size_t axis = shape.rank(); axis-- > 0;) {
-    index[axis] = flat % shape[axis];
-    flat /= shape[axis];
-  }
-  return fmt::format("[{}]", fmt::join(index, ","));
-}
-
-GradcheckReport gradcheck_report(std::span<const Parameter<double>> params,
-                                 const std::function<Var<double>()>& loss,
-                                 const GradcheckCommandOptions& options, std::string_view subject) {
+GradcheckOptions gradcheck_options(const GradcheckCommandOptions& options) {
   GradcheckOptions check;
   check.eps = options.eps;
   check.atol = options.atol;
   check.rtol = options.rtol;
   check.richardson = options.richardson;
   check.report_worst = options.worst;
+  return check;
+}
+
+GradcheckReport gradcheck_report(std::span<const Parameter<double>> params,
+                                 const std::function<Var<double>()>& loss,
+                                 const GradcheckCommandOptions& options, std::string_view subject) {
+  const GradcheckOptions check = gradcheck_options(options);
   const GradcheckResult result = gradcheck(params, loss, check);
   std::optional<OpCheck> culprit;
   if (!result.passed) culprit = locate_wrong_op(loss, check);
@@ -156,12 +152,7 @@ GradcheckReport gradgradcheck_report(
     const std::function<Var<double>(std::span<const Var<double>>)>& loss,
     std::span<const Tensor<double>> inputs, std::span<const std::string> names,
     const GradcheckCommandOptions& options, std::string_view subject) {
-  GradcheckOptions check;
-  check.eps = options.eps;
-  check.atol = options.atol;
-  check.rtol = options.rtol;
-  check.richardson = options.richardson;
-  check.report_worst = options.worst;
+  const GradcheckOptions check = gradcheck_options(options);
   GradgradcheckResult result = gradgradcheck(loss, inputs, check, options.seed);
   for (std::size_t k = 0; k < names.size() && k < result.second_order.parameters.size(); ++k)
     result.second_order.parameters[k].name = names[k];

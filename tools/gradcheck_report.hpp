@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "commands.hpp"
+#include "tapegrad/graph/gradcheck.hpp"
 #include "tapegrad/graph/parameter.hpp"
 #include "tapegrad/graph/tensor.hpp"
 #include "tapegrad/graph/var.hpp"
@@ -35,7 +36,7 @@ GradcheckReport gradgradcheck_report(
     std::span<const Tensor<double>> inputs, std::span<const std::string> names,
     const GradcheckCommandOptions& options, std::string_view subject);
 
-// "[i,j]": the row-major index of element `flat` of a tensor of `shape`.
-std::string element_index(const Shape& shape, std::size_t flat);
+// The checker's settings from the command's --eps, --atol, --rtol, --richardson and --worst.
+GradcheckOptions gradcheck_options(const GradcheckCommandOptions& options);
 
 }  // namespace tapegrad::tools

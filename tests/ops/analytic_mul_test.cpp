@@ -6,36 +6,11 @@
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
-namespace {
-
-struct BroadcastCase {
-  Shape a, b, out;
-};
-
-// Same shape, a bias row on either side, both sides broadcast, a scalar on either side, rank 3,
-// one element.
-const BroadcastCase kCases[] = {
-    {{2, 3}, {2, 3}, {2, 3}},
-    {{4, 3}, {3}, {4, 3}},
-    {{3}, {4, 3}, {4, 3}},
-    {{3, 1}, {1, 4}, {3, 4}},
-    {{}, {2, 3}, {2, 3}},
-    {{2, 3}, {}, {2, 3}},
-    {{2, 1, 3}, {4, 1}, {2, 4, 3}},
-    {{4, 1}, {2, 1, 3}, {2, 4, 3}},
-    // One element (the backward's scalar path), with ranks equal or not.
-    {{1}, {1}, {1}},
-    {{}, {1, 1}, {1, 1}},
-    {{1, 1}, {1}, {1, 1}},
-};
-
-}  // namespace
-
 TEMPLATE_TEST_CASE(
     "mul is y = a ⊙ b with da = G ⊙ b and db = G ⊙ a, each summed over its broadcast axes",
     "[ops][mul][broadcast]", double, float) {
   using T = TestType;
-  for (const BroadcastCase& c : kCases) {
+  for (const BroadcastCase& c : kBroadcastCases) {
     INFO(c.a.str() << " ⊙ " << c.b.str());
     Tape<T> tape;
     TapeGuard<T> guard(tape);

@@ -25,6 +25,19 @@ constexpr Tolerance tolerance() {
   return std::is_same_v<T, float> ? Tolerance{1e-5, 1e-6} : Tolerance{1e-12, 1e-14};
 }
 
+// Shape pairs for the broadcasting binary ops and the shape they make: same shape, a bias row
+// on either side, both sides broadcast, a scalar on either side, rank 3, and one element (the
+// backward's one-element path) with ranks equal or not.
+struct BroadcastCase {
+  Shape a, b, out;
+};
+inline const BroadcastCase kBroadcastCases[] = {
+    {{2, 3}, {2, 3}, {2, 3}},       {{4, 3}, {3}, {4, 3}},          {{3}, {4, 3}, {4, 3}},
+    {{3, 1}, {1, 4}, {3, 4}},       {{}, {2, 3}, {2, 3}},           {{2, 3}, {}, {2, 3}},
+    {{2, 1, 3}, {4, 1}, {2, 4, 3}}, {{4, 1}, {2, 1, 3}, {2, 4, 3}}, {{1}, {1}, {1}},
+    {{}, {1, 1}, {1, 1}},           {{1, 1}, {1}, {1, 1}},
+};
+
 // n values in [−2, 2] without a pattern an op could get right by accident. They lie on a 1/64
 // grid, so float and double hold exactly the same inputs.
 inline std::vector<double> values(std::size_t n, double phase) {

@@ -22,11 +22,9 @@ struct Run {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `tapegrad <arguments>` in `folder`, through the shell.
-inline Run run_tapegrad(const std::string& arguments,
-                        const std::filesystem::path& folder = std::filesystem::current_path()) {
-  const std::string command =
-      fmt::format("cd '{}' && '{}' {} 2>&1", folder.string(), TAPEGRAD_CLI, arguments);
+// Runs a shell command and collects what it writes to stdout (add 2>&1 for stderr too); the
+// status is -1 if the command did not exit normally (a signal).
+inline Run run_shell(const std::string& command) {
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   Run run;
@@ -34,8 +32,16 @@ inline Run run_tapegrad(const std::string& arguments,
   while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
     run.output.append(buffer.data(), n);
   const int status = pclose(pipe);
-  REQUIRE(WIFEXITED(status));
-  run.status = WEXITSTATUS(status);
+  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+// Runs `tapegrad <arguments>` in `folder`, through the shell.
+inline Run run_tapegrad(const std::string& arguments,
+                        const std::filesystem::path& folder = std::filesystem::current_path()) {
+  Run run =
+      run_shell(fmt::format("cd '{}' && '{}' {} 2>&1", folder.string(), TAPEGRAD_CLI, arguments));
+  REQUIRE(run.status != -1);
   return run;
 }
 

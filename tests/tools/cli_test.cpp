@@ -94,6 +94,17 @@ TEST_CASE("tapegrad gradcheck exits 1 and marks rows when tolerances cannot be m
   CHECK_THAT(run.output, Catch::Contains("element(s) out of tolerance"));
 }
 
+TEST_CASE("tapegrad gradcheck takes --richardson for the catalog too", "[tools][gradcheck]") {
+  // The default step is ε^(1/3) ≈ 6.1e-06; with Richardson extrapolation it is ε^(1/5) ≈ 0.00074.
+  const Run plain = run_tapegrad("gradcheck");
+  const Run richardson = run_tapegrad("gradcheck --richardson");
+  INFO(richardson.output);
+  CHECK(richardson.status == 0);
+  CHECK_THAT(plain.output, Catch::Contains("eps = 6.1e-06"));
+  CHECK_THAT(richardson.output, Catch::Contains("eps = 0.00074"));
+  CHECK_THAT(richardson.output, !Catch::Contains("FAIL"));
+}
+
 TEST_CASE("tapegrad dot writes DOT, SVG and PNG by extension", "[tools][dot]") {
   TempFolder folder;
   REQUIRE(run_tapegrad("dot seed.dot", folder.path).status == 0);

@@ -16,6 +16,7 @@
 using namespace tapegrad;
 using tapegrad::testing::read_file;
 using tapegrad::testing::Run;
+using tapegrad::testing::run_shell;
 using tapegrad::testing::run_tapegrad;
 using tapegrad::testing::TempFolder;
 using tapegrad::testing::write_file;
@@ -34,19 +35,11 @@ Run run_mpi(int ranks, const std::string& arguments, const std::filesystem::path
   const char* asan = std::getenv("ASAN_OPTIONS");
   const std::string asan_options =
       fmt::format("ASAN_OPTIONS={}detect_leaks=0", asan ? std::string(asan) + ":" : "");
-  const std::string command = fmt::format(
+  return run_shell(fmt::format(
       "cd '{}' && env {} {} timeout 120 '{}' --allow-run-as-root --oversubscribe -np {} '{}' {} "
       "2>&1",
-      folder.string(), asan_options, environment, TAPEGRAD_MPIEXEC, ranks, TAPEGRAD_CLI, arguments);
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  Run run;
-  std::array<char, 4096> buffer;
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-    run.output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+      folder.string(), asan_options, environment, TAPEGRAD_MPIEXEC, ranks, TAPEGRAD_CLI,
+      arguments));
 }
 
 // The largest relative difference between two F64 weights files, tensor by tensor.
@@ -195,17 +188,12 @@ TEST_CASE(
       "x.safetensors --data-parallel : -np 1 '{2}' train --model m.json --weights w.safetensors "
       "--data other.csv --epochs 3 --batch 8 --lr 0.1 --out x.safetensors --data-parallel 2>&1",
       folder.path.string(), TAPEGRAD_MPIEXEC, TAPEGRAD_CLI, common);
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  std::array<char, 4096> buffer;
-  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
-    output.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  INFO(output);
-  CHECK((WIFEXITED(status) && WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 124));
-  CHECK(output.find("tapegrad: rank 1: --data-parallel: this rank's rows of data (1) differ from "
-                    "rank 0's (45)") != std::string::npos);
+  const Run mismatched = run_shell(command);
+  INFO(mismatched.output);
+  CHECK((mismatched.status != -1 && mismatched.status != 0 && mismatched.status != 124));
+  CHECK(mismatched.output.find(
+            "tapegrad: rank 1: --data-parallel: this rank's rows of data (1) differ from "
+            "rank 0's (45)") != std::string::npos);
 
   // Under mpirun without --data-parallel each rank would train alone: refused.
   const Run alone = run_mpi(2, common + " --out y.safetensors", folder.path);
