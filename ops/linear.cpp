@@ -12,36 +12,20 @@
 namespace tapegrad {
 namespace {
 
-// The bias passes, compiled once per instruction set (TAPEGRAD_SIMD_CLONES) for float and double:
-// the library's baseline build would run them 4 floats at a time, where AVX-512 takes 16. Each
-// element's sum runs over the rows in the same order in every clone, so all give the same bits.
+// The bias passes, compiled once per instruction set (TAPEGRAD_SIMD_CLONES): the library's
+// baseline build would run them 4 floats at a time, where AVX-512 takes 16. Each element's sum
+// runs over the rows in the same order in every clone, so all give the same bits.
 template <class T>
-[[gnu::always_inline]] inline void add_row_to_each_row_loop(const T* __restrict b, T* __restrict y,
-                                                            std::size_t rows, std::size_t cols) {
+TAPEGRAD_SIMD_CLONES void add_row_to_each_row(const T* __restrict b, T* __restrict y,
+                                              std::size_t rows, std::size_t cols) {
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t j = 0; j < cols; ++j) y[r * cols + j] += b[j];  // y_r += b
 }
 template <class T>
-[[gnu::always_inline]] inline void add_sum_of_rows_loop(const T* __restrict g, T* __restrict sum,
-                                                        std::size_t rows, std::size_t cols) {
+TAPEGRAD_SIMD_CLONES void add_sum_of_rows(const T* __restrict g, T* __restrict sum,
+                                          std::size_t rows, std::size_t cols) {
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t j = 0; j < cols; ++j) sum[j] += g[r * cols + j];  // sum += Σ_r g_r
-}
-TAPEGRAD_SIMD_CLONES void add_row_to_each_row(const float* b, float* y, std::size_t rows,
-                                              std::size_t cols) {
-  add_row_to_each_row_loop(b, y, rows, cols);
-}
-TAPEGRAD_SIMD_CLONES void add_row_to_each_row(const double* b, double* y, std::size_t rows,
-                                              std::size_t cols) {
-  add_row_to_each_row_loop(b, y, rows, cols);
-}
-TAPEGRAD_SIMD_CLONES void add_sum_of_rows(const float* g, float* sum, std::size_t rows,
-                                          std::size_t cols) {
-  add_sum_of_rows_loop(g, sum, rows, cols);
-}
-TAPEGRAD_SIMD_CLONES void add_sum_of_rows(const double* g, double* sum, std::size_t rows,
-                                          std::size_t cols) {
-  add_sum_of_rows_loop(g, sum, rows, cols);
 }
 
 struct LinearDims {
