@@ -14,6 +14,7 @@
 #include "tapegrad/graph/op.hpp"
 #include "tapegrad/graph/parameter.hpp"
 #include "tapegrad/graph/paths.hpp"
+#include "tapegrad/graph/poison.hpp"
 #include "tapegrad/graph/random.hpp"
 #include "tapegrad/graph/render.hpp"
 #include "tapegrad/graph/replay.hpp"

@@ -30,6 +30,9 @@ void* Arena::allocate_slow(std::size_t bytes, std::size_t alignment) {
       current_ = next;
       cursor_ = memory + bytes;
       limit_ = memory + chunks_[next].size;
+#ifdef TAPEGRAD_POISON_MEMORY
+      detail::poison_bytes(memory, bytes);
+#endif
       return memory;
     }
   }
@@ -53,6 +56,9 @@ void* Arena::allocate_slow(std::size_t bytes, std::size_t alignment) {
   current_ = chunks_.size() - 1;
   cursor_ = memory + bytes;
   limit_ = memory + size;
+#ifdef TAPEGRAD_POISON_MEMORY
+  detail::poison_bytes(memory, bytes);
+#endif
   return memory;
 }
 

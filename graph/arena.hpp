@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "tapegrad/graph/poison.hpp"
+
 namespace tapegrad {
 
 class Arena {
@@ -65,6 +67,9 @@ inline void* Arena::allocate(std::size_t bytes, std::size_t alignment) {
                      ~static_cast<std::uintptr_t>(alignment - 1);
   if (start + bytes <= limit && limit != 0) {
     cursor_ = reinterpret_cast<std::byte*>(start + bytes);
+#ifdef TAPEGRAD_POISON_MEMORY
+    detail::poison_bytes(reinterpret_cast<std::byte*>(start), bytes);
+#endif
     return reinterpret_cast<std::byte*>(start);
   }
   return allocate_slow(bytes, alignment);

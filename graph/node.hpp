@@ -16,6 +16,14 @@ namespace tapegrad {
 template <class T>
 class Node;
 
+// Where an op's backward puts one input's gradient (BackwardContext::input_grad_target).
+template <class T>
+struct GradTarget {
+  T* data = nullptr;        // null: the input needs no gradient
+  bool accumulate = false;  // add into data; if false, data holds no values yet: write them all
+  explicit operator bool() const { return data != nullptr; }
+};
+
 // What an op's backward sees: the gradient flowing into its output, and one buffer per input to
 // accumulate that input's gradient into (nullptr where the input needs no gradient).
 template <class T>
@@ -35,6 +43,13 @@ class BackwardContext {
   // is the shape of the gradient the op computes; the engine checks it against the input's
   // shape and throws ContractError naming the op and the input index if they differ.
   [[gnu::always_inline]] T* input_grad(std::size_t input, const Shape& shape) const;
+  // The same buffer without zeros written into it first, for ops that can as cheaply assign
+  // their gradient as add it (a matrix product with beta = 0, a loop with = for +=): when the
+  // input has no gradient yet (a fresh intermediate, a parameter after zero_grad()), the result
+  // says so with accumulate = false, and the op must then write every element of data. NOTE: an
+  // op must finish writing one target before asking for the next: two inputs may be one value
+  // (mul(x, x)), and the second call then reports the first one's buffer as holding values.
+  GradTarget<T> input_grad_target(std::size_t input, const Shape& shape) const;
   // Whether input_grad(input, ...) was called, for a context made with the buffers given up
   // front: the contract checks (graph/checks.hpp) require it of every input that needs a
   // gradient. Exact for ops of up to 64 inputs (beyond, a call for input k + 64 also counts for

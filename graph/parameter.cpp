@@ -15,7 +15,8 @@ Parameter<T>::Parameter(Tensor<T> value, std::string name, bool requires_grad)
   data_->value = std::move(value);
   data_->grad = Tensor<T>(shape);
   data_->name = std::move(name);
-  Value<T>& slot = data_->slot;
+  data_->slot.grad_storage = data_->grad.data();
+  Value<T>& slot = data_->slot.value;
   slot.shape = shape;
   slot.data = data_->value.data();
   slot.grad = data_->grad.data();
@@ -27,7 +28,7 @@ Parameter<T>::Parameter(Tensor<T> value, std::string name, bool requires_grad)
 template <class T>
 void Parameter<T>::set_name(std::string name) {
   data_->name = std::move(name);
-  data_->slot.label = Label(data_->name.c_str());
+  data_->slot.value.label = Label(data_->name.c_str());
 }
 
 template <class T>

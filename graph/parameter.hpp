@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "tapegrad/graph/poison.hpp"
 #include "tapegrad/graph/tensor.hpp"
 #include "tapegrad/graph/var.hpp"
 
@@ -30,28 +31,59 @@ class Parameter {
   // Replace the values with a tensor of the same shape; throws ShapeError otherwise.
   void assign(const Tensor<T>& value);
 
-  const Tensor<T>& grad() const { return data_->grad; }
-  std::span<T> grads() { return data_->grad.values(); }
-  void zero_grad() {  // all-zero bits are +0.0; memset is the fastest way to write them
-    std::memset(data_->grad.data(), 0, data_->grad.size() * sizeof(T));
+  // The gradient accumulated since the last zero_grad() (zeros if no backward pass has reached
+  // the parameter since). Reading it after zero_grad() writes the zeros then; it is not safe to
+  // call from several threads at once on copies of one parameter.
+  const Tensor<T>& grad() const {
+    materialize_grad();
+    return data_->grad;
+  }
+  std::span<T> grads() {
+    materialize_grad();
+    return data_->grad.values();
+  }
+  // Sets the gradient to zero. NOTE: lazily: the storage is not written here but by the first
+  // op that reaches the parameter in the next backward pass (or by grad(), if read first).
+  void zero_grad() {
+    data_->slot.value.grad = nullptr;
+#ifdef TAPEGRAD_POISON_MEMORY
+    detail::poison(data_->grad.values());  // what backward must not read: NaN until written
+#endif
   }
 
-  bool requires_grad() const { return data_->slot.requires_grad; }
-  void set_requires_grad(bool requires_grad) { data_->slot.requires_grad = requires_grad; }
+  bool requires_grad() const {
+    return data_->slot.value.requires_grad;
+  }
+  void set_requires_grad(bool requires_grad) {
+    data_->slot.value.requires_grad = requires_grad;
+  }
 
-  operator Var<T>() const { return var(); }  // NOLINT(google-explicit-constructor)
-  Var<T> var() const { return Var<T>(&data_->slot, nullptr, 0); }
+  operator Var<T>() const {
+    return var();
+  }  // NOLINT(google-explicit-constructor)
+  Var<T> var() const {
+    return Var<T>(&data_->slot.value, nullptr, 0);
+  }
 
   // Identity: copies of one Parameter compare equal.
-  friend bool operator==(const Parameter& a, const Parameter& b) { return a.data_ == b.data_; }
+  friend bool operator==(const Parameter& a, const Parameter& b) {
+    return a.data_ == b.data_;
+  }
 
  private:
   struct Data {
     Tensor<T> value;
     Tensor<T> grad;
-    Value<T> slot;  // the graph's view of value and grad
+    ParameterSlot<T> slot;  // the graph's view of value and grad
     std::string name;
   };
+  void materialize_grad() const {
+    // all-zero bits are +0.0; memset is the fastest way to write them
+    if (Value<T>& slot = data_->slot.value; slot.grad == nullptr) {
+      std::memset(data_->grad.data(), 0, data_->grad.size() * sizeof(T));
+      slot.grad = data_->grad.data();
+    }
+  }
   std::shared_ptr<Data> data_;
 };
 

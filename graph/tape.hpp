@@ -230,18 +230,28 @@ class Tape {
   std::span<T* const> input_buffers(const Node<T>& node);
   template <class>
   friend class BackwardContext;
-  // The gradient buffer of `value`, made and zeroed on the arena if it has none yet.
+  // The gradient buffer of `value`, zeroed if it has none yet (see attach_grad).
   T* ensure_grad(Value<T>& value) {
     if (value.grad == nullptr) [[unlikely]] {
-      const std::size_t n = value.size();
-      // A small value made by new_value with requires_grad has room for it after its data.
-      const bool inline_data = value.data == reinterpret_cast<T*>(&value + 1);
-      value.grad = inline_data ? value.data + n : allocate(n);
-      if (n == 1)
-        value.grad[0] = T(0);  // NOTE: scalars are common on deep tapes; spare them a memset call
+      T* buffer = attach_grad(value);
+      if (const std::size_t n = value.size(); n == 1)
+        buffer[0] = T(0);  // NOTE: scalars are common on deep tapes; spare them a memset call
       else
-        std::fill_n(value.grad, n, T(0));
+        std::fill_n(buffer, n, T(0));
     }
+    return value.grad;
+  }
+  // Gives `value`, which has no gradient buffer, one whose contents are not set: a parameter's
+  // own storage (after zero_grad()), the room a small value has after its data (new_value), or
+  // new room on the arena. The caller writes every element.
+  T* attach_grad(Value<T>& value) {
+    const std::size_t n = value.size();
+    if (value.kind == ValueKind::kParameter)
+      value.grad = ParameterSlot<T>::of(value).grad_storage;
+    else if (value.data == reinterpret_cast<T*>(&value + 1))
+      value.grad = value.data + n;
+    else
+      value.grad = allocate(n);
     return value.grad;
   }
 
@@ -304,6 +314,17 @@ const Value<T>& Var<T>::checked() const {
 template <class T>
 bool BackwardContext<T>::needs_grad(std::size_t input) const {
   return tape_ != nullptr ? node_.inputs()[input]->requires_grad : input_grads_[input] != nullptr;
+}
+
+template <class T>
+GradTarget<T> BackwardContext<T>::input_grad_target(std::size_t input, const Shape& shape) const {
+  if (tape_ == nullptr) return {input_grad(input, shape), true};  // given buffers hold values
+  Value<T>& in = *node_.inputs()[input];
+  if (!in.requires_grad) return {};
+  if (&shape != &in.shape && !(shape == in.shape))
+    throw_contract_error(node_.name(), node_.position(), input, shape, in.shape);
+  if (in.grad != nullptr) return {in.grad, true};
+  return {tape_->attach_grad(in), false};
 }
 
 // NOTE: always inlined: it runs for every input of every node in backward, and a call costs a

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "tapegrad/graph/shape.hpp"
 #include "tapegrad/graph/tensor.hpp"
@@ -43,13 +44,33 @@ template <class T>
 struct Value {
   Shape shape;
   T* data = nullptr;
-  T* grad = nullptr;  // null until a gradient reaches it (parameters: always their buffer)
+  // Null until a gradient reaches the value in a backward pass; for a parameter, null again
+  // after zero_grad() (its storage stays allocated: see ParameterSlot).
+  T* grad = nullptr;
   const Node<T>* producer = nullptr;  // the recorded op that computed it, if any
   Label label;                        // shown in graph dumps ("x", "layers.0.weight", "z")
   ValueKind kind = ValueKind::kConstant;
   bool requires_grad = false;
 
   std::size_t size() const { return shape.size(); }
+};
+
+// A Parameter's Value followed by its gradient's storage. A parameter's gradient is "none"
+// (Value::grad null) from zero_grad() until a backward pass writes it; the storage stays
+// allocated meanwhile, and the engine finds it from the Value: every Value of kind kParameter
+// is the first member of a ParameterSlot (standard layout, so the two addresses are
+// interconvertible). NOTE: zero_grad() then writes nothing, and the first op to reach the
+// parameter in backward writes its gradient instead of adding to zeros (one pass over the
+// gradients fewer per step; see BackwardContext::input_grad_target).
+template <class T>
+struct ParameterSlot {
+  Value<T> value;
+  T* grad_storage = nullptr;
+
+  static ParameterSlot& of(Value<T>& parameter) {
+    static_assert(std::is_standard_layout_v<ParameterSlot>);
+    return *reinterpret_cast<ParameterSlot*>(&parameter);
+  }
 };
 
 template <class T>

@@ -4,6 +4,8 @@
 // so dx = G·W, dW = Gᵀ·x and db = Σ_rows G.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "tapegrad/graph/op.hpp"
 #include "tapegrad/ops/detail/gemm.hpp"
 #include "tapegrad/ops/detail/vector_math.hpp"
@@ -28,6 +30,11 @@ TAPEGRAD_SIMD_CLONES void add_sum_of_rows(const T* __restrict g, T* __restrict s
     for (std::size_t j = 0; j < cols; ++j) sum[j] += g[r * cols + j];  // sum += Σ_r g_r
 }
 
+template <class T>
+T beta(const GradTarget<T>& target) {
+  return target.accumulate ? T(1) : T(0);
+}
+
 struct LinearDims {
   std::size_t rows, in, out;
 };
@@ -48,13 +55,17 @@ class LinearNode final : public Node<T> {
     const auto [rows, in, out] = d_;
     const T* g = ctx.grad_output();
     const Value<T>&x = this->input(0), &w = this->input(1);
-    if (T* gx = ctx.input_grad(0, x.shape))
-      detail::gemm<T>(false, false, rows, in, out, 1, g, out, w.data, in, 1, gx, in);  // dx += G·W
-    if (T* gw = ctx.input_grad(1, w.shape))
-      detail::gemm<T>(true, false, out, in, rows, 1, g, out, x.data, in, 1, gw, in);  // dW += Gᵀ·x
+    // Each gradient is added into its buffer, or written where the buffer holds none yet
+    // (beta = 0: the product does not read it).
+    if (const GradTarget<T> gx = ctx.input_grad_target(0, x.shape))  // dx += G·W
+      detail::gemm<T>(false, false, rows, in, out, 1, g, out, w.data, in, beta(gx), gx.data, in);
+    if (const GradTarget<T> gw = ctx.input_grad_target(1, w.shape))  // dW += Gᵀ·x
+      detail::gemm<T>(true, false, out, in, rows, 1, g, out, x.data, in, beta(gw), gw.data, in);
     if (this->num_inputs() == 3)
-      if (T* gb = ctx.input_grad(2, this->input(2).shape))
-        add_sum_of_rows(g, gb, rows, out);  // db += Σ_rows G
+      if (const GradTarget<T> gb = ctx.input_grad_target(2, this->input(2).shape)) {
+        if (!gb.accumulate) std::fill_n(gb.data, out, T(0));  // NOTE: a bias is small
+        add_sum_of_rows(g, gb.data, rows, out);               // db += Σ_rows G
+      }
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     const Var<T>&g = ctx.grad_output(), &x = ctx.input(0), &w = ctx.input(1);

@@ -28,10 +28,11 @@ class MatmulNode final : public Node<T> {
     const auto [m, k, n] = d_;
     const T* g = ctx.grad_output();
     const Value<T>&a = this->input(0), &b = this->input(1);
-    if (T* ga = ctx.input_grad(0, a.shape))
-      detail::gemm<T>(false, true, m, k, n, 1, g, n, b.data, n, 1, ga, k);  // dA += G·Bᵀ
-    if (T* gb = ctx.input_grad(1, b.shape))
-      detail::gemm<T>(true, false, k, n, m, 1, a.data, k, g, n, 1, gb, n);  // dB += Aᵀ·G
+    // Added into each buffer, or written (beta = 0) where it holds no values yet.
+    if (const GradTarget<T> ga = ctx.input_grad_target(0, a.shape))  // dA += G·Bᵀ
+      detail::gemm<T>(false, true, m, k, n, 1, g, n, b.data, n, ga.accumulate ? 1 : 0, ga.data, k);
+    if (const GradTarget<T> gb = ctx.input_grad_target(1, b.shape))  // dB += Aᵀ·G
+      detail::gemm<T>(true, false, k, n, m, 1, a.data, k, g, n, gb.accumulate ? 1 : 0, gb.data, n);
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     const Var<T>&g = ctx.grad_output(), &a = ctx.input(0), &b = ctx.input(1);

@@ -15,13 +15,15 @@ TAPEGRAD_SIMD_CLONES void sigmoid_kernel(const float* a, float* z, std::size_t n
 TAPEGRAD_SIMD_CLONES void sigmoid_kernel(const double* a, double* z, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) z[i] = detail::sigmoid_of(a[i]);
 }
-TAPEGRAD_SIMD_CLONES void sigmoid_backward_kernel(const float* g, const float* z, float* ga,
-                                                  std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) ga[i] += g[i] * z[i] * (1.0f - z[i]);  // dσ/da = σ(1−σ)
-}
-TAPEGRAD_SIMD_CLONES void sigmoid_backward_kernel(const double* g, const double* z, double* ga,
-                                                  std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) ga[i] += g[i] * z[i] * (1.0 - z[i]);  // dσ/da = σ(1−σ)
+// ga += g·z(1−z) (dσ/da = σ(1−σ)), or ga = g·z(1−z) where ga holds no values yet.
+template <class T>
+TAPEGRAD_SIMD_CLONES void sigmoid_backward_kernel(const T* __restrict g, const T* __restrict z,
+                                                  T* __restrict ga, std::size_t n,
+                                                  bool accumulate) {
+  if (accumulate)
+    for (std::size_t i = 0; i < n; ++i) ga[i] += g[i] * z[i] * (T(1) - z[i]);
+  else
+    for (std::size_t i = 0; i < n; ++i) ga[i] = g[i] * z[i] * (T(1) - z[i]);
 }
 
 template <class T>
@@ -34,11 +36,13 @@ class SigmoidNode final : public Node<T> {
   void backward(const BackwardContext<T>& ctx) const override {
     const Value<T>& z = this->output();
     const T* g = ctx.grad_output();
-    T* ga = ctx.input_grad(0, z.shape);
-    if (const std::size_t n = z.size(); n <= 4)
+    if (const std::size_t n = z.size(); n <= 4) {
+      T* ga = ctx.input_grad(0, z.shape);
       for (std::size_t i = 0; i < n; ++i) ga[i] += g[i] * z.data[i] * (T(1) - z.data[i]);
-    else
-      sigmoid_backward_kernel(g, z.data, ga, n);
+    } else {
+      const GradTarget<T> ga = ctx.input_grad_target(0, z.shape);
+      sigmoid_backward_kernel(g, z.data, ga.data, n, ga.accumulate);
+    }
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     const Var<T>& z = ctx.output();  // g·z(1 − z) = g·(z − z²), differentiable through z

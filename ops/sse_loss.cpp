@@ -21,12 +21,20 @@ class SseLossNode final : public Node<T> {
   void backward(const BackwardContext<T>& ctx) const override {
     const Value<T>&yhat = this->input(0), &y = this->input(1);
     const T g = ctx.grad_output()[0];
-    if (T* gp = ctx.input_grad(0, yhat.shape))
-      for (std::size_t i = 0; i < yhat.size(); ++i)
-        gp[i] -= g * (y.data[i] - yhat.data[i]);  // ∂E/∂ŷ = −(y − ŷ)
-    if (T* gt = ctx.input_grad(1, y.shape))
-      for (std::size_t i = 0; i < y.size(); ++i)
-        gt[i] += g * (y.data[i] - yhat.data[i]);  // ∂E/∂y = y − ŷ
+    // Added into each buffer, or written where it holds no values yet.
+    if (const GradTarget<T> gp = ctx.input_grad_target(0, yhat.shape)) {  // ∂E/∂ŷ = −(y − ŷ)
+      if (gp.accumulate)
+        for (std::size_t i = 0; i < yhat.size(); ++i) gp.data[i] -= g * (y.data[i] - yhat.data[i]);
+      else
+        for (std::size_t i = 0; i < yhat.size(); ++i)
+          gp.data[i] = -(g * (y.data[i] - yhat.data[i]));
+    }
+    if (const GradTarget<T> gt = ctx.input_grad_target(1, y.shape)) {  // ∂E/∂y = y − ŷ
+      if (gt.accumulate)
+        for (std::size_t i = 0; i < y.size(); ++i) gt.data[i] += g * (y.data[i] - yhat.data[i]);
+      else
+        for (std::size_t i = 0; i < y.size(); ++i) gt.data[i] = g * (y.data[i] - yhat.data[i]);
+    }
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     const Var<T>&g = ctx.grad_output(), &yhat = ctx.input(0), &y = ctx.input(1);
