@@ -8,15 +8,26 @@ namespace tapegrad::detail {
 
 namespace {
 
+// C += alpha·op(A)·op(B), or C = alpha·op(A)·op(B) without reading C when `accumulate` is false.
 template <class T>
 void small_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
-                T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c,
-                std::size_t ldc) {
+                T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, bool accumulate,
+                T* c, std::size_t ldc) {
   // Loop order i, p, j keeps the innermost access to B and C contiguous when B is not transposed.
   for (std::size_t i = 0; i < m; ++i) {
     T* c_row = c + i * ldc;
     if (!transpose_b) {
-      for (std::size_t p = 0; p < k; ++p) {
+      std::size_t p = 0;
+      if (!accumulate) {  // NOTE: the first term is written, not added to zeros: the same bits
+        if (k == 0) {
+          std::fill_n(c_row, n, T(0));
+          continue;
+        }
+        const T a_i0 = alpha * (transpose_a ? a[i] : a[i * lda]);
+        for (std::size_t j = 0; j < n; ++j) c_row[j] = a_i0 * b[j];
+        p = 1;
+      }
+      for (; p < k; ++p) {
         const T a_ip = alpha * (transpose_a ? a[p * lda + i] : a[i * lda + p]);
         const T* b_row = b + p * ldb;
         for (std::size_t j = 0; j < n; ++j) c_row[j] += a_ip * b_row[j];
@@ -27,7 +38,7 @@ void small_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n
         T dot = 0;
         for (std::size_t p = 0; p < k; ++p)
           dot += (transpose_a ? a[p * lda + i] : a[i * lda + p]) * b_row[p];
-        c_row[j] += alpha * dot;
+        c_row[j] = accumulate ? c_row[j] + alpha * dot : alpha * dot;
       }
     }
   }
@@ -61,14 +72,10 @@ template <class T>
 void loop_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
                std::size_t ldc) {
-  for (std::size_t i = 0; i < m; ++i) {
-    T* c_row = c + i * ldc;
-    if (beta == T(0))
-      std::fill_n(c_row, n, T(0));
-    else if (beta != T(1))
-      for (std::size_t j = 0; j < n; ++j) c_row[j] *= beta;
-  }
-  small_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, c, ldc);
+  if (beta != T(0) && beta != T(1))
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) c[i * ldc + j] *= beta;
+  small_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta != T(0), c, ldc);
 }
 
 template <class T>
