@@ -4,7 +4,7 @@
 // output), the tape is rewound: a failed op leaves the tape as it was.
 //
 //   template <class T> Var<T> sigmoid(const Var<T>& a) {
-//     Op<T> op("sigmoid", {a});
+//     Op<T> op("sigmoid", a);
 //     T* z = op.output(a.shape());
 //     ... compute z from op.input(0).data ...
 //     return op.finish<SigmoidNode<T>>();
@@ -12,32 +12,29 @@
 #pragma once
 
 #include <array>
-#include <initializer_list>
 #include <string_view>
+#include <type_traits>
 
 #include "tapegrad/graph/checks.hpp"
 #include "tapegrad/graph/tape.hpp"
 
 namespace tapegrad {
 
-[[noreturn]] void throw_too_many_inputs(std::string_view op, std::size_t given, std::size_t most);
-
 template <class T>
 class Op {
  public:
   static constexpr std::size_t kMaxInputs = 4;  // the most any op takes (linear: x, W, b)
 
-  Op(std::string_view name, std::initializer_list<Var<T>> inputs)
+  // One to kMaxInputs inputs, Vars or what converts to one (a Parameter): Op<T> op("mul", a, b).
+  template <class... Inputs>
+  requires(sizeof...(Inputs) >= 1 && sizeof...(Inputs) <= kMaxInputs &&
+           (std::is_convertible_v<const Inputs&, Var<T>> && ...))
+      Op(std::string_view name, const Inputs&... inputs)
       : tape_(Tape<T>::current()), name_(name), mark_(tape_.mark()) {
-    if (inputs.size() > kMaxInputs) [[unlikely]]
-      throw_too_many_inputs(name, inputs.size(), kMaxInputs);
+    // NOTE: a pack, not an initializer_list, which would copy every Var on each recorded op.
     std::size_t k = 0;
-    for (const Var<T>& in : inputs) {
-      tape_.check_input(in, name, k);
-      inputs_[k++] = in.value();
-      requires_grad_ = requires_grad_ || in.value()->requires_grad;
-    }
-    num_inputs_ = inputs.size();
+    (add_input(inputs, k++), ...);
+    num_inputs_ = sizeof...(Inputs);
     requires_grad_ = requires_grad_ && GradMode::enabled();
     if (requires_grad_ && tape_.observer() != nullptr) [[unlikely]]
       tape_.observer()->before(tape_.size(), {inputs_.data(), num_inputs_});
@@ -85,6 +82,12 @@ class Op {
   typename Tape<T>::Mark mark_;
   // NOTE: the inputs stay here until finish(), which copies them into the node's own block: one
   // arena bump per recorded op instead of two, and none when no gradient is needed.
+  void add_input(const Var<T>& in, std::size_t k) {
+    tape_.check_input(in, name_, k);
+    inputs_[k] = in.value();
+    requires_grad_ = requires_grad_ || in.value()->requires_grad;
+  }
+
   std::array<Value<T>*, kMaxInputs> inputs_;
   std::size_t num_inputs_ = 0;
   Value<T>* output_ = nullptr;

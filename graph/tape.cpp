@@ -19,11 +19,6 @@ void throw_contract_error(std::string_view op, std::size_t position, std::size_t
       op, position, got.str(), input, expected.str()));
 }
 
-void throw_too_many_inputs(std::string_view op, std::size_t given, std::size_t most) {
-  throw Error(fmt::format("{}: {} inputs given; an op takes at most {} (raise Op::kMaxInputs)", op,
-                          given, most));
-}
-
 template <class T>
 Tape<T>::Tape() {
   nodes_.reserve(256);

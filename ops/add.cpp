@@ -44,7 +44,7 @@ class AddNode final : public Node<T> {
 
 template <class T>
 Var<T> add_forward(const Var<T>& a, const Var<T>& b) {
-  Op<T> op("add", {a, b});
+  Op<T> op("add", a, b);
   const Value<T>&x = op.input(0), &y = op.input(1);
   const auto plan = detail::Broadcast::plan("add", x.shape, y.shape);
   T* out = op.output(plan.shape());

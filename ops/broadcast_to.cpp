@@ -39,7 +39,7 @@ template <class T>
 Var<T> broadcast_to_forward(const Var<T>& a, const Shape& shape) {
   // Nothing to do for the same shape: the value itself (and no node on the tape).
   if (a.defined() && a.shape() == shape) return a;
-  Op<T> op("broadcast_to", {a});
+  Op<T> op("broadcast_to", a);
   const Value<T>& in = op.input(0);
   const auto plan = detail::Broadcast::plan("broadcast_to", shape, in.shape);
   if (!(plan.shape() == shape))

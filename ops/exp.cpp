@@ -35,7 +35,7 @@ class ExpNode final : public Node<T> {
 
 template <class T>
 Var<T> exp_forward(const Var<T>& a) {
-  Op<T> op("exp", {a});
+  Op<T> op("exp", a);
   const Value<T>& in = op.input(0);
   T* y = op.output(in.shape);
   for (std::size_t i = 0; i < in.size(); ++i) {

@@ -99,8 +99,7 @@ class LinearNode final : public Node<T> {
 
 template <class T>
 Var<T> linear_forward(const Var<T>& x_var, const Var<T>& w_var, const Var<T>& b_var) {
-  Op<T> op =
-      b_var.defined() ? Op<T>("linear", {x_var, w_var, b_var}) : Op<T>("linear", {x_var, w_var});
+  Op<T> op = b_var.defined() ? Op<T>("linear", x_var, w_var, b_var) : Op<T>("linear", x_var, w_var);
   const Value<T>&x = op.input(0), &w = op.input(1);
   const Shape &sx = x.shape, &sw = w.shape;
   if (sw.rank() != 2)

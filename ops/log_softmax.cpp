@@ -58,7 +58,7 @@ class LogSoftmaxNode final : public Node<T> {
 
 template <class T>
 Var<T> log_softmax_forward(const Var<T>& a) {
-  Op<T> op("log_softmax", {a});
+  Op<T> op("log_softmax", a);
   const Value<T>& in = op.input(0);
   const Shape& s = in.shape;
   if (s.rank() < 1 || s.rank() > 2 || s[s.rank() - 1] == 0)

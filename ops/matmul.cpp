@@ -73,7 +73,7 @@ class MatmulNode final : public Node<T> {
 
 template <class T>
 Var<T> matmul_forward(const Var<T>& a_var, const Var<T>& b_var) {
-  Op<T> op("matmul", {a_var, b_var});
+  Op<T> op("matmul", a_var, b_var);
   const Value<T>&a = op.input(0), &b = op.input(1);
   const Shape &sa = a.shape, &sb = b.shape;
   if (sa.rank() < 1 || sa.rank() > 2 || sb.rank() < 1 || sb.rank() > 2)

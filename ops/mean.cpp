@@ -33,7 +33,7 @@ class MeanNode final : public Node<T> {
 
 template <class T>
 Var<T> mean_forward(const Var<T>& a) {
-  Op<T> op("mean", {a});
+  Op<T> op("mean", a);
   const Value<T>& in = op.input(0);
   const double total = detail::accumulate(in.size(), [&](std::size_t i) { return in.data[i]; });
   *op.output(Shape{}) = static_cast<T>(total / static_cast<double>(in.size()));

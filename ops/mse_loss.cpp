@@ -46,7 +46,7 @@ class MseLossNode final : public Node<T> {
 
 template <class T>
 Var<T> mse_loss_forward(const Var<T>& prediction, const Var<T>& target) {
-  Op<T> op("mse_loss", {prediction, target});
+  Op<T> op("mse_loss", prediction, target);
   const Value<T>&yhat = op.input(0), &y = op.input(1);
   if (!(yhat.shape == y.shape))
     throw ShapeError(fmt::format("mse_loss: prediction {} and target {} must have the same shape",

@@ -57,7 +57,7 @@ class MulNode final : public Node<T> {
 
 template <class T>
 Var<T> mul_forward(const Var<T>& a, const Var<T>& b) {
-  Op<T> op("mul", {a, b});
+  Op<T> op("mul", a, b);
   const Value<T>&x = op.input(0), &y = op.input(1);
   const auto plan = detail::Broadcast::plan("mul", x.shape, y.shape);
   T* out = op.output(plan.shape());

@@ -41,7 +41,7 @@ class ReluNode final : public Node<T> {
 
 template <class T>
 Var<T> relu_forward(const Var<T>& a) {
-  Op<T> op("relu", {a});
+  Op<T> op("relu", a);
   const Value<T>& in = op.input(0);
   T* y = op.output(in.shape);
   for (std::size_t i = 0; i < in.size(); ++i) {

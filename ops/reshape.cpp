@@ -36,7 +36,7 @@ template <class T>
 Var<T> reshape_forward(const Var<T>& a, const Shape& shape) {
   // Nothing to do for the same shape: the value itself (and no node on the tape).
   if (a.defined() && a.shape() == shape) return a;
-  Op<T> op("reshape", {a});
+  Op<T> op("reshape", a);
   const Value<T>& in = op.input(0);
   if (shape.size() != in.size())
     throw ShapeError(fmt::format("reshape: {} has {} elements, {} has {}", in.shape.str(),

@@ -34,7 +34,7 @@ class ScaleNode final : public Node<T> {
 
 template <class T>
 Var<T> scale_forward(const Var<T>& a, T s) {
-  Op<T> op("scale", {a});
+  Op<T> op("scale", a);
   const Value<T>& in = op.input(0);
   T* y = op.output(in.shape);
   for (std::size_t i = 0; i < in.size(); ++i) y[i] = s * in.data[i];

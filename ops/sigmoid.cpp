@@ -58,7 +58,7 @@ class SigmoidNode final : public Node<T> {
 
 template <class T>
 Var<T> sigmoid_forward(const Var<T>& a) {
-  Op<T> op("sigmoid", {a});
+  Op<T> op("sigmoid", a);
   const Value<T>& in = op.input(0);
   T* z = op.output(in.shape);
   // NOTE: a few elements are done inline; the dispatched vector loop costs more than they do.

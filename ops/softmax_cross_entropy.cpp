@@ -78,7 +78,7 @@ class SoftmaxCrossEntropyNode final : public Node<T> {
 
 template <class T>
 Var<T> softmax_cross_entropy_forward(const Var<T>& logits_var, const Var<T>& target_var) {
-  Op<T> op("softmax_cross_entropy", {logits_var, target_var});
+  Op<T> op("softmax_cross_entropy", logits_var, target_var);
   const Value<T>&logits = op.input(0), &y = op.input(1);
   if (!(logits.shape == y.shape))
     throw ShapeError(

@@ -53,7 +53,7 @@ class SseLossNode final : public Node<T> {
 
 template <class T>
 Var<T> sse_loss_forward(const Var<T>& prediction, const Var<T>& target) {
-  Op<T> op("sse_loss", {prediction, target});
+  Op<T> op("sse_loss", prediction, target);
   const Value<T>&yhat = op.input(0), &y = op.input(1);
   if (!(yhat.shape == y.shape))
     throw ShapeError(fmt::format("sse_loss: prediction {} and target {} must have the same shape",

@@ -44,7 +44,7 @@ class SubNode final : public Node<T> {
 
 template <class T>
 Var<T> sub_forward(const Var<T>& a, const Var<T>& b) {
-  Op<T> op("sub", {a, b});
+  Op<T> op("sub", a, b);
   const Value<T>&x = op.input(0), &y = op.input(1);
   const auto plan = detail::Broadcast::plan("sub", x.shape, y.shape);
   T* out = op.output(plan.shape());

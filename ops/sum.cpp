@@ -29,7 +29,7 @@ class SumNode final : public Node<T> {
 
 template <class T>
 Var<T> sum_forward(const Var<T>& a) {
-  Op<T> op("sum", {a});
+  Op<T> op("sum", a);
   const Value<T>& in = op.input(0);
   const double total = detail::accumulate(in.size(), [&](std::size_t i) { return in.data[i]; });
   *op.output(Shape{}) = static_cast<T>(total);

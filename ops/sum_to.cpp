@@ -39,7 +39,7 @@ template <class T>
 Var<T> sum_to_forward(const Var<T>& a, const Shape& shape) {
   // Nothing to do for the same shape: the value itself (and no node on the tape).
   if (a.defined() && a.shape() == shape) return a;
-  Op<T> op("sum_to", {a});
+  Op<T> op("sum_to", a);
   const Value<T>& in = op.input(0);
   const auto plan = detail::Broadcast::plan("sum_to", in.shape, shape);
   if (!(plan.shape() == in.shape))

@@ -38,7 +38,7 @@ class TanhNode final : public Node<T> {
 
 template <class T>
 Var<T> tanh_forward(const Var<T>& a) {
-  Op<T> op("tanh", {a});
+  Op<T> op("tanh", a);
   const Value<T>& in = op.input(0);
   T* y = op.output(in.shape);
   for (std::size_t i = 0; i < in.size(); ++i) {

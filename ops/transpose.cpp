@@ -35,7 +35,7 @@ class TransposeNode final : public Node<T> {
 
 template <class T>
 Var<T> transpose_forward(const Var<T>& a) {
-  Op<T> op("transpose", {a});
+  Op<T> op("transpose", a);
   const Value<T>& in = op.input(0);
   if (in.shape.rank() != 2)
     throw ShapeError(fmt::format("transpose: {} is not 2-D", in.shape.str()));

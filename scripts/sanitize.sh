@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite again, built with AddressSanitizer, UndefinedBehaviorSanitizer and
 # LeakSanitizer (gcc's), in its own folder build-asan. A debug build, so the engine's contract
-# checks are on too. Any sanitizer report fails its test, and so this script.
+# checks are on too; and memory the tape hands out holds NaN until written
+# (TAPEGRAD_POISON_MEMORY), so that an op reading what it has not written fails its tests. Any
+# sanitizer report fails its test, and so this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 start=$SECONDS
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTAPEGRAD_SANITIZE=address,undefined \
-  -DTAPEGRAD_REQUIRE_MPI=ON \
+  -DTAPEGRAD_REQUIRE_MPI=ON -DTAPEGRAD_POISON_MEMORY=ON \
   -DTAPEGRAD_BUILD_BENCH=OFF
 cmake --build build-asan
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:check_initialization_order=1

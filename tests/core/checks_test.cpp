@@ -173,7 +173,7 @@ struct ForgetfulAddNode final : Node<double> {
 };
 
 Var<double> forgetful_add(const Var<double>& a, const Var<double>& b) {
-  Op<double> op("forgetful_add", {a, b});
+  Op<double> op("forgetful_add", a, b);
   double* y = op.output(a.shape());
   for (std::size_t i = 0; i < a.size(); ++i) y[i] = op.input(0).data[i] + op.input(1).data[i];
   return op.finish<ForgetfulAddNode>();

@@ -257,7 +257,7 @@ TEST_CASE("grad with create_graph names an op whose backward_graph forgets an in
   TapeGuard<double> guard(tape);
   const Var<double> a = tape.variable(Tensor<double>({1}, {2.0}), true);
   const Var<double> b = tape.variable(Tensor<double>({1}, {3.0}), true);
-  Op<double> op("forgetful_mul", {a, b});
+  Op<double> op("forgetful_mul", a, b);
   *op.output(Shape{1}) = 6.0;
   const Var<double> y = op.finish<ForgetfulMulNode>();
   CHECK_NOTHROW(grad(y, {a}, {.create_graph = true}));  // b's gradient is not asked for

@@ -142,7 +142,7 @@ class AddsIntoTargetNode final : public Node<double> {
 };
 
 Var<double> adds_into_target(const Var<double>& a) {
-  Op<double> op("adds_into_target", {a});
+  Op<double> op("adds_into_target", a);
   double* z = op.output(op.input(0).shape);
   for (std::size_t i = 0; i < op.input(0).size(); ++i)
     z[i] = 1 / (1 + std::exp(-op.input(0).data[i]));

@@ -71,7 +71,7 @@ class BadSquareNode final : public Node<double> {
 };
 
 Var<double> bad_square(const Var<double>& a, std::size_t wrong) {
-  Op<double> op("bad_square", {a});
+  Op<double> op("bad_square", a);
   const Value<double>& in = op.input(0);
   double* y = op.output(in.shape);
   for (std::size_t i = 0; i < in.size(); ++i) y[i] = in.data[i] * in.data[i];

@@ -69,7 +69,7 @@ class DetachedSigmoidNode final : public Node<T> {
 };
 
 Var<double> planted_sigmoid(const Var<double>& a, bool wrong_value) {
-  Op<double> op("planted_sigmoid", {a});
+  Op<double> op("planted_sigmoid", a);
   double* z = op.output(op.input(0).shape);
   for (std::size_t i = 0; i < op.input(0).size(); ++i)
     z[i] = 1 / (1 + std::exp(-op.input(0).data[i]));
@@ -95,7 +95,7 @@ class FrozenTransposeNode final : public Node<T> {
 };
 
 Var<double> frozen_transpose(const Var<double>& a) {
-  Op<double> op("frozen_transpose", {a});
+  Op<double> op("frozen_transpose", a);
   const Shape& s = op.input(0).shape;
   double* y = op.output(Shape{s[1], s[0]});
   for (std::size_t i = 0; i < s[0]; ++i)

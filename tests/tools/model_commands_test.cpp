@@ -330,7 +330,7 @@ class WrongSigmoidNode final : public Node<double> {
 };
 
 Var<double> wrong_sigmoid(const Var<double>& a, std::size_t wrong) {
-  Op<double> op("wrong_sigmoid", {a});
+  Op<double> op("wrong_sigmoid", a);
   double* z = op.output(op.input(0).shape);
   for (std::size_t i = 0; i < op.input(0).size(); ++i)
     z[i] = 1 / (1 + std::exp(-op.input(0).data[i]));
