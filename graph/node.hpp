@@ -31,11 +31,7 @@ class BackwardContext {
  public:
   // With the input buffers given up front (the checked engine, graph views, the checkers).
   BackwardContext(const Node<T>& node, const T* grad_output, std::span<T* const> input_grads)
-      : node_(node), grad_output_(grad_output), input_grads_(input_grads) {}
-  // With each input's buffer found (and made, zeroed, on `tape`) when the op asks for it: the
-  // engine's fast path.
-  BackwardContext(const Node<T>& node, const T* grad_output, Tape<T>& tape)
-      : node_(node), grad_output_(grad_output), tape_(&tape) {}
+      : node_(&node), grad_output_(grad_output), input_grads_(input_grads) {}
 
   const T* grad_output() const { return grad_output_; }
   bool needs_grad(std::size_t input) const;
@@ -57,7 +53,18 @@ class BackwardContext {
   bool gave(std::size_t input) const { return input >= 64 || (given_ >> input & 1) != 0; }
 
  private:
-  const Node<T>& node_;
+  template <class>
+  friend class Tape;
+  // With each input's buffer found (and made on `tape`) when the op asks for it: the engine's
+  // fast path, which makes one context and moves it from node to node (at()).
+  explicit BackwardContext(Tape<T>& tape) : tape_(&tape) {}
+  const BackwardContext& at(const Node<T>& node, const T* grad_output) {
+    node_ = &node;
+    grad_output_ = grad_output;
+    return *this;
+  }
+
+  const Node<T>* node_ = nullptr;
   const T* grad_output_;
   std::span<T* const> input_grads_;
   Tape<T>* tape_ = nullptr;  // set for buffers found on demand

@@ -152,10 +152,11 @@ std::span<T* const> Tape<T>::input_buffers(const Node<T>& node) {
 
 template <class T>
 void Tape<T>::backward_nodes(std::size_t end) {
+  BackwardContext<T> context(*this);
   for (std::size_t position = end; position-- > 0;) {
     const Node<T>& node = *nodes_[position];
     if (node.output_->grad == nullptr) continue;
-    node.backward(BackwardContext<T>(node, node.output_->grad, *this));
+    node.backward(context.at(node, node.output_->grad));
   }
 }
 

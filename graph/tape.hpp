@@ -313,16 +313,16 @@ const Value<T>& Var<T>::checked() const {
 
 template <class T>
 bool BackwardContext<T>::needs_grad(std::size_t input) const {
-  return tape_ != nullptr ? node_.inputs()[input]->requires_grad : input_grads_[input] != nullptr;
+  return tape_ != nullptr ? node_->inputs()[input]->requires_grad : input_grads_[input] != nullptr;
 }
 
 template <class T>
 GradTarget<T> BackwardContext<T>::input_grad_target(std::size_t input, const Shape& shape) const {
   if (tape_ == nullptr) return {input_grad(input, shape), true};  // given buffers hold values
-  Value<T>& in = *node_.inputs()[input];
+  Value<T>& in = *node_->inputs()[input];
   if (!in.requires_grad) return {};
   if (&shape != &in.shape && !(shape == in.shape))
-    throw_contract_error(node_.name(), node_.position(), input, shape, in.shape);
+    throw_contract_error(node_->name(), node_->position(), input, shape, in.shape);
   if (in.grad != nullptr) return {in.grad, true};
   return {tape_->attach_grad(in), false};
 }
@@ -331,7 +331,7 @@ GradTarget<T> BackwardContext<T>::input_grad_target(std::size_t input, const Sha
 // deep tape of scalars several percent.
 template <class T>
 inline T* BackwardContext<T>::input_grad(std::size_t input, const Shape& shape) const {
-  Value<T>& in = *node_.inputs()[input];
+  Value<T>& in = *node_->inputs()[input];
   T* buffer;
   if (tape_ != nullptr) {
     buffer = in.requires_grad ? tape_->ensure_grad(in) : nullptr;
@@ -342,7 +342,7 @@ inline T* BackwardContext<T>::input_grad(std::size_t input, const Shape& shape) 
   const Shape& expected = in.shape;
   // Ops usually pass the input's own shape: then there is nothing to compare.
   if (buffer != nullptr && &shape != &expected && !(shape == expected))
-    throw_contract_error(node_.name(), node_.position(), input, shape, expected);
+    throw_contract_error(node_->name(), node_->position(), input, shape, expected);
   return buffer;
 }
 

@@ -28,13 +28,7 @@ class MulNode final : public Node<T> {
       if (gb) gb[0] += g[0] * a[0];
       return;
     }
-    // The plan is made again rather than kept: it is cheap, and keeping it would add ~200
-    // bytes to every recorded mul.
-    const auto plan = detail::Broadcast::plan("mul", this->input(0).shape, this->input(1).shape);
-    if (ga)  // ∂(ab)/∂a = b
-      plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { ga[ia] += g[i] * b[ib]; });
-    if (gb)  // ∂(ab)/∂b = a
-      plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { gb[ib] += g[i] * a[ia]; });
+    backward_broadcast(g, ga, gb);
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     const Var<T>& g = ctx.grad_output();
@@ -53,16 +47,44 @@ class MulNode final : public Node<T> {
     if (tb)
       plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { t[i] += a[ia] * tb[ib]; });
   }
+
+ private:
+  // NOTE: out of line, so that the one-element path above stays small. The plan is made again
+  // rather than kept: it is cheap, and keeping it would add ~200 bytes to every recorded mul.
+  [[gnu::noinline]] void backward_broadcast(const T* g, T* ga, T* gb) const {
+    const T* a = this->input(0).data;
+    const T* b = this->input(1).data;
+    const auto plan = detail::Broadcast::plan("mul", this->input(0).shape, this->input(1).shape);
+    if (ga)  // ∂(ab)/∂a = b
+      plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { ga[ia] += g[i] * b[ib]; });
+    if (gb)  // ∂(ab)/∂b = a
+      plan.for_each([&](std::size_t i, std::size_t ia, std::size_t ib) { gb[ib] += g[i] * a[ia]; });
+  }
 };
+
+// The forward of differing shapes. NOTE: out of line, like the backward's, so that the
+// same-shape path of mul_forward stays small.
+template <class T>
+[[gnu::noinline]] void mul_broadcast(Op<T>& op, const Value<T>& x, const Value<T>& y) {
+  const auto plan = detail::Broadcast::plan("mul", x.shape, y.shape);
+  T* out = op.output(plan.shape());
+  plan.for_each(
+      [&](std::size_t i, std::size_t ia, std::size_t ib) { out[i] = x.data[ia] * y.data[ib]; });
+}
 
 template <class T>
 Var<T> mul_forward(const Var<T>& a, const Var<T>& b) {
   Op<T> op("mul", a, b);
   const Value<T>&x = op.input(0), &y = op.input(1);
-  const auto plan = detail::Broadcast::plan("mul", x.shape, y.shape);
-  T* out = op.output(plan.shape());
-  plan.for_each(
-      [&](std::size_t i, std::size_t ia, std::size_t ib) { out[i] = x.data[ia] * y.data[ib]; });
+  if (x.shape == y.shape) {  // NOTE: the common case, kept free of the broadcasting code
+    T* out = op.output(x.shape);
+    if (const std::size_t n = x.size(); n == 1)  // NOTE: scalar tapes skip the vector loop's set-up
+      out[0] = x.data[0] * y.data[0];
+    else
+      for (std::size_t i = 0; i < n; ++i) out[i] = x.data[i] * y.data[i];
+  } else {
+    mul_broadcast(op, x, y);
+  }
   return op.template finish<MulNode<T>>();
 }
 

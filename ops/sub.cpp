@@ -22,11 +22,7 @@ class SubNode final : public Node<T> {
       if (gb) gb[0] -= g[0];
       return;
     }
-    // The plan is made again rather than kept: it is cheap, and keeping it would add ~200
-    // bytes to every recorded sub.
-    const auto plan = detail::Broadcast::plan("sub", this->input(0).shape, this->input(1).shape);
-    if (ga) plan.for_each([&](std::size_t i, std::size_t ia, std::size_t) { ga[ia] += g[i]; });
-    if (gb) plan.for_each([&](std::size_t i, std::size_t, std::size_t ib) { gb[ib] -= g[i]; });
+    backward_broadcast(g, ga, gb);
   }
   void backward_graph(const GraphBackwardContext<T>& ctx) const override {
     const Var<T>& g = ctx.grad_output();  // da = g, db = −g, summed over broadcast axes
@@ -40,16 +36,40 @@ class SubNode final : public Node<T> {
     if (ta) plan.for_each([&](std::size_t i, std::size_t ia, std::size_t) { t[i] += ta[ia]; });
     if (tb) plan.for_each([&](std::size_t i, std::size_t, std::size_t ib) { t[i] -= tb[ib]; });
   }
+
+ private:
+  // NOTE: out of line, so that the one-element path above stays small. The plan is made again
+  // rather than kept: it is cheap, and keeping it would add ~200 bytes to every recorded sub.
+  [[gnu::noinline]] void backward_broadcast(const T* g, T* ga, T* gb) const {
+    const auto plan = detail::Broadcast::plan("sub", this->input(0).shape, this->input(1).shape);
+    if (ga) plan.for_each([&](std::size_t i, std::size_t ia, std::size_t) { ga[ia] += g[i]; });
+    if (gb) plan.for_each([&](std::size_t i, std::size_t, std::size_t ib) { gb[ib] -= g[i]; });
+  }
 };
+
+// The forward of differing shapes. NOTE: out of line, like the backward's, so that the
+// same-shape path of sub_forward stays small.
+template <class T>
+[[gnu::noinline]] void sub_broadcast(Op<T>& op, const Value<T>& x, const Value<T>& y) {
+  const auto plan = detail::Broadcast::plan("sub", x.shape, y.shape);
+  T* out = op.output(plan.shape());
+  plan.for_each(
+      [&](std::size_t i, std::size_t ia, std::size_t ib) { out[i] = x.data[ia] - y.data[ib]; });
+}
 
 template <class T>
 Var<T> sub_forward(const Var<T>& a, const Var<T>& b) {
   Op<T> op("sub", a, b);
   const Value<T>&x = op.input(0), &y = op.input(1);
-  const auto plan = detail::Broadcast::plan("sub", x.shape, y.shape);
-  T* out = op.output(plan.shape());
-  plan.for_each(
-      [&](std::size_t i, std::size_t ia, std::size_t ib) { out[i] = x.data[ia] - y.data[ib]; });
+  if (x.shape == y.shape) {  // NOTE: the common case, kept free of the broadcasting code
+    T* out = op.output(x.shape);
+    if (const std::size_t n = x.size(); n == 1)  // NOTE: scalar tapes skip the vector loop's set-up
+      out[0] = x.data[0] - y.data[0];
+    else
+      for (std::size_t i = 0; i < n; ++i) out[i] = x.data[i] - y.data[i];
+  } else {
+    sub_broadcast(op, x, y);
+  }
   return op.template finish<SubNode<T>>();
 }
 
