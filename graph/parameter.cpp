@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "tapegrad/graph/errors.hpp"
+#include "tapegrad/graph/poison.hpp"
 
 namespace tapegrad {
 
@@ -29,6 +30,14 @@ template <class T>
 void Parameter<T>::set_name(std::string name) {
   data_->name = std::move(name);
   data_->slot.value.label = Label(data_->name.c_str());
+}
+
+template <class T>
+void Parameter<T>::zero_grad() {
+  data_->slot.value.grad = nullptr;
+#ifdef TAPEGRAD_POISON_MEMORY
+  detail::poison(data_->grad.values());  // what backward must not read: NaN until written
+#endif
 }
 
 template <class T>

@@ -8,7 +8,6 @@
 #include <span>
 #include <string>
 
-#include "tapegrad/graph/poison.hpp"
 #include "tapegrad/graph/tensor.hpp"
 #include "tapegrad/graph/var.hpp"
 
@@ -44,31 +43,16 @@ class Parameter {
   }
   // Sets the gradient to zero. NOTE: lazily: the storage is not written here but by the first
   // op that reaches the parameter in the next backward pass (or by grad(), if read first).
-  void zero_grad() {
-    data_->slot.value.grad = nullptr;
-#ifdef TAPEGRAD_POISON_MEMORY
-    detail::poison(data_->grad.values());  // what backward must not read: NaN until written
-#endif
-  }
+  void zero_grad();
 
-  bool requires_grad() const {
-    return data_->slot.value.requires_grad;
-  }
-  void set_requires_grad(bool requires_grad) {
-    data_->slot.value.requires_grad = requires_grad;
-  }
+  bool requires_grad() const { return data_->slot.value.requires_grad; }
+  void set_requires_grad(bool requires_grad) { data_->slot.value.requires_grad = requires_grad; }
 
-  operator Var<T>() const {
-    return var();
-  }  // NOLINT(google-explicit-constructor)
-  Var<T> var() const {
-    return Var<T>(&data_->slot.value, nullptr, 0);
-  }
+  operator Var<T>() const { return var(); }  // NOLINT(google-explicit-constructor)
+  Var<T> var() const { return Var<T>(&data_->slot.value, nullptr, 0); }
 
   // Identity: copies of one Parameter compare equal.
-  friend bool operator==(const Parameter& a, const Parameter& b) {
-    return a.data_ == b.data_;
-  }
+  friend bool operator==(const Parameter& a, const Parameter& b) { return a.data_ == b.data_; }
 
  private:
   struct Data {
