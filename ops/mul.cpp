@@ -1,8 +1,11 @@
 // mul(a, b) = a ⊙ b, elementwise with NumPy broadcasting. ∂(ab)/∂a = b and ∂(ab)/∂b = a; each
 // gradient is summed over the axes its input was broadcast along. mul(x, x) gets 2x by the
 // engine summing the two paths.
+#include <functional>
+
 #include "tapegrad/graph/op.hpp"
 #include "tapegrad/ops/detail/broadcast.hpp"
+#include "tapegrad/ops/detail/elementwise.hpp"
 #include "tapegrad/ops/ops.hpp"
 
 namespace tapegrad {
@@ -62,29 +65,10 @@ class MulNode final : public Node<T> {
   }
 };
 
-// The forward of differing shapes. NOTE: out of line, like the backward's, so that the
-// same-shape path of mul_forward stays small.
-template <class T>
-[[gnu::noinline]] void mul_broadcast(Op<T>& op, const Value<T>& x, const Value<T>& y) {
-  const auto plan = detail::Broadcast::plan("mul", x.shape, y.shape);
-  T* out = op.output(plan.shape());
-  plan.for_each(
-      [&](std::size_t i, std::size_t ia, std::size_t ib) { out[i] = x.data[ia] * y.data[ib]; });
-}
-
 template <class T>
 Var<T> mul_forward(const Var<T>& a, const Var<T>& b) {
   Op<T> op("mul", a, b);
-  const Value<T>&x = op.input(0), &y = op.input(1);
-  if (x.shape == y.shape) {  // NOTE: the common case, kept free of the broadcasting code
-    T* out = op.output(x.shape);
-    if (const std::size_t n = x.size(); n == 1)  // NOTE: scalar tapes skip the vector loop's set-up
-      out[0] = x.data[0] * y.data[0];
-    else
-      for (std::size_t i = 0; i < n; ++i) out[i] = x.data[i] * y.data[i];
-  } else {
-    mul_broadcast(op, x, y);
-  }
+  detail::binary_forward(op, std::multiplies<T>());
   return op.template finish<MulNode<T>>();
 }
 
