@@ -42,6 +42,15 @@ void sizes(benchmark::internal::Benchmark* b) {
   // 4-8-1 at batch 1: forward x·Wᵀ (1,8,4) and z·vᵀ (1,1,8); backward dz = dŷ·v (1,8,1),
   // dW = daᵀ·x (8,4,1), dv = dŷᵀ·z (1,8,1).
   b->Args({1, 8, 4, 2})->Args({1, 1, 8, 2})->Args({1, 8, 1, 0})->Args({8, 4, 1, 1});
+  // The output layer of 64-256-1 at batch 32 (one of m, n, k is 1: matrix-vector and outer
+  // products), and its hidden layer's two products.
+  b->Args({32, 1, 256, 2})->Args({32, 256, 1, 0})->Args({1, 256, 32, 1});
+  b->Args({32, 256, 64, 2})->Args({256, 64, 32, 1});
+  // The output layer of 784-512-10 at batch 128, and larger matrix-vector products.
+  b->Args({128, 10, 512, 2})->Args({128, 512, 10, 0})->Args({10, 512, 128, 1});
+  b->Args({128, 1, 512, 2})->Args({128, 512, 1, 0})->Args({1, 512, 128, 1});
+  b->Args({512, 1, 784, 2})->Args({512, 784, 1, 0})->Args({1, 784, 512, 1});
+  b->Args({1024, 1, 2048, 2})->Args({1024, 2048, 1, 0})->Args({1, 2048, 1024, 1});
 }
 
 }  // namespace

@@ -3,45 +3,188 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cstring>
+
+#include "tapegrad/ops/detail/vector_math.hpp"
 
 namespace tapegrad::detail {
 
 namespace {
 
-// C += alpha·op(A)·op(B), or C = alpha·op(A)·op(B) without reading C when `accumulate` is false.
+// The direct loop works on GCC's vector extension: 64 bytes of T, which each instruction set's
+// clone (TAPEGRAD_SIMD_CLONES) maps onto its own registers (one AVX-512 register, two AVX2
+// ones, four SSE ones). NOTE: the order of every addition is fixed by the code below, not left
+// to the vectoriser, so every clone gives the same bits; and each element of C is summed over p
+// in the same order whichever block it falls in, so its bits do not depend on m or n either.
 template <class T>
-void small_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
-                T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, bool accumulate,
-                T* c, std::size_t ldc) {
-  // Loop order i, p, j keeps the innermost access to B and C contiguous when B is not transposed.
-  for (std::size_t i = 0; i < m; ++i) {
-    T* c_row = c + i * ldc;
-    if (!transpose_b) {
-      std::size_t p = 0;
-      if (!accumulate) {  // NOTE: the first term is written, not added to zeros: the same bits
-        if (k == 0) {
-          std::fill_n(c_row, n, T(0));
-          continue;
-        }
-        const T a_i0 = alpha * (transpose_a ? a[i] : a[i * lda]);
-        for (std::size_t j = 0; j < n; ++j) c_row[j] = a_i0 * b[j];
-        p = 1;
-      }
-      for (; p < k; ++p) {
-        const T a_ip = alpha * (transpose_a ? a[p * lda + i] : a[i * lda + p]);
-        const T* b_row = b + p * ldb;
-        for (std::size_t j = 0; j < n; ++j) c_row[j] += a_ip * b_row[j];
-      }
-    } else {
-      for (std::size_t j = 0; j < n; ++j) {
-        const T* b_row = b + j * ldb;  // row j of the stored B is column j of Bᵀ
-        T dot = 0;
-        for (std::size_t p = 0; p < k; ++p)
-          dot += (transpose_a ? a[p * lda + i] : a[i * lda + p]) * b_row[p];
-        c_row[j] = accumulate ? c_row[j] + alpha * dot : alpha * dot;
-      }
+struct VecOf;
+template <>
+struct VecOf<float> {
+  typedef float type __attribute__((vector_size(64)));
+};
+template <>
+struct VecOf<double> {
+  typedef double type __attribute__((vector_size(64)));
+};
+template <class T>
+using Vec = typename VecOf<T>::type;
+template <class T>
+inline constexpr std::size_t kWidth = sizeof(Vec<T>) / sizeof(T);
+
+// NOTE: vectors move through memcpy (unaligned loads and stores) and references, never by
+// value: a 64-byte vector argument or result has a different ABI with and without AVX-512.
+template <class T>
+[[gnu::always_inline]] inline void load(Vec<T>& v, const T* p) {
+  std::memcpy(&v, p, sizeof v);
+}
+template <class T>
+[[gnu::always_inline]] inline void store(T* p, const Vec<T>& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+// The sum of v's elements, folded in halves.
+template <class T>
+[[gnu::always_inline]] inline T fold(const Vec<T>& v) {
+  if constexpr (sizeof(T) == 4) {
+    const auto v8 = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+                    __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+    const auto v4 =
+        __builtin_shufflevector(v8, v8, 0, 1, 2, 3) + __builtin_shufflevector(v8, v8, 4, 5, 6, 7);
+    const auto v2 = __builtin_shufflevector(v4, v4, 0, 1) + __builtin_shufflevector(v4, v4, 2, 3);
+    return v2[0] + v2[1];
+  } else {
+    const auto v4 =
+        __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    const auto v2 = __builtin_shufflevector(v4, v4, 0, 1) + __builtin_shufflevector(v4, v4, 2, 3);
+    return v2[0] + v2[1];
+  }
+}
+
+// With B as stored (op(B) = B): kVectors·kWidth consecutive elements of one row of C,
+// Σ_p (alpha·A(i, p))·B(p, j), kept in registers over all of p and then written, or added to
+// C. A(i, p) is a_i[p·a_step]; b points at B(0, j).
+template <std::size_t kVectors, class T>
+[[gnu::always_inline]] inline void row_block(const T* a_i, std::size_t a_step, const T* b,
+                                             std::size_t ldb, std::size_t k, T alpha,
+                                             bool accumulate, T* c) {
+  constexpr std::size_t kW = kWidth<T>;
+  Vec<T> sum[kVectors], row;
+  const T a_0 = alpha * a_i[0];
+  for (std::size_t v = 0; v < kVectors; ++v) {
+    load(row, b + v * kW);
+    sum[v] = a_0 * row;
+  }
+  for (std::size_t p = 1; p < k; ++p) {
+    const T a_p = alpha * a_i[p * a_step];
+    for (std::size_t v = 0; v < kVectors; ++v) {
+      load(row, b + p * ldb + v * kW);
+      sum[v] += a_p * row;
     }
   }
+  for (std::size_t v = 0; v < kVectors; ++v) {
+    if (accumulate) {
+      load(row, c + v * kW);
+      sum[v] += row;  // NOTE: C + Σ, in this order: with C = 0 the same bits as writing Σ
+    }
+    store(c + v * kW, sum[v]);
+  }
+}
+
+// With Bᵀ: the dot products of kRows consecutive rows of the stored A (row r at a + r·lda) with
+// one contiguous vector y of length k, each in two vectors of partial sums (independent chains
+// where a plain loop would be one chain of k additions), folded at the end.
+template <std::size_t kRows, class T>
+[[gnu::always_inline]] inline void dots(const T* a, std::size_t lda, const T* y, std::size_t k,
+                                        T* out) {
+  constexpr std::size_t kW = kWidth<T>;
+  std::size_t p = 0;
+  T sum[kRows];
+  for (std::size_t r = 0; r < kRows; ++r) sum[r] = 0;
+  if (k >= 2 * kW) {
+    Vec<T> s0[kRows], s1[kRows], y0, y1, x;
+    load(y0, y);
+    load(y1, y + kW);
+    for (std::size_t r = 0; r < kRows; ++r) {
+      load(x, a + r * lda);
+      s0[r] = x * y0;
+      load(x, a + r * lda + kW);
+      s1[r] = x * y1;
+    }
+    for (p = 2 * kW; p + 2 * kW <= k; p += 2 * kW) {
+      load(y0, y + p);
+      load(y1, y + p + kW);
+      for (std::size_t r = 0; r < kRows; ++r) {
+        load(x, a + r * lda + p);
+        s0[r] += x * y0;
+        load(x, a + r * lda + p + kW);
+        s1[r] += x * y1;
+      }
+    }
+    for (std::size_t r = 0; r < kRows; ++r) {
+      s0[r] += s1[r];
+      sum[r] = fold<T>(s0[r]);
+    }
+  }
+  for (; p < k; ++p)
+    for (std::size_t r = 0; r < kRows; ++r) sum[r] += a[r * lda + p] * y[p];
+  for (std::size_t r = 0; r < kRows; ++r) out[r] = sum[r];
+}
+
+// C += alpha·op(A)·op(B), or C = alpha·op(A)·op(B) without reading C when `accumulate` is false.
+// Compiled once per instruction set. With B as stored, each row of C is built in blocks of
+// vectors held in registers over the whole sum (row_block); with Bᵀ, C(i, j) is the dot product
+// of row i of A and row j of the stored B, four rows of A at a time (dots).
+template <class T>
+TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::size_t m,
+                                     std::size_t n, std::size_t k, T alpha, const T* __restrict a,
+                                     std::size_t lda, const T* __restrict b, std::size_t ldb,
+                                     bool accumulate, T* __restrict c, std::size_t ldc) {
+  constexpr std::size_t kW = kWidth<T>;
+  if (k == 0) {
+    if (!accumulate)
+      for (std::size_t i = 0; i < m; ++i) std::fill_n(c + i * ldc, n, T(0));
+    return;
+  }
+  const auto put = [accumulate](T& c_ij, T value) { c_ij = accumulate ? c_ij + value : value; };
+  if (!transpose_b) {
+    // A(i, p) = a_i[p·a_step]
+    const std::size_t a_step = transpose_a ? lda : 1;
+    for (std::size_t i = 0; i < m; ++i) {
+      const T* a_i = transpose_a ? a + i : a + i * lda;
+      T* c_i = c + i * ldc;
+      std::size_t j = 0;
+      for (; j + 4 * kW <= n; j += 4 * kW)
+        row_block<4>(a_i, a_step, b + j, ldb, k, alpha, accumulate, c_i + j);
+      for (; j + kW <= n; j += kW)
+        row_block<1>(a_i, a_step, b + j, ldb, k, alpha, accumulate, c_i + j);
+      for (; j < n; ++j) {
+        T sum = (alpha * a_i[0]) * b[j];
+        for (std::size_t p = 1; p < k; ++p) sum += (alpha * a_i[p * a_step]) * b[p * ldb + j];
+        put(c_i[j], sum);
+      }
+    }
+    return;
+  }
+  if (transpose_a) {  // Aᵀ·Bᵀ: neither operand is contiguous along p; no op asks for it
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        T sum = 0;
+        for (std::size_t p = 0; p < k; ++p) sum += a[p * lda + i] * b[j * ldb + p];
+        put(c[i * ldc + j], alpha * sum);
+      }
+    return;
+  }
+  std::size_t i = 0;
+  T sums[4];
+  for (; i + 4 <= m; i += 4)
+    for (std::size_t j = 0; j < n; ++j) {
+      dots<4>(a + i * lda, lda, b + j * ldb, k, sums);
+      for (std::size_t r = 0; r < 4; ++r) put(c[(i + r) * ldc + j], alpha * sums[r]);
+    }
+  for (; i < m; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      dots<1>(a + i * lda, lda, b + j * ldb, k, sums);
+      put(c[i * ldc + j], alpha * sums[0]);
+    }
 }
 
 void cblas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
@@ -82,7 +225,7 @@ template <class T>
 void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
           const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
   if (m == 0 || n == 0) return;
-  if (m * n * k > kSmallGemmVolume)
+  if (gemm_uses_blas(m, n, k))
     blas_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   else
     loop_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

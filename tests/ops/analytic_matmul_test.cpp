@@ -90,22 +90,36 @@ TEMPLATE_TEST_CASE(
 
 TEMPLATE_TEST_CASE("matmul through BLAS gives the same C = A·B, dA = G·Bᵀ and dB = Aᵀ·G",
                    "[ops][matmul][blas]", double, float) {
-  // Each product's volume m·k·n is above detail::kSmallGemmVolume, so forward and backward go
-  // to cblas_?gemm instead of the direct loop.
-  STATIC_REQUIRE(std::size_t{20} * 20 * 20 > detail::kSmallGemmVolume);
+  // Each product of forward and backward has every dimension above 1 and a volume above
+  // detail::kSmallGemmVolume, so it goes to cblas_?gemm instead of the direct loop.
   SECTION("square [20,20]·[20,20]") {
+    STATIC_REQUIRE(detail::gemm_uses_blas(20, 20, 20));
     check_matmul<TestType>({20, 20}, {20, 20}, {20, 20, 20}, "[20,20]");
   }
   SECTION("rectangular [24,20]·[20,18], so a wrong leading dimension shows") {
-    STATIC_REQUIRE(std::size_t{24} * 20 * 18 > detail::kSmallGemmVolume);
+    // C = A·B is 24×18 (k = 20), dA = G·Bᵀ is 24×20 (k = 18), dB = Aᵀ·G is 20×18 (k = 24).
+    STATIC_REQUIRE(detail::gemm_uses_blas(24, 18, 20) && detail::gemm_uses_blas(24, 20, 18) &&
+                   detail::gemm_uses_blas(20, 18, 24));
     check_matmul<TestType>({24, 20}, {20, 18}, {24, 20, 18}, "[24,18]");
   }
+}
+
+TEMPLATE_TEST_CASE(
+    "matmul of a matrix and a vector runs the direct loop's vector blocks and gives the same "
+    "results",
+    "[ops][matmul]", double, float) {
+  // A product with a dimension of 1 never goes to BLAS (detail::gemm_uses_blas); these are long
+  // enough for the loop's blocks of whole vectors, four rows at a time, and their remainders.
   SECTION("matrix-vector [80,64]·[64]") {
-    STATIC_REQUIRE(std::size_t{80} * 64 > detail::kSmallGemmVolume);
+    STATIC_REQUIRE(!detail::gemm_uses_blas(80, 1, 64));
     check_matmul<TestType>({80, 64}, {64}, {80, 64, 1}, "[80]");
   }
   SECTION("vector-matrix [64]·[64,80]") {
+    STATIC_REQUIRE(!detail::gemm_uses_blas(1, 80, 64));
     check_matmul<TestType>({64}, {64, 80}, {1, 64, 80}, "[80]");
+  }
+  SECTION("matrix-vector with odd sizes [71,133]·[133]") {
+    check_matmul<TestType>({71, 133}, {133}, {71, 133, 1}, "[71]");
   }
 }
 

@@ -1,5 +1,6 @@
 // ops/detail/gemm's two paths, the direct loop and cblas_?gemm, against a naive triple loop in
-// double, for every transpose layout, alpha and beta, and padded leading dimensions.
+// double, for every transpose layout, alpha and beta, and padded leading dimensions; and the
+// loop's bits, which must not depend on which instruction set's clone runs or on m and n.
 #include <catch2/catch.hpp>
 
 #include <array>
@@ -71,7 +72,18 @@ void check_all(const char* path) {
                                 {3, 5, 2},
                                 {7, 6, 9},
                                 {4, 3, 0},
-                                {20, 17, 33}})
+                                {20, 17, 33},
+                                // The loop's blocks of whole vectors (4 and 1 of them per row
+                                // of C, 4 rows per block of dot products) and their remainders,
+                                // in float and double.
+                                {6, 83, 37},
+                                {9, 2, 100},
+                                // Matrix-vector and outer products, which gemm gives the loop
+                                // at any size (gemm_uses_blas).
+                                {32, 1, 256},
+                                {32, 256, 1},
+                                {1, 256, 32},
+                                {67, 1, 131}})
     for (bool ta : {false, true})
       for (bool tb : {false, true})
         for (const auto& [alpha, beta] : {std::pair{1.0, 0.0}, {-0.5, 1.0}, {2.0, 0.25}}) {
@@ -93,4 +105,34 @@ TEMPLATE_TEST_CASE("gemm paths compute alpha·op(A)·op(B) + beta·C for every l
     INFO("path " << path);
     check_all<TestType>(path);
   }
+}
+
+TEMPLATE_TEST_CASE("the direct loop gives each element of C the same bits whatever block it is in",
+                   "[ops][gemm]", float, double) {
+  // The loop sums C(i, j) over p in one fixed order, whether the element falls in a block of
+  // four vectors, of one, in the scalar remainder, or in a block of four rows of dot products:
+  // a batch's row must not change in its last bits with the batch size. Each element of a 9×83
+  // product is compared with the same element computed alone (m = n = 1).
+  using T = TestType;
+  const std::size_t m = 9, n = 83, k = 37;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true})
+      for (T beta : {T(0), T(1)}) {
+        const std::size_t lda = ta ? m : k, ldb = tb ? k : n;
+        std::vector<T> a((ta ? k : m) * lda), b((tb ? n : k) * ldb), c(m * n);
+        for (std::size_t i = 0; i < a.size(); ++i) a[i] = T(std::sin(1.3 * double(i) + 0.4));
+        for (std::size_t i = 0; i < b.size(); ++i) b[i] = T(std::cos(0.9 * double(i) + 0.7));
+        for (std::size_t i = 0; i < c.size(); ++i) c[i] = T(0.125 * double(i % 5));
+        const std::vector<T> c0 = c;
+        detail::loop_gemm<T>(ta, tb, m, n, k, T(-0.75), a.data(), lda, b.data(), ldb, beta,
+                             c.data(), n);
+        for (std::size_t i = 0; i < m; ++i)
+          for (std::size_t j = 0; j < n; ++j) {
+            T alone = c0[i * n + j];
+            detail::loop_gemm<T>(ta, tb, 1, 1, k, T(-0.75), ta ? a.data() + i : a.data() + i * lda,
+                                 lda, tb ? b.data() + j * ldb : b.data() + j, ldb, beta, &alone, 1);
+            INFO("transposes " << ta << tb << " beta " << beta << " at " << i << "," << j);
+            CHECK(c[i * n + j] == alone);
+          }
+      }
 }
