@@ -89,6 +89,23 @@ template <std::size_t kVectors, class T>
   }
 }
 
+// The same for the last w < kWidth elements of a row of C, one scalar per element.
+template <class T>
+[[gnu::always_inline]] inline void row_tail(const T* a_i, std::size_t a_step, const T* b,
+                                            std::size_t ldb, std::size_t k, T alpha,
+                                            bool accumulate, T* c, std::size_t w) {
+  T sum[kWidth<T>];
+  const T a_0 = alpha * a_i[0];
+  for (std::size_t j = 0; j < w; ++j) sum[j] = a_0 * b[j];
+  for (std::size_t p = 1; p < k; ++p) {
+    const T a_p = alpha * a_i[p * a_step];
+    for (std::size_t j = 0; j < w; ++j) sum[j] += a_p * b[p * ldb + j];
+  }
+  // NOTE: not `accumulate ? c + sum : sum`, whose second half GCC turns into a call to memcpy
+  // (costly for a few elements); C is not read unless accumulating, and 0 + sum is sum.
+  for (std::size_t j = 0; j < w; ++j) c[j] = (accumulate ? c[j] : T(0)) + sum[j];
+}
+
 // With Bᵀ: the dot products of kRows consecutive rows of the stored A (row r at a + r·lda) with
 // one contiguous vector y of length k, each in two vectors of partial sums (independent chains
 // where a plain loop would be one chain of k additions), folded at the end.
@@ -129,7 +146,8 @@ template <std::size_t kRows, class T>
   for (std::size_t r = 0; r < kRows; ++r) out[r] = sum[r];
 }
 
-// C += alpha·op(A)·op(B), or C = alpha·op(A)·op(B) without reading C when `accumulate` is false.
+// C += alpha·op(A)·op(B), or C = alpha·op(A)·op(B) without reading C when `accumulate` is false;
+// k ≥ 1 (loop_gemm does k = 0).
 // Compiled once per instruction set. With B as stored, each row of C is built in blocks of
 // vectors held in registers over the whole sum (row_block); with Bᵀ, C(i, j) is the dot product
 // of row i of A and row j of the stored B, four rows of A at a time (dots).
@@ -139,11 +157,6 @@ TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::si
                                      std::size_t lda, const T* __restrict b, std::size_t ldb,
                                      bool accumulate, T* __restrict c, std::size_t ldc) {
   constexpr std::size_t kW = kWidth<T>;
-  if (k == 0) {
-    if (!accumulate)
-      for (std::size_t i = 0; i < m; ++i) std::fill_n(c + i * ldc, n, T(0));
-    return;
-  }
   const auto put = [accumulate](T& c_ij, T value) { c_ij = accumulate ? c_ij + value : value; };
   if (!transpose_b) {
     // A(i, p) = a_i[p·a_step]
@@ -156,11 +169,7 @@ TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::si
         row_block<4>(a_i, a_step, b + j, ldb, k, alpha, accumulate, c_i + j);
       for (; j + kW <= n; j += kW)
         row_block<1>(a_i, a_step, b + j, ldb, k, alpha, accumulate, c_i + j);
-      for (; j < n; ++j) {
-        T sum = (alpha * a_i[0]) * b[j];
-        for (std::size_t p = 1; p < k; ++p) sum += (alpha * a_i[p * a_step]) * b[p * ldb + j];
-        put(c_i[j], sum);
-      }
+      if (j < n) row_tail(a_i, a_step, b + j, ldb, k, alpha, accumulate, c_i + j, n - j);
     }
     return;
   }
@@ -185,6 +194,36 @@ TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::si
       dots<1>(a + i * lda, lda, b + j * ldb, k, sums);
       put(c[i * ldc + j], alpha * sums[0]);
     }
+}
+
+// small_gemm for products of at most kSmallGemmVolume multiply-adds, in plain loops, with the
+// same additions in the same order for every element (the sum over p, then C + the sum); k ≥ 1.
+template <bool kTransposeA, bool kTransposeB, class T>
+void tiny_gemm(std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda,
+               const T* b, std::size_t ldb, bool accumulate, T* c, std::size_t ldc) {
+  const auto a_at = [&](std::size_t i, std::size_t p) {
+    return kTransposeA ? a[p * lda + i] : a[i * lda + p];
+  };
+  for (std::size_t i = 0; i < m; ++i) {
+    T* c_i = c + i * ldc;
+    if constexpr (!kTransposeB) {  // as row_block: Σ_p (alpha·A(i, p))·B(p, j), along rows of B
+      T sum[kSmallGemmVolume];     // n ≤ m·n·k
+      const T a_0 = alpha * a_at(i, 0);
+      for (std::size_t j = 0; j < n; ++j) sum[j] = a_0 * b[j];
+      for (std::size_t p = 1; p < k; ++p) {
+        const T a_p = alpha * a_at(i, p);
+        for (std::size_t j = 0; j < n; ++j) sum[j] += a_p * b[p * ldb + j];
+      }
+      // NOTE: not `accumulate ? c + sum : sum`, whose second half GCC makes a memcpy call.
+      for (std::size_t j = 0; j < n; ++j) c_i[j] = (accumulate ? c_i[j] : T(0)) + sum[j];
+    } else {  // as dots: alpha·Σ_p A(i, p)·B(p, j)
+      for (std::size_t j = 0; j < n; ++j) {
+        T sum = 0;
+        for (std::size_t p = 0; p < k; ++p) sum += a_at(i, p) * b[j * ldb + p];
+        c_i[j] = (accumulate ? c_i[j] : T(0)) + alpha * sum;
+      }
+    }
+  }
 }
 
 void cblas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
@@ -218,7 +257,21 @@ void loop_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
   if (beta != T(0) && beta != T(1))
     for (std::size_t i = 0; i < m; ++i)
       for (std::size_t j = 0; j < n; ++j) c[i * ldc + j] *= beta;
-  small_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta != T(0), c, ldc);
+  if (k == 0) {  // C = beta·C; neither kernel reads A or B, which may be empty
+    if (beta == T(0))
+      for (std::size_t i = 0; i < m; ++i) std::fill_n(c + i * ldc, n, T(0));
+    return;
+  }
+  // NOTE: tiny products (the batch-1 shapes of small MLPs) skip the vector kernel, whose set-up
+  // and call through the clones' resolver cost more than their few multiply-adds. Dot products
+  // long enough for the kernel's vectors of partial sums stay with it, so that no element's
+  // bits depend on the path.
+  if (m * n * k <= kSmallGemmVolume && (!transpose_b || k < 2 * kWidth<T>))
+    (transpose_a ? (transpose_b ? tiny_gemm<true, true, T> : tiny_gemm<true, false, T>)
+                 : (transpose_b ? tiny_gemm<false, true, T> : tiny_gemm<false, false, T>))(
+        m, n, k, alpha, a, lda, b, ldb, beta != T(0), c, ldc);
+  else
+    small_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta != T(0), c, ldc);
 }
 
 template <class T>
