@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every benchmark behind bench/RESULTS.md, in one run: builds build-bench (Release, no tests),
-# then runs the step/forward/backward benchmarks, the 10^6-node tape, peak memory per
-# configuration, and (if libtorch is installed) the side-by-side comparison. The environment
-# (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, ...) passes through unchanged to every program.
+# then runs the step/forward/backward benchmarks, the 10^6-node tape, the direct gemm loop
+# against BLAS and the products' layouts, peak memory per configuration, and (if libtorch is
+# installed) the side-by-side comparison. The environment (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE,
+# ...) passes through unchanged to every program.
 #
 #   bench/run.sh [--quick]     --quick: fewer repetitions, for a smoke test
 set -euo pipefail
@@ -34,6 +35,16 @@ echo
 echo "## Tape of 10^6 scalar ops (medians of $repetitions)"
 "$build/bench/tapegrad_tape_bench" --benchmark_repetitions="$repetitions" \
   --benchmark_report_aggregates_only=true 2>&1 | grep -E "median"
+echo
+
+echo "## Direct loop against BLAS (tapegrad_gemm_threshold_bench, medians of $repetitions, ns)"
+"$build/bench/tapegrad_gemm_threshold_bench" --benchmark_repetitions="$repetitions" \
+  --benchmark_report_aggregates_only=true --benchmark_min_time=0.1 2>&1 | grep -E "median"
+echo
+
+echo "## The hidden layer's products in other layouts (tapegrad_gemm_layout_bench, medians of $repetitions)"
+"$build/bench/tapegrad_gemm_layout_bench" --benchmark_repetitions="$repetitions" \
+  --benchmark_report_aggregates_only=true --benchmark_min_time=0.2 2>&1 | grep -E "median"
 echo
 
 echo "## Peak memory per configuration (one process each)"
