@@ -1,6 +1,6 @@
 // ops/detail/gemm's two paths, the direct loop and cblas_?gemm, against a naive triple loop in
 // double, for every transpose layout, alpha and beta, and padded leading dimensions; and the
-// loop's bits, which must not depend on which instruction set's clone runs or on m and n.
+// loop's bits, which must not depend on m and n.
 #include <catch2/catch.hpp>
 
 #include <array>
@@ -110,29 +110,33 @@ TEMPLATE_TEST_CASE("gemm paths compute alpha·op(A)·op(B) + beta·C for every l
 TEMPLATE_TEST_CASE("the direct loop gives each element of C the same bits whatever block it is in",
                    "[ops][gemm]", float, double) {
   // The loop sums C(i, j) over p in one fixed order, whether the element falls in a block of
-  // four vectors, of one, in the scalar remainder, or in a block of four rows of dot products:
-  // a batch's row must not change in its last bits with the batch size. Each element of a 9×83
-  // product is compared with the same element computed alone (m = n = 1).
+  // four vectors, of one, in the scalar remainder, in a block of four rows of dot products, or
+  // in the scalar loops of tiny products: a batch's row must not change in its last bits with
+  // the batch size. Each element of a 9×83 product is compared with the same element computed
+  // alone (m = n = 1), which for k = 8 is a tiny product.
   using T = TestType;
-  const std::size_t m = 9, n = 83, k = 37;
-  for (bool ta : {false, true})
-    for (bool tb : {false, true})
-      for (T beta : {T(0), T(1)}) {
-        const std::size_t lda = ta ? m : k, ldb = tb ? k : n;
-        std::vector<T> a((ta ? k : m) * lda), b((tb ? n : k) * ldb), c(m * n);
-        for (std::size_t i = 0; i < a.size(); ++i) a[i] = T(std::sin(1.3 * double(i) + 0.4));
-        for (std::size_t i = 0; i < b.size(); ++i) b[i] = T(std::cos(0.9 * double(i) + 0.7));
-        for (std::size_t i = 0; i < c.size(); ++i) c[i] = T(0.125 * double(i % 5));
-        const std::vector<T> c0 = c;
-        detail::loop_gemm<T>(ta, tb, m, n, k, T(-0.75), a.data(), lda, b.data(), ldb, beta,
-                             c.data(), n);
-        for (std::size_t i = 0; i < m; ++i)
-          for (std::size_t j = 0; j < n; ++j) {
-            T alone = c0[i * n + j];
-            detail::loop_gemm<T>(ta, tb, 1, 1, k, T(-0.75), ta ? a.data() + i : a.data() + i * lda,
-                                 lda, tb ? b.data() + j * ldb : b.data() + j, ldb, beta, &alone, 1);
-            INFO("transposes " << ta << tb << " beta " << beta << " at " << i << "," << j);
-            CHECK(c[i * n + j] == alone);
-          }
-      }
+  const std::size_t m = 9, n = 83;
+  for (std::size_t k : {std::size_t{8}, std::size_t{37}})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (T beta : {T(0), T(1)}) {
+          const std::size_t lda = ta ? m : k, ldb = tb ? k : n;
+          std::vector<T> a((ta ? k : m) * lda), b((tb ? n : k) * ldb), c(m * n);
+          for (std::size_t i = 0; i < a.size(); ++i) a[i] = T(std::sin(1.3 * double(i) + 0.4));
+          for (std::size_t i = 0; i < b.size(); ++i) b[i] = T(std::cos(0.9 * double(i) + 0.7));
+          for (std::size_t i = 0; i < c.size(); ++i) c[i] = T(0.125 * double(i % 5));
+          const std::vector<T> c0 = c;
+          detail::loop_gemm<T>(ta, tb, m, n, k, T(-0.75), a.data(), lda, b.data(), ldb, beta,
+                               c.data(), n);
+          for (std::size_t i = 0; i < m; ++i)
+            for (std::size_t j = 0; j < n; ++j) {
+              T alone = c0[i * n + j];
+              detail::loop_gemm<T>(ta, tb, 1, 1, k, T(-0.75),
+                                   ta ? a.data() + i : a.data() + i * lda, lda,
+                                   tb ? b.data() + j * ldb : b.data() + j, ldb, beta, &alone, 1);
+              INFO("k " << k << " transposes " << ta << tb << " beta " << beta << " at " << i << ","
+                        << j);
+              CHECK(c[i * n + j] == alone);
+            }
+        }
 }
