@@ -15,7 +15,9 @@ namespace {
 // clone (TAPEGRAD_SIMD_CLONES) maps onto its own registers (one AVX-512 register, two AVX2
 // ones, four SSE ones). NOTE: the order of every addition is fixed by the code below, not left
 // to the vectoriser, so every clone gives the same bits; and each element of C is summed over p
-// in the same order whichever block it falls in, so its bits do not depend on m or n either.
+// in the same order whichever block or path of the loop computes it, so in the loop its bits do
+// not depend on m (the batch), and with C holding no values (beta = 0) they are those of adding
+// into zeros.
 template <class T>
 struct VecOf;
 template <>
@@ -30,6 +32,8 @@ template <class T>
 using Vec = typename VecOf<T>::type;
 template <class T>
 inline constexpr std::size_t kWidth = sizeof(Vec<T>) / sizeof(T);
+static_assert(kWidth<float> == kLoopVectorWidth<float> &&
+              kWidth<double> == kLoopVectorWidth<double>);
 
 // NOTE: vectors move through memcpy (unaligned loads and stores) and references, never by
 // value: a 64-byte vector argument or result has a different ABI with and without AVX-512.
@@ -81,11 +85,12 @@ template <std::size_t kVectors, class T>
     }
   }
   for (std::size_t v = 0; v < kVectors; ++v) {
-    if (accumulate) {
-      load(row, c + v * kW);
-      sum[v] += row;  // NOTE: C + Σ, in this order: with C = 0 the same bits as writing Σ
-    }
-    store(c + v * kW, sum[v]);
+    // NOTE: C + Σ, or 0 + Σ when C holds no values: the bits of adding Σ into zeros (a sum of −0
+    // is stored as +0, as BLAS stores it) on every path.
+    Vec<T> base = {};
+    if (accumulate) load(base, c + v * kW);
+    base += sum[v];
+    store(c + v * kW, base);
   }
 }
 
@@ -101,9 +106,7 @@ template <class T>
     const T a_p = alpha * a_i[p * a_step];
     for (std::size_t j = 0; j < w; ++j) sum[j] += a_p * b[p * ldb + j];
   }
-  // NOTE: not `accumulate ? c + sum : sum`, whose second half GCC turns into a call to memcpy
-  // (costly for a few elements); C is not read unless accumulating, and 0 + sum is sum.
-  for (std::size_t j = 0; j < w; ++j) c[j] = (accumulate ? c[j] : T(0)) + sum[j];
+  for (std::size_t j = 0; j < w; ++j) c[j] = (accumulate ? c[j] : T(0)) + sum[j];  // as row_block
 }
 
 // With Bᵀ: the dot products of kRows consecutive rows of the stored A (row r at a + r·lda) with
@@ -146,8 +149,8 @@ template <std::size_t kRows, class T>
   for (std::size_t r = 0; r < kRows; ++r) out[r] = sum[r];
 }
 
-// C += alpha·op(A)·op(B), or C = alpha·op(A)·op(B) without reading C when `accumulate` is false;
-// k ≥ 1 (loop_gemm does k = 0).
+// C += alpha·op(A)·op(B), or C = 0 + alpha·op(A)·op(B) without reading C when `accumulate` is
+// false; k ≥ 1 (loop_gemm does k = 0).
 // Compiled once per instruction set. With B as stored, each row of C is built in blocks of
 // vectors held in registers over the whole sum (row_block); with Bᵀ, C(i, j) is the dot product
 // of row i of A and row j of the stored B, four rows of A at a time (dots).
@@ -157,7 +160,7 @@ TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::si
                                      std::size_t lda, const T* __restrict b, std::size_t ldb,
                                      bool accumulate, T* __restrict c, std::size_t ldc) {
   constexpr std::size_t kW = kWidth<T>;
-  const auto put = [accumulate](T& c_ij, T value) { c_ij = accumulate ? c_ij + value : value; };
+  const auto put = [accumulate](T& c_ij, T value) { c_ij = (accumulate ? c_ij : T(0)) + value; };
   if (!transpose_b) {
     // A(i, p) = a_i[p·a_step]
     const std::size_t a_step = transpose_a ? lda : 1;
@@ -197,7 +200,8 @@ TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::si
 }
 
 // small_gemm for products of at most kSmallGemmVolume multiply-adds, in plain loops, with the
-// same additions in the same order for every element (the sum over p, then C + the sum); k ≥ 1.
+// same additions in the same order for every element (the sum over p, then C or 0 plus the
+// sum); k ≥ 1.
 template <bool kTransposeA, bool kTransposeB, class T>
 void tiny_gemm(std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda,
                const T* b, std::size_t ldb, bool accumulate, T* c, std::size_t ldc) {
@@ -214,7 +218,6 @@ void tiny_gemm(std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
         const T a_p = alpha * a_at(i, p);
         for (std::size_t j = 0; j < n; ++j) sum[j] += a_p * b[p * ldb + j];
       }
-      // NOTE: not `accumulate ? c + sum : sum`, whose second half GCC makes a memcpy call.
       for (std::size_t j = 0; j < n; ++j) c_i[j] = (accumulate ? c_i[j] : T(0)) + sum[j];
     } else {  // as dots: alpha·Σ_p A(i, p)·B(p, j)
       for (std::size_t j = 0; j < n; ++j) {
@@ -278,7 +281,7 @@ template <class T>
 void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
           const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
   if (m == 0 || n == 0) return;
-  if (gemm_uses_blas(m, n, k))
+  if (gemm_uses_blas<T>(transpose_a, transpose_b, m, n, k))
     blas_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   else
     loop_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

@@ -32,16 +32,26 @@ void blas_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
 // against 29 ns for A·B; 187 against 45 ns at 8³).
 inline constexpr std::size_t kSmallGemmVolume = 32;
 
-// Whether gemm hands a product to BLAS; otherwise the direct loop runs it: tiny products, and
-// every product with a dimension of 1 (a matrix times a vector, or an outer product), where
-// BLAS's packing and blocking have no reuse of data to exploit. Measured with
-// bench/gemm_threshold_bench.cpp (bench/RESULTS.md has the table): for such products the loop
-// is 1.7–7.5× faster than OpenBLAS 0.3.21 in float with its AVX2 Haswell kernels, from
-// 32×1·(k = 256) to 1024×2048·(k = 1), and with its AVX-512 kernels from 0.86× (32×1·(k = 256),
-// 249 against 214 ns) to 7.7×; in double it is never slower. Products with every dimension
-// above 1 stay with BLAS, which wins there from 8×8×8 on.
-constexpr bool gemm_uses_blas(std::size_t m, std::size_t n, std::size_t k) {
-  return m * n * k > kSmallGemmVolume && m != 1 && n != 1 && k != 1;
+// The direct loop's vectors hold 64 bytes (ops/detail/gemm.cpp): 16 floats or 8 doubles.
+template <class T>
+inline constexpr std::size_t kLoopVectorWidth = 64 / sizeof(T);
+
+// Whether gemm hands a product to BLAS; otherwise the direct loop runs it. The loop takes tiny
+// products, and the matrix-vector and outer products that its vector code covers, where BLAS's
+// packing and blocking have no reuse of data to exploit:
+// - with B as stored, C's rows are built along n: one row of A (m = 1) or an outer product
+//   (k = 1), with n at least one vector;
+// - with Bᵀ, dot products along k: one row of A or one row of the stored B (m or n = 1), with k
+//   at least two vectors.
+// Measured with bench/gemm_threshold_bench.cpp (bench/RESULTS.md has the table). Every other
+// product goes to BLAS, including matrix-vector products the loop would run in scalar chains
+// (A·b with b a column, or Aᵀ·Bᵀ).
+template <class T>
+constexpr bool gemm_uses_blas(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
+                              std::size_t k) {
+  if (m * n * k <= kSmallGemmVolume) return false;
+  if (transpose_b) return transpose_a || !((m == 1 || n == 1) && k >= 2 * kLoopVectorWidth<T>);
+  return !((m == 1 || k == 1) && n >= kLoopVectorWidth<T>);
 }
 
 }  // namespace tapegrad::detail

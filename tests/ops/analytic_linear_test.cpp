@@ -106,10 +106,11 @@ TEMPLATE_TEST_CASE("linear of a 1-D x [in] without bias is y = W·x with dx = W�
 
 TEMPLATE_TEST_CASE("linear through BLAS gives the same y = x·Wᵀ + b, dx = G·W, dW = Gᵀ·x, db",
                    "[ops][linear][blas]", double, float) {
-  // y = x·Wᵀ is 24×18 (k = 20), dx = G·W is 24×20 (k = 18), dW = Gᵀ·x is 18×20 (k = 24): every
-  // dimension above 1, so cblas_?gemm with a transpose flag.
-  STATIC_REQUIRE(detail::gemm_uses_blas(24, 18, 20) && detail::gemm_uses_blas(24, 20, 18) &&
-                 detail::gemm_uses_blas(18, 20, 24));
+  // y = x·Wᵀ is 24×18 (k = 20), dx = G·W is 24×20 (k = 18), dW = Gᵀ·x is 18×20 (k = 24):
+  // cblas_?gemm with a transpose flag (detail::gemm_uses_blas).
+  STATIC_REQUIRE(detail::gemm_uses_blas<TestType>(false, true, 24, 18, 20));
+  STATIC_REQUIRE(detail::gemm_uses_blas<TestType>(false, false, 24, 20, 18));
+  STATIC_REQUIRE(detail::gemm_uses_blas<TestType>(true, false, 18, 20, 24));
   SECTION("batch x[24,20], W[18,20], with bias") {
     check_linear<TestType>({24, 20, 18}, true, true);
   }
@@ -118,11 +119,14 @@ TEMPLATE_TEST_CASE("linear through BLAS gives the same y = x·Wᵀ + b, dx = G·
   }
 }
 
-TEMPLATE_TEST_CASE("linear of one example runs the direct loop's vector blocks: same y, dx, dW, db",
+TEMPLATE_TEST_CASE("linear of one example runs the direct loop's vector code: same y, dx, dW, db",
                    "[ops][linear]", double, float) {
-  // One row: every product has a dimension of 1 (detail::gemm_uses_blas), long enough for the
-  // loop's blocks of whole vectors and their remainders.
-  STATIC_REQUIRE(!detail::gemm_uses_blas(1, 80, 70));
+  // One row: y = x·Wᵀ is one row of dot products, dx = G·W one row, dW = Gᵀ·x an outer product
+  // (k = 1), long enough for the loop's whole vectors and their remainders
+  // (detail::gemm_uses_blas).
+  STATIC_REQUIRE(!detail::gemm_uses_blas<TestType>(false, true, 1, 80, 70));
+  STATIC_REQUIRE(!detail::gemm_uses_blas<TestType>(false, false, 1, 70, 80));
+  STATIC_REQUIRE(!detail::gemm_uses_blas<TestType>(true, false, 80, 70, 1));
   SECTION("1-D x[70], W[80,70], with bias") {
     check_linear<TestType>({1, 70, 80}, false, true);
   }

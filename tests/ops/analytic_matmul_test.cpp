@@ -90,36 +90,46 @@ TEMPLATE_TEST_CASE(
 
 TEMPLATE_TEST_CASE("matmul through BLAS gives the same C = A·B, dA = G·Bᵀ and dB = Aᵀ·G",
                    "[ops][matmul][blas]", double, float) {
-  // Each product of forward and backward has every dimension above 1 and a volume above
-  // detail::kSmallGemmVolume, so it goes to cblas_?gemm instead of the direct loop.
+  // Each product of forward and backward goes to cblas_?gemm, not the direct loop: C = A·B,
+  // dA = G·Bᵀ, dB = Aᵀ·G (detail::gemm_uses_blas).
+  using T = TestType;
   SECTION("square [20,20]·[20,20]") {
-    STATIC_REQUIRE(detail::gemm_uses_blas(20, 20, 20));
-    check_matmul<TestType>({20, 20}, {20, 20}, {20, 20, 20}, "[20,20]");
+    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, false, 20, 20, 20));
+    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, true, 20, 20, 20));
+    STATIC_REQUIRE(detail::gemm_uses_blas<T>(true, false, 20, 20, 20));
+    check_matmul<T>({20, 20}, {20, 20}, {20, 20, 20}, "[20,20]");
   }
   SECTION("rectangular [24,20]·[20,18], so a wrong leading dimension shows") {
-    // C = A·B is 24×18 (k = 20), dA = G·Bᵀ is 24×20 (k = 18), dB = Aᵀ·G is 20×18 (k = 24).
-    STATIC_REQUIRE(detail::gemm_uses_blas(24, 18, 20) && detail::gemm_uses_blas(24, 20, 18) &&
-                   detail::gemm_uses_blas(20, 18, 24));
-    check_matmul<TestType>({24, 20}, {20, 18}, {24, 20, 18}, "[24,18]");
+    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, false, 24, 18, 20));
+    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, true, 24, 20, 18));
+    STATIC_REQUIRE(detail::gemm_uses_blas<T>(true, false, 20, 18, 24));
+    check_matmul<T>({24, 20}, {20, 18}, {24, 20, 18}, "[24,18]");
+  }
+  SECTION("matrix-vector [80,64]·[64]") {
+    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, false, 80, 1, 64));
+    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, true, 80, 64, 1));
+    STATIC_REQUIRE(detail::gemm_uses_blas<T>(true, false, 64, 1, 80));
+    check_matmul<T>({80, 64}, {64}, {80, 64, 1}, "[80]");
   }
 }
 
 TEMPLATE_TEST_CASE(
-    "matmul of a matrix and a vector runs the direct loop's vector blocks and gives the same "
-    "results",
+    "matmul of a vector and a matrix runs the direct loop's vector code and gives the same results",
     "[ops][matmul]", double, float) {
-  // A product with a dimension of 1 never goes to BLAS (detail::gemm_uses_blas); these are long
-  // enough for the loop's blocks of whole vectors, four rows at a time, and their remainders.
-  SECTION("matrix-vector [80,64]·[64]") {
-    STATIC_REQUIRE(!detail::gemm_uses_blas(80, 1, 64));
-    check_matmul<TestType>({80, 64}, {64}, {80, 64, 1}, "[80]");
-  }
+  // C = a·B is one row (m = 1), dA = G·Bᵀ one row of dot products, dB = Aᵀ·G an outer product
+  // (k = 1): the loop's row blocks and dot products, long enough for whole vectors.
+  using T = TestType;
   SECTION("vector-matrix [64]·[64,80]") {
-    STATIC_REQUIRE(!detail::gemm_uses_blas(1, 80, 64));
-    check_matmul<TestType>({64}, {64, 80}, {1, 64, 80}, "[80]");
+    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(false, false, 1, 80, 64));
+    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(false, true, 1, 64, 80));
+    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(true, false, 64, 80, 1));
+    check_matmul<T>({64}, {64, 80}, {1, 64, 80}, "[80]");
   }
-  SECTION("matrix-vector with odd sizes [71,133]·[133]") {
-    check_matmul<TestType>({71, 133}, {133}, {71, 133, 1}, "[71]");
+  SECTION("odd sizes [133]·[133,71], for the blocks' remainders") {
+    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(false, false, 1, 71, 133));
+    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(false, true, 1, 133, 71));
+    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(true, false, 133, 71, 1));
+    check_matmul<T>({133}, {133, 71}, {1, 133, 71}, "[71]");
   }
 }
 

@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <limits>
 #include <string_view>
 #include <type_traits>
@@ -79,7 +80,7 @@ void check_all(const char* path) {
                                 {6, 83, 37},
                                 {9, 2, 100},
                                 // Matrix-vector and outer products, which gemm gives the loop
-                                // at any size (gemm_uses_blas).
+                                // or BLAS by layout (gemm_uses_blas).
                                 {32, 1, 256},
                                 {32, 256, 1},
                                 {1, 256, 32},
@@ -113,10 +114,12 @@ TEMPLATE_TEST_CASE("the direct loop gives each element of C the same bits whatev
   // four vectors, of one, in the scalar remainder, in a block of four rows of dot products, or
   // in the scalar loops of tiny products: a batch's row must not change in its last bits with
   // the batch size. Each element of a 9×83 product is compared with the same element computed
-  // alone (m = n = 1), which for k = 8 is a tiny product.
+  // alone (m = n = 1): for k = 8 a tiny product, and at k = 16 and 32, where a tiny product's
+  // dot products are long enough in double or float for the vector kernel's partial sums, which
+  // must then compute them.
   using T = TestType;
   const std::size_t m = 9, n = 83;
-  for (std::size_t k : {std::size_t{8}, std::size_t{37}})
+  for (std::size_t k : {std::size_t{8}, std::size_t{16}, std::size_t{32}, std::size_t{37}})
     for (bool ta : {false, true})
       for (bool tb : {false, true})
         for (T beta : {T(0), T(1)}) {
@@ -138,5 +141,39 @@ TEMPLATE_TEST_CASE("the direct loop gives each element of C the same bits whatev
                         << j);
               CHECK(c[i * n + j] == alone);
             }
+        }
+}
+
+TEMPLATE_TEST_CASE("the direct loop writes with beta = 0 the bits it adds into zeros, −0 included",
+                   "[ops][gemm]", float, double) {
+  // The fast backward engine writes gradients (beta = 0) where the checked engine adds them into
+  // zeroed buffers (beta = 1): both must give the same bits, also for a sum of −0, which adding
+  // into +0 makes +0. A = −1 and B = 0 make every product −0; the sin/cos data, ordinary sums.
+  using T = TestType;
+  for (const auto& [m, n, k] : {std::array<std::size_t, 3>{1, 1, 3},
+                                {3, 5, 2},
+                                {6, 83, 1},
+                                {1, 83, 37},
+                                {9, 1, 100},
+                                {1, 5, 100}})
+    for (bool ta : {false, true})
+      for (bool tb : {false, true})
+        for (bool zeros : {true, false}) {
+          const std::size_t lda = ta ? m : k, ldb = tb ? k : n;
+          std::vector<T> a((ta ? k : m) * lda), b((tb ? n : k) * ldb);
+          for (std::size_t i = 0; i < a.size(); ++i)
+            a[i] = zeros ? T(-1) : T(std::sin(0.7 * double(i) + 0.2));
+          for (std::size_t i = 0; i < b.size(); ++i)
+            b[i] = zeros ? T(0) : T(std::cos(0.4 * double(i) + 0.9));
+          std::vector<T> written(m * n, std::numeric_limits<T>::quiet_NaN()), added(m * n, T(0));
+          detail::loop_gemm<T>(ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0),
+                               written.data(), n);
+          detail::loop_gemm<T>(ta, tb, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(1),
+                               added.data(), n);
+          for (std::size_t i = 0; i < m * n; ++i) {
+            INFO("m " << m << " n " << n << " k " << k << " transposes " << ta << tb << " zeros "
+                      << zeros << " element " << i);
+            CHECK(std::memcmp(&written[i], &added[i], sizeof(T)) == 0);
+          }
         }
 }
