@@ -1,7 +1,8 @@
 // Where BLAS starts to pay: the direct loop against cblas_{s,d}gemm for products C = A·B
 // (m×k times k×n) and the two transposed products backward needs (Aᵀ·B, A·Bᵀ); square sizes,
-// and the skinny shapes of a batch-1 step of the 4-8-1 MLP.
-// ops/detail/gemm.hpp's kSmallGemmVolume comes from this.
+// the skinny shapes of a batch-1 step of the 4-8-1 MLP, and the matrix-vector and outer products
+// of larger layers (one output, or a batch of one). ops/detail/gemm.hpp's kSmallGemmVolume and
+// gemm_uses_blas come from this.
 #include <benchmark/benchmark.h>
 
 #include <vector>
@@ -51,6 +52,12 @@ void sizes(benchmark::internal::Benchmark* b) {
   b->Args({128, 1, 512, 2})->Args({128, 512, 1, 0})->Args({1, 512, 128, 1});
   b->Args({512, 1, 784, 2})->Args({512, 784, 1, 0})->Args({1, 784, 512, 1});
   b->Args({1024, 1, 2048, 2})->Args({1024, 2048, 1, 0})->Args({1, 2048, 1024, 1});
+  // 784-512-10's hidden layer at batch 1: forward x·Wᵀ (one row of dot products), backward
+  // dx = g·W (one row) and dW = gᵀ·x (an outer product).
+  b->Args({1, 512, 784, 2})->Args({1, 784, 512, 0})->Args({512, 784, 1, 1});
+  // Shapes gemm gives BLAS (gemm_uses_blas), for comparison: a matrix times a column (A·b), and
+  // the outer product as A·Bᵀ with k = 1.
+  b->Args({512, 1, 784, 0})->Args({512, 784, 1, 2});
 }
 
 }  // namespace

@@ -153,7 +153,8 @@ template <std::size_t kRows, class T>
 // false; k ≥ 1 (loop_gemm does k = 0).
 // Compiled once per instruction set. With B as stored, each row of C is built in blocks of
 // vectors held in registers over the whole sum (row_block); with Bᵀ, C(i, j) is the dot product
-// of row i of A and row j of the stored B, four rows of A at a time (dots).
+// of row i of A and row j of the stored B, four rows of A at a time, or of B for the last rows
+// (dots).
 template <class T>
 TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::size_t m,
                                      std::size_t n, std::size_t k, T alpha, const T* __restrict a,
@@ -192,11 +193,18 @@ TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::si
       dots<4>(a + i * lda, lda, b + j * ldb, k, sums);
       for (std::size_t r = 0; r < 4; ++r) put(c[(i + r) * ldc + j], alpha * sums[r]);
     }
-  for (; i < m; ++i)
-    for (std::size_t j = 0; j < n; ++j) {
+  for (; i < m; ++i) {  // the last rows (all of them for one row of A): four rows of B at a time
+    // NOTE: B's rows against A's row, the same products (x·y = y·x) in the same partial sums
+    std::size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+      dots<4>(b + j * ldb, ldb, a + i * lda, k, sums);
+      for (std::size_t r = 0; r < 4; ++r) put(c[i * ldc + j + r], alpha * sums[r]);
+    }
+    for (; j < n; ++j) {
       dots<1>(a + i * lda, lda, b + j * ldb, k, sums);
       put(c[i * ldc + j], alpha * sums[0]);
     }
+  }
 }
 
 // small_gemm for products of at most kSmallGemmVolume multiply-adds, in plain loops, with the
