@@ -4,6 +4,7 @@
 // different layout of the model's tensors would make the step's matrix products faster. Cited by
 // bench/RESULTS.md ("Where the missed targets stand").
 #include <benchmark/benchmark.h>
+#include <cblas.h>
 
 #include <array>
 #include <cstddef>
@@ -78,4 +79,12 @@ BENCHMARK(product)
     ->ArgsProduct({{1, 2}, {0, 1, 2, 3, 4, 5}})
     ->Unit(benchmark::kMicrosecond);
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // One thread, as the step benchmarks compare at 1 thread.
+  openblas_set_num_threads(1);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

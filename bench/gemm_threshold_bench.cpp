@@ -4,6 +4,7 @@
 // of larger layers (one output, or a batch of one). ops/detail/gemm.hpp's kSmallGemmVolume and
 // gemm_uses_blas come from this.
 #include <benchmark/benchmark.h>
+#include <cblas.h>
 
 #include <vector>
 
@@ -67,4 +68,12 @@ BENCHMARK(product<float, true>)->Name("blas/float")->Apply(sizes);
 BENCHMARK(product<double, false>)->Name("loop/double")->Apply(sizes);
 BENCHMARK(product<double, true>)->Name("blas/double")->Apply(sizes);
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // One thread: the loop is single-threaded, and the step benchmarks compare at 1 thread.
+  openblas_set_num_threads(1);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
