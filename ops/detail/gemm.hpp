@@ -27,9 +27,9 @@ void blas_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
 
 // Products with m·n·k at most this go to the direct loop. Measured with
 // bench/gemm_threshold_bench.cpp (OpenBLAS 0.3.21, 1 thread, AMD EPYC with AVX-512, medians of
-// 5): the loop is 2–5× faster for the batch-1 shapes of a 4-8-1 MLP (m·n·k ≤ 32, e.g. 11 ns
-// against 56 ns for 1×8 · 8×1), even at 8×4·(k = 1), and loses from 4×4×4 on (in float, 46 ns
-// against 29 ns for A·B; 187 against 45 ns at 8³).
+// 5; bench/RESULTS.md): the loop is 2–10× faster for the batch-1 shapes of a 4-8-1 MLP
+// (m·n·k ≤ 32, e.g. 19 against 75–82 ns for x·Wᵀ, 1×4 · 4×8), and with OpenBLAS's AVX-512
+// kernels loses from 4×4×4 on (in float, 50 against 25 ns for A·B).
 inline constexpr std::size_t kSmallGemmVolume = 32;
 
 // The direct loop's vectors hold 64 bytes (ops/detail/gemm.cpp): 16 floats or 8 doubles.
