@@ -62,6 +62,7 @@ void product(benchmark::State& state) {
   state.SetLabel(std::string(config.name) + ": " + layout.label);
   const auto [m, n, k, lda, ldb] = dims(state.range(1), config.batch, config.inputs, config.hidden);
   std::vector<float> a(m * k, 0.5f), bm(k * n, 0.25f), c(m * n);
+  openblas_set_num_threads(1);  // as the step benchmarks compare, at 1 thread
   for (auto _ : state) {
     blas_gemm<float>(layout.transpose_a, layout.transpose_b, m, n, k, 1.0f, a.data(), lda,
                      bm.data(), ldb, 0.0f, c.data(), n);
@@ -79,12 +80,4 @@ BENCHMARK(product)
     ->ArgsProduct({{1, 2}, {0, 1, 2, 3, 4, 5}})
     ->Unit(benchmark::kMicrosecond);
 
-int main(int argc, char** argv) {
-  // One thread, as the step benchmarks compare at 1 thread.
-  openblas_set_num_threads(1);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+BENCHMARK_MAIN();

@@ -24,6 +24,7 @@ void product(benchmark::State& state) {
   // Stored A is m×k (k×m if transposed), B is k×n (n×k if transposed).
   const std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
   std::vector<T> a(m * k, T(0.5)), b(k * n, T(0.25)), c(m * n);
+  openblas_set_num_threads(1);  // as the step benchmarks compare, at 1 thread
   for (auto _ : state) {
     if constexpr (kBlas)
       blas_gemm<T>(transpose_a, transpose_b, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0),
@@ -68,12 +69,4 @@ BENCHMARK(product<float, true>)->Name("blas/float")->Apply(sizes);
 BENCHMARK(product<double, false>)->Name("loop/double")->Apply(sizes);
 BENCHMARK(product<double, true>)->Name("blas/double")->Apply(sizes);
 
-int main(int argc, char** argv) {
-  // One thread: the loop is single-threaded, and the step benchmarks compare at 1 thread.
-  openblas_set_num_threads(1);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+BENCHMARK_MAIN();

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 repetitions=5
 compare_args=()
-if [[ ${1:-} == --quick ]]; then repetitions=1; compare_args=(--quick); fi
+if [[ ${1:-} == --quick ]]; then repetitions=2; compare_args=(--quick); fi  # 2: with 1, Google Benchmark reports no median
 
 build=build-bench
 generator=()
@@ -27,25 +27,21 @@ echo "- OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} OPENBLAS_L2_SIZE=${OPENBLA
 echo "- load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
-echo "## Step, forward, backward (Google Benchmark, medians of $repetitions)"
-"$build/bench/tapegrad_step_bench" --benchmark_repetitions="$repetitions" \
-  --benchmark_report_aggregates_only=true --benchmark_min_time=0.5 2>&1 | grep -E "median|^Run|^CPU"
-echo
+# A Google Benchmark program's medians of $repetitions under a heading: medians TITLE PROGRAM ARGS...
+medians() {
+  local title=$1 program=$2
+  shift 2
+  echo "## $title (medians of $repetitions)"
+  "$build/bench/$program" --benchmark_repetitions="$repetitions" \
+    --benchmark_report_aggregates_only=true "$@" 2>&1 | grep -E "median|^Run|^CPU"
+  echo
+}
 
-echo "## Tape of 10^6 scalar ops (medians of $repetitions)"
-"$build/bench/tapegrad_tape_bench" --benchmark_repetitions="$repetitions" \
-  --benchmark_report_aggregates_only=true 2>&1 | grep -E "median"
-echo
-
-echo "## Direct loop against BLAS (tapegrad_gemm_threshold_bench, medians of $repetitions, ns)"
-"$build/bench/tapegrad_gemm_threshold_bench" --benchmark_repetitions="$repetitions" \
-  --benchmark_report_aggregates_only=true --benchmark_min_time=0.1 2>&1 | grep -E "median"
-echo
-
-echo "## The hidden layer's products in other layouts (tapegrad_gemm_layout_bench, medians of $repetitions)"
-"$build/bench/tapegrad_gemm_layout_bench" --benchmark_repetitions="$repetitions" \
-  --benchmark_report_aggregates_only=true --benchmark_min_time=0.2 2>&1 | grep -E "median"
-echo
+medians "Step, forward, backward" tapegrad_step_bench --benchmark_min_time=0.5
+medians "Tape of 10^6 scalar ops" tapegrad_tape_bench
+medians "Direct loop against BLAS, ns" tapegrad_gemm_threshold_bench --benchmark_min_time=0.1
+medians "The hidden layer's products in other layouts" tapegrad_gemm_layout_bench \
+  --benchmark_min_time=0.2
 
 echo "## Peak memory per configuration (one process each)"
 echo "| config | dtype | peak RSS MiB | tape arena MiB | parameters + grads MiB | heap allocations per step |"

@@ -63,6 +63,14 @@ template <class T>
   }
 }
 
+// C + Σ, or 0 + Σ when C holds no values (accumulate false, C not read): the bits of adding Σ
+// into zeros, so a sum of −0 is stored as +0, as BLAS stores it. Every path of the loop stores
+// through this (row_block in vectors).
+template <class T>
+[[gnu::always_inline]] inline void put(T& c, T sum, bool accumulate) {
+  c = (accumulate ? c : T(0)) + sum;
+}
+
 // With B as stored (op(B) = B): kVectors·kWidth consecutive elements of one row of C,
 // Σ_p (alpha·A(i, p))·B(p, j), kept in registers over all of p and then written, or added to
 // C. A(i, p) is a_i[p·a_step]; b points at B(0, j).
@@ -85,28 +93,40 @@ template <std::size_t kVectors, class T>
     }
   }
   for (std::size_t v = 0; v < kVectors; ++v) {
-    // NOTE: C + Σ, or 0 + Σ when C holds no values: the bits of adding Σ into zeros (a sum of −0
-    // is stored as +0, as BLAS stores it) on every path.
-    Vec<T> base = {};
+    Vec<T> base = {};  // as put()
     if (accumulate) load(base, c + v * kW);
     base += sum[v];
     store(c + v * kW, base);
   }
 }
 
-// The same for the last w < kWidth elements of a row of C, one scalar per element.
+// The same one scalar per element, for w ≤ kRowTail elements: the last ones of a row of C
+// after the blocks, or a tiny product's whole row (tiny_gemm).
+inline constexpr std::size_t kRowTail = kSmallGemmVolume;
+static_assert(kRowTail >= kWidth<float> && kRowTail >= kWidth<double>);
+
 template <class T>
 [[gnu::always_inline]] inline void row_tail(const T* a_i, std::size_t a_step, const T* b,
                                             std::size_t ldb, std::size_t k, T alpha,
                                             bool accumulate, T* c, std::size_t w) {
-  T sum[kWidth<T>];
+  T sum[kRowTail];
   const T a_0 = alpha * a_i[0];
   for (std::size_t j = 0; j < w; ++j) sum[j] = a_0 * b[j];
   for (std::size_t p = 1; p < k; ++p) {
     const T a_p = alpha * a_i[p * a_step];
     for (std::size_t j = 0; j < w; ++j) sum[j] += a_p * b[p * ldb + j];
   }
-  for (std::size_t j = 0; j < w; ++j) c[j] = (accumulate ? c[j] : T(0)) + sum[j];  // as row_block
+  for (std::size_t j = 0; j < w; ++j) put(c[j], sum[j], accumulate);
+}
+
+// Σ_p a_i[p·a_step]·y[p] in one chain: the dot products with Aᵀ·Bᵀ (a_step = lda) and tiny
+// ones (as dots computes those shorter than two vectors).
+template <class T>
+[[gnu::always_inline]] inline T strided_dot(const T* a_i, std::size_t a_step, const T* y,
+                                            std::size_t k) {
+  T sum = 0;
+  for (std::size_t p = 0; p < k; ++p) sum += a_i[p * a_step] * y[p];
+  return sum;
 }
 
 // With Bᵀ: the dot products of kRows consecutive rows of the stored A (row r at a + r·lda) with
@@ -161,7 +181,6 @@ TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::si
                                      std::size_t lda, const T* __restrict b, std::size_t ldb,
                                      bool accumulate, T* __restrict c, std::size_t ldc) {
   constexpr std::size_t kW = kWidth<T>;
-  const auto put = [accumulate](T& c_ij, T value) { c_ij = (accumulate ? c_ij : T(0)) + value; };
   if (!transpose_b) {
     // A(i, p) = a_i[p·a_step]
     const std::size_t a_step = transpose_a ? lda : 1;
@@ -177,13 +196,10 @@ TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::si
     }
     return;
   }
-  if (transpose_a) {  // Aᵀ·Bᵀ: neither operand is contiguous along p; no op asks for it
+  if (transpose_a) {  // Aᵀ·Bᵀ: A is not contiguous along p; no op asks for it
     for (std::size_t i = 0; i < m; ++i)
-      for (std::size_t j = 0; j < n; ++j) {
-        T sum = 0;
-        for (std::size_t p = 0; p < k; ++p) sum += a[p * lda + i] * b[j * ldb + p];
-        put(c[i * ldc + j], alpha * sum);
-      }
+      for (std::size_t j = 0; j < n; ++j)
+        put(c[i * ldc + j], alpha * strided_dot(a + i, lda, b + j * ldb, k), accumulate);
     return;
   }
   std::size_t i = 0;
@@ -191,49 +207,37 @@ TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::si
   for (; i + 4 <= m; i += 4)
     for (std::size_t j = 0; j < n; ++j) {
       dots<4>(a + i * lda, lda, b + j * ldb, k, sums);
-      for (std::size_t r = 0; r < 4; ++r) put(c[(i + r) * ldc + j], alpha * sums[r]);
+      for (std::size_t r = 0; r < 4; ++r) put(c[(i + r) * ldc + j], alpha * sums[r], accumulate);
     }
   for (; i < m; ++i) {  // the last rows (all of them for one row of A): four rows of B at a time
     // NOTE: B's rows against A's row, the same products (x·y = y·x) in the same partial sums
     std::size_t j = 0;
     for (; j + 4 <= n; j += 4) {
       dots<4>(b + j * ldb, ldb, a + i * lda, k, sums);
-      for (std::size_t r = 0; r < 4; ++r) put(c[i * ldc + j + r], alpha * sums[r]);
+      for (std::size_t r = 0; r < 4; ++r) put(c[i * ldc + j + r], alpha * sums[r], accumulate);
     }
     for (; j < n; ++j) {
       dots<1>(a + i * lda, lda, b + j * ldb, k, sums);
-      put(c[i * ldc + j], alpha * sums[0]);
+      put(c[i * ldc + j], alpha * sums[0], accumulate);
     }
   }
 }
 
-// small_gemm for products of at most kSmallGemmVolume multiply-adds, in plain loops, with the
-// same additions in the same order for every element (the sum over p, then C or 0 plus the
-// sum); k ≥ 1.
+// small_gemm for products of at most kSmallGemmVolume multiply-adds, in plain scalar loops that
+// are its own remainder paths (row_tail, and dots below two vectors), so the bits are the same;
+// k ≥ 1.
 template <bool kTransposeA, bool kTransposeB, class T>
 void tiny_gemm(std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda,
                const T* b, std::size_t ldb, bool accumulate, T* c, std::size_t ldc) {
-  const auto a_at = [&](std::size_t i, std::size_t p) {
-    return kTransposeA ? a[p * lda + i] : a[i * lda + p];
-  };
+  const std::size_t a_step = kTransposeA ? lda : 1;  // A(i, p) = a_i[p·a_step]
   for (std::size_t i = 0; i < m; ++i) {
+    const T* a_i = kTransposeA ? a + i : a + i * lda;
     T* c_i = c + i * ldc;
-    if constexpr (!kTransposeB) {  // as row_block: Σ_p (alpha·A(i, p))·B(p, j), along rows of B
-      T sum[kSmallGemmVolume];     // n ≤ m·n·k
-      const T a_0 = alpha * a_at(i, 0);
-      for (std::size_t j = 0; j < n; ++j) sum[j] = a_0 * b[j];
-      for (std::size_t p = 1; p < k; ++p) {
-        const T a_p = alpha * a_at(i, p);
-        for (std::size_t j = 0; j < n; ++j) sum[j] += a_p * b[p * ldb + j];
-      }
-      for (std::size_t j = 0; j < n; ++j) c_i[j] = (accumulate ? c_i[j] : T(0)) + sum[j];
-    } else {  // as dots: alpha·Σ_p A(i, p)·B(p, j)
-      for (std::size_t j = 0; j < n; ++j) {
-        T sum = 0;
-        for (std::size_t p = 0; p < k; ++p) sum += a_at(i, p) * b[j * ldb + p];
-        c_i[j] = (accumulate ? c_i[j] : T(0)) + alpha * sum;
-      }
-    }
+    if constexpr (!kTransposeB)
+      row_tail(a_i, a_step, b, ldb, k, alpha, accumulate, c_i, n);  // n ≤ m·n·k ≤ kRowTail
+    else
+      for (std::size_t j = 0; j < n; ++j)
+        put(c_i[j], alpha * strided_dot(a_i, a_step, b + j * ldb, k), accumulate);
   }
 }
 
