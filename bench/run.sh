@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 
 repetitions=5
 compare_args=()
-if [[ ${1:-} == --quick ]]; then repetitions=2; compare_args=(--quick); fi  # 2: with 1, Google Benchmark reports no median
+# --quick: 2 repetitions, the fewest for which Google Benchmark reports a median
+if [[ ${1:-} == --quick ]]; then repetitions=2; compare_args=(--quick); fi
 
 build=build-bench
 generator=()
