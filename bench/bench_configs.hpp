@@ -5,7 +5,7 @@
 #include <array>
 #include <cstddef>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 namespace tapegrad::bench {
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "bench_configs.hpp"
-#include "tapegrad/ops/detail/gemm.hpp"
+#include "ops/detail/gemm.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "tapegrad/ops/detail/gemm.hpp"
+#include "ops/detail/gemm.hpp"
 
 namespace {
 

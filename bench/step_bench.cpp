@@ -10,7 +10,7 @@
 #include <cstddef>
 
 #include "bench_configs.hpp"
-#include "tapegrad/tapegrad.hpp"
+#include "core.hpp"
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "bench_configs.hpp"
-#include "tapegrad/tapegrad.hpp"
+#include "core.hpp"
 
 namespace {
 std::atomic<std::size_t> allocations{0};

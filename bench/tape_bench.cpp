@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include "tapegrad/tapegrad.hpp"
+#include "core.hpp"
 
 namespace {
 

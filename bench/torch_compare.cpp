@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "bench_configs.hpp"
-#include "tapegrad/tapegrad.hpp"
+#include "core.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "tapegrad/graph/arena.hpp"
+#include "arena.hpp"
 
 #include <sys/mman.h>
 

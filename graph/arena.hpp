@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "tapegrad/graph/poison.hpp"
+#include "poison.hpp"
 
 namespace tapegrad {
 

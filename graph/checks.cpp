@@ -1,27 +1,33 @@
-#include "tapegrad/graph/checks.hpp"
+#include "checks.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <optional>
 
-#include "tapegrad/graph/node.hpp"
+#include "node.hpp"
 
 namespace tapegrad {
 
 namespace {
-thread_local bool contract_checks = false;
+
+// TAPEGRAD_CONTRACT_CHECKS=1 turns the checks on in every thread that has not set them, read
+// once per process; any other value, or none, leaves them off.
+bool checks_from_environment() {
+  static const bool on = [] {
+    const char* value = std::getenv("TAPEGRAD_CONTRACT_CHECKS");
+    return value != nullptr && std::string_view(value) == "1";
+  }();
+  return on;
+}
+
+thread_local bool contract_checks = checks_from_environment();
+
 }  // namespace
 
-bool ContractChecks::always_on() {
-#ifdef NDEBUG
-  return false;
-#else
-  return true;
-#endif
-}
 bool ContractChecks::enabled() {
-  return always_on() || contract_checks;
+  return contract_checks;
 }
 void ContractChecks::set_enabled(bool enabled) {
   contract_checks = enabled;

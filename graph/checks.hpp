@@ -1,4 +1,4 @@
-// Two debugging aids of the engine, both per thread and both off by default in release builds.
+// Two debugging aids of the engine, both per thread and both off by default.
 //
 // Anomaly mode (like PyTorch's detect_anomaly): every op's forward output and every gradient a
 // backward step produces is checked for NaN and infinity. The first op that makes one stops the
@@ -10,8 +10,10 @@
 // to. The gradient an op computes for an input must have that input's shape (checked always, as
 // it costs one comparison); with contract checks on, every input that needs a gradient must also
 // be given one, and a failed backward leaves the parameters' gradients as they were. Element types
-// need no check: a Node<T> can only write T gradients. Always on in debug builds of tapegrad
-// (NDEBUG not defined); in release builds, on when ContractChecks::set_enabled(true) says so.
+// need no check: a Node<T> can only write T gradients. Off unless ContractChecks::set_enabled(true)
+// says so, or the environment variable TAPEGRAD_CONTRACT_CHECKS is 1 when a thread first asks
+// (the test suite runs once each way); the build type does not matter, so the checked and the
+// fast engine both run in every build.
 //
 // Both cost one test of a thread-local flag per op (anomaly) or per backward pass (contracts)
 // when off.
@@ -23,9 +25,9 @@
 #include <string_view>
 #include <utility>
 
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/graph/node.hpp"
-#include "tapegrad/graph/var.hpp"
+#include "errors.hpp"
+#include "node.hpp"
+#include "var.hpp"
 
 namespace tapegrad {
 
@@ -56,8 +58,7 @@ class DetectAnomalyGuard {
 
 class ContractChecks {
  public:
-  // True in a debug build of the library, whatever set_enabled() said.
-  static bool always_on();
+  // This thread's setting: set_enabled()'s last word, else TAPEGRAD_CONTRACT_CHECKS=1.
   static bool enabled();
   static void set_enabled(bool enabled);
 };

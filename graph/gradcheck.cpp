@@ -1,4 +1,4 @@
-#include "tapegrad/graph/gradcheck.hpp"
+#include "gradcheck.hpp"
 
 #include <fmt/format.h>
 
@@ -6,9 +6,9 @@
 #include <cmath>
 #include <limits>
 
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/graph/random.hpp"
-#include "tapegrad/graph/tape.hpp"
+#include "errors.hpp"
+#include "random.hpp"
+#include "tape.hpp"
 
 namespace tapegrad {
 

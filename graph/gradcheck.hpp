@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "tapegrad/graph/parameter.hpp"
-#include "tapegrad/graph/var.hpp"
+#include "parameter.hpp"
+#include "var.hpp"
 
 namespace tapegrad {
 

@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "tapegrad/graph/gradcheck.hpp"
-#include "tapegrad/graph/higher_order.hpp"
-#include "tapegrad/graph/random.hpp"
-#include "tapegrad/graph/tape.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../ops/ops.hpp"
+#include "gradcheck.hpp"
+#include "higher_order.hpp"
+#include "random.hpp"
+#include "tape.hpp"
 
 namespace tapegrad {
 

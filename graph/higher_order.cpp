@@ -1,16 +1,16 @@
 // The reverse pass as a function (grad), recorded when asked so it can be differentiated again,
 // and forward mode (jvp), both sweeping the tape's recorded nodes by position; hvp, hessian and
 // jacobian on top. See graph/higher_order.hpp.
-#include "tapegrad/graph/higher_order.hpp"
+#include "higher_order.hpp"
 
 #include <fmt/format.h>
 
 #include <unordered_map>
 #include <unordered_set>
 
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/graph/node.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../ops/ops.hpp"
+#include "errors.hpp"
+#include "node.hpp"
 
 namespace tapegrad {
 

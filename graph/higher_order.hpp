@@ -17,8 +17,8 @@
 #include <span>
 #include <vector>
 
-#include "tapegrad/graph/tape.hpp"
-#include "tapegrad/graph/tensor.hpp"
+#include "tape.hpp"
+#include "tensor.hpp"
 
 namespace tapegrad {
 

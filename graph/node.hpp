@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "tapegrad/graph/var.hpp"
+#include "var.hpp"
 
 namespace tapegrad {
 

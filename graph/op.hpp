@@ -15,8 +15,8 @@
 #include <string_view>
 #include <type_traits>
 
-#include "tapegrad/graph/checks.hpp"
-#include "tapegrad/graph/tape.hpp"
+#include "checks.hpp"
+#include "tape.hpp"
 
 namespace tapegrad {
 

@@ -1,11 +1,11 @@
-#include "tapegrad/graph/parameter.hpp"
+#include "parameter.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/graph/poison.hpp"
+#include "errors.hpp"
+#include "poison.hpp"
 
 namespace tapegrad {
 

@@ -8,8 +8,8 @@
 #include <span>
 #include <string>
 
-#include "tapegrad/graph/tensor.hpp"
-#include "tapegrad/graph/var.hpp"
+#include "tensor.hpp"
+#include "var.hpp"
 
 namespace tapegrad {
 
@@ -30,17 +30,21 @@ class Parameter {
   // Replace the values with a tensor of the same shape; throws ShapeError otherwise.
   void assign(const Tensor<T>& value);
 
-  // The gradient accumulated since the last zero_grad() (zeros if no backward pass has reached
-  // the parameter since). Reading it after zero_grad() writes the zeros then; it is not safe to
-  // call from several threads at once on copies of one parameter.
-  const Tensor<T>& grad() const {
+  // The gradient accumulated since the last zero_grad(): zeros if no backward pass has reached
+  // the parameter since. On a Parameter, a reference to its storage; the first read after
+  // zero_grad() writes the zeros into it then (not safe from several threads at once on copies
+  // of one parameter). On a const Parameter, which is never written, a copy.
+  const Tensor<T>& grad() {
     materialize_grad();
     return data_->grad;
   }
+  Tensor<T> grad() const { return has_grad() ? data_->grad : Tensor<T>(shape()); }
   std::span<T> grads() {
     materialize_grad();
     return data_->grad.values();
   }
+  // Whether a backward pass has reached the parameter since the last zero_grad().
+  bool has_grad() const { return data_->slot.value.grad != nullptr; }
   // Sets the gradient to zero. NOTE: lazily: the storage is not written here but by the first
   // op that reaches the parameter in the next backward pass (or by grad(), if read first).
   void zero_grad();
@@ -61,7 +65,7 @@ class Parameter {
     ParameterSlot<T> slot;  // the graph's view of value and grad
     std::string name;
   };
-  void materialize_grad() const {
+  void materialize_grad() {
     // all-zero bits are +0.0; memset is the fastest way to write them
     if (Value<T>& slot = data_->slot.value; slot.grad == nullptr) {
       std::memset(data_->grad.data(), 0, data_->grad.size() * sizeof(T));

@@ -1,4 +1,4 @@
-#include "tapegrad/graph/random.hpp"
+#include "random.hpp"
 
 #include <cmath>
 #include <numbers>

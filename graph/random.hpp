@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <random>
 
-#include "tapegrad/graph/shape.hpp"
-#include "tapegrad/graph/tensor.hpp"
+#include "shape.hpp"
+#include "tensor.hpp"
 
 namespace tapegrad {
 

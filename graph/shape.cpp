@@ -1,10 +1,10 @@
-#include "tapegrad/graph/shape.hpp"
+#include "shape.hpp"
 
 #include <fmt/format.h>
 
 #include <limits>
 
-#include "tapegrad/graph/errors.hpp"
+#include "errors.hpp"
 
 namespace tapegrad {
 

@@ -1,15 +1,15 @@
-#include "tapegrad/graph/tape.hpp"
+// The backward engine (one reverse loop over the tape, fast or checked), the tape's bookkeeping,
+// and the members of Var that need a tape. See graph/tape.hpp and graph/engine.hpp.
+#include "tape.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
 
-#include "tapegrad/graph/checks.hpp"
+#include "checks.hpp"
 
 namespace tapegrad {
-
-thread_local bool GradMode::enabled_ = true;
 
 void throw_contract_error(std::string_view op, std::size_t position, std::size_t input,
                           const Shape& got, const Shape& expected) {
@@ -21,7 +21,7 @@ void throw_contract_error(std::string_view op, std::size_t position, std::size_t
 
 template <class T>
 Tape<T>::Tape() {
-  nodes_.reserve(256);
+  nodes_.reserve(256);  // a small model's step, without regrowing the list in its first step
 }
 
 template <class T>

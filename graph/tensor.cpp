@@ -1,10 +1,10 @@
-#include "tapegrad/graph/tensor.hpp"
+#include "tensor.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 
-#include "tapegrad/graph/errors.hpp"
+#include "errors.hpp"
 
 namespace tapegrad {
 

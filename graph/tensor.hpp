@@ -8,7 +8,7 @@
 #include <span>
 #include <vector>
 
-#include "tapegrad/graph/shape.hpp"
+#include "shape.hpp"
 
 namespace tapegrad {
 
@@ -34,8 +34,12 @@ class Tensor {
 
   T* data() { return data_.data(); }
   const T* data() const { return data_.data(); }
-  std::span<T> values() { return data_; }
-  std::span<const T> values() const { return data_; }
+  std::span<T> values() & { return data_; }
+  std::span<const T> values() const& { return data_; }
+  // On a temporary (a tensor returned by value, as Var::to_tensor() or a const Parameter's
+  // grad() return one), the values themselves, moved out: `for (T v : f().values())` then reads
+  // live memory, where a span would outlive the tensor it points into.
+  std::vector<T> values() && { return std::move(data_); }
 
   T& operator[](std::size_t flat) { return data_[flat]; }
   const T& operator[](std::size_t flat) const { return data_[flat]; }

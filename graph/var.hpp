@@ -8,8 +8,8 @@
 #include <string_view>
 #include <type_traits>
 
-#include "tapegrad/graph/shape.hpp"
-#include "tapegrad/graph/tensor.hpp"
+#include "shape.hpp"
+#include "tensor.hpp"
 
 namespace tapegrad {
 

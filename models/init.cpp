@@ -1,4 +1,4 @@
-#include "tapegrad/models/init.hpp"
+#include "init.hpp"
 
 #include <cmath>
 

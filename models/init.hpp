@@ -9,8 +9,8 @@
 
 #include <string_view>
 
-#include "tapegrad/graph/random.hpp"
-#include "tapegrad/models/mlp.hpp"
+#include "../graph/random.hpp"
+#include "mlp.hpp"
 
 namespace tapegrad {
 

@@ -1,11 +1,11 @@
-#include "tapegrad/models/linear.hpp"
+#include "linear.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
 
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/errors.hpp"
+#include "../ops/ops.hpp"
 
 namespace tapegrad {
 

@@ -7,8 +7,8 @@
 
 #include <cstddef>
 
-#include "tapegrad/graph/random.hpp"
-#include "tapegrad/models/module.hpp"
+#include "../graph/random.hpp"
+#include "module.hpp"
 
 namespace tapegrad {
 

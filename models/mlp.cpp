@@ -1,4 +1,4 @@
-#include "tapegrad/models/mlp.hpp"
+#include "mlp.hpp"
 
 #include <fmt/format.h>
 
@@ -6,8 +6,8 @@
 #include <string>
 #include <utility>
 
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/errors.hpp"
+#include "../ops/ops.hpp"
 
 namespace tapegrad {
 namespace {

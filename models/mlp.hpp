@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "tapegrad/graph/random.hpp"
-#include "tapegrad/models/linear.hpp"
-#include "tapegrad/models/module.hpp"
+#include "../graph/random.hpp"
+#include "linear.hpp"
+#include "module.hpp"
 
 namespace tapegrad {
 

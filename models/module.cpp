@@ -1,8 +1,8 @@
-#include "tapegrad/models/module.hpp"
+#include "module.hpp"
 
 #include <fmt/format.h>
 
-#include "tapegrad/graph/errors.hpp"
+#include "../graph/errors.hpp"
 
 namespace tapegrad {
 

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "tapegrad/graph/parameter.hpp"
-#include "tapegrad/graph/var.hpp"
+#include "../graph/parameter.hpp"
+#include "../graph/var.hpp"
 
 namespace tapegrad {
 
@@ -30,7 +30,8 @@ class Module {
   }
   // The same Parameters, in the same order, without their names.
   std::vector<Parameter<T>> parameters() const;
-  // Fill every parameter's gradient with 0.
+  // Sets every parameter's gradient to zero: lazily, writing nothing now (Parameter::zero_grad);
+  // the next backward pass writes the gradients instead of adding to them.
   void zero_grad();
 
  protected:

@@ -2,10 +2,10 @@
 // is the output's gradient, summed over the axes that input was broadcast along.
 #include <functional>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/detail/broadcast.hpp"
-#include "tapegrad/ops/detail/elementwise.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "detail/broadcast.hpp"
+#include "detail/elementwise.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

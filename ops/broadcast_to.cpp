@@ -3,9 +3,9 @@
 // gradient is the output's gradient summed back to a's shape (sum_to).
 #include <fmt/format.h>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/detail/broadcast.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "detail/broadcast.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

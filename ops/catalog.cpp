@@ -1,6 +1,6 @@
-#include "tapegrad/ops/catalog.hpp"
+#include "catalog.hpp"
 
-#include "tapegrad/ops/ops.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 

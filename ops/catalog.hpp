@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "tapegrad/graph/var.hpp"
+#include "../graph/var.hpp"
 
 namespace tapegrad {
 

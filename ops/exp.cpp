@@ -1,8 +1,8 @@
 // exp(a) = e^a, elementwise. Backward keeps the output y: d e^a/da = e^a = y.
 #include <cmath>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

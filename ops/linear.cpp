@@ -6,10 +6,10 @@
 
 #include <algorithm>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/detail/gemm.hpp"
-#include "tapegrad/ops/detail/vector_math.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "detail/gemm.hpp"
+#include "detail/vector_math.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

@@ -2,8 +2,8 @@
 // log of a ≤ 0 gives −inf or NaN, as std::log does; no error is raised.
 #include <cmath>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

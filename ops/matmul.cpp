@@ -3,9 +3,9 @@
 // ∂C_ij/∂A_ip = B_pj and ∂C_ij/∂B_pj = A_ip, so dA = G·Bᵀ and dB = Aᵀ·G.
 #include <fmt/format.h>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/detail/gemm.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "detail/gemm.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

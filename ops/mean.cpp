@@ -1,8 +1,8 @@
 // mean(a) = (1/N) Σ_i a_i over the N elements, a scalar. ∂mean/∂a_i = 1/N.
 // The mean of an empty tensor is NaN (0/0), as in NumPy.
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/detail/reduce.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "detail/reduce.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

@@ -2,9 +2,9 @@
 // ∂/∂ŷ = −2(y − ŷ)/N and ∂/∂y = 2(y − ŷ)/N.
 #include <fmt/format.h>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/detail/reduce.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "detail/reduce.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

@@ -4,7 +4,7 @@
 // product) and the derivative formula beside the code; ops/catalog.cpp lists it for gradcheck.
 #pragma once
 
-#include "tapegrad/graph/var.hpp"
+#include "../graph/var.hpp"
 
 namespace tapegrad {
 

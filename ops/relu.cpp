@@ -2,8 +2,8 @@
 // d relu/da = 1 where a > 0, else 0 (at a = 0 the subgradient 0 is used, as PyTorch does).
 #include <cmath>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

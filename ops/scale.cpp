@@ -1,8 +1,8 @@
 // scale(a, s) = s·a for a constant s. ∂(s·a)/∂a = s.
 #include <fmt/format.h>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

@@ -1,8 +1,8 @@
 // sigmoid(a) = 1 / (1 + e^(−a)), elementwise. Backward keeps the output z, not the input:
 // dσ/da = σ(1 − σ) = z(1 − z) (the reference derivation, step 2).
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/detail/vector_math.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "detail/vector_math.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

@@ -2,9 +2,9 @@
 // every element. ∂E/∂ŷ = −(y − ŷ) (the ½ cancels the square's 2) and ∂E/∂y = y − ŷ.
 #include <fmt/format.h>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/detail/reduce.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "detail/reduce.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

@@ -1,7 +1,7 @@
 // sum(a) = Σ_i a_i, a scalar. ∂sum/∂a_i = 1, so every element's gradient is the output's.
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/detail/reduce.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "detail/reduce.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

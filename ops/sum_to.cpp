@@ -4,9 +4,9 @@
 // the gradient is the output's gradient broadcast back to a's shape (broadcast_to).
 #include <fmt/format.h>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/detail/broadcast.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "detail/broadcast.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

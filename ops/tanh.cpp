@@ -1,8 +1,8 @@
 // tanh(a), elementwise. Backward keeps the output t: d tanh(a)/da = 1 − tanh²(a) = 1 − t².
 #include <cmath>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

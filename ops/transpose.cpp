@@ -2,8 +2,8 @@
 // local derivative is 1 and the gradient is the output's gradient transposed back.
 #include <fmt/format.h>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "../graph/op.hpp"
+#include "ops.hpp"
 
 namespace tapegrad {
 namespace {

@@ -1,10 +1,10 @@
-#include "tapegrad/optim/adam.hpp"
+#include "adam.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
 
-#include "tapegrad/graph/errors.hpp"
+#include "../graph/errors.hpp"
 
 namespace tapegrad {
 namespace {

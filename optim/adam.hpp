@@ -11,8 +11,8 @@
 #include <cstddef>
 #include <vector>
 
-#include "tapegrad/graph/tensor.hpp"
-#include "tapegrad/optim/optimizer.hpp"
+#include "../graph/tensor.hpp"
+#include "optimizer.hpp"
 
 namespace tapegrad {
 

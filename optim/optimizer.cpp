@@ -1,8 +1,8 @@
-#include "tapegrad/optim/optimizer.hpp"
+#include "optimizer.hpp"
 
 #include <fmt/format.h>
 
-#include "tapegrad/graph/errors.hpp"
+#include "../graph/errors.hpp"
 
 namespace tapegrad {
 

@@ -8,7 +8,7 @@
 
 #include <vector>
 
-#include "tapegrad/graph/parameter.hpp"
+#include "../graph/parameter.hpp"
 
 namespace tapegrad {
 
@@ -23,7 +23,8 @@ class Optimizer {
 
   // One update of every parameter that requires grad; frozen parameters are left alone.
   virtual void step() = 0;
-  // Fill every parameter's gradient with 0.
+  // Sets every parameter's gradient to zero: lazily, writing nothing now (Parameter::zero_grad);
+  // the next backward pass writes the gradients instead of adding to them.
   void zero_grad();
 
   const std::vector<Parameter<T>>& parameters() const { return parameters_; }

@@ -1,9 +1,9 @@
-#include "tapegrad/optim/sgd.hpp"
+#include "sgd.hpp"
 
 #include <fmt/format.h>
 
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/ops/detail/vector_math.hpp"
+#include "../graph/errors.hpp"
+#include "../ops/detail/vector_math.hpp"
 
 namespace tapegrad {
 

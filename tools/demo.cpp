@@ -14,13 +14,13 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "graph/errors.hpp"
+#include "graph/tape.hpp"
+#include "graph/views/dot.hpp"
+#include "graph/views/graph_view.hpp"
+#include "graph/views/render.hpp"
+#include "optim/sgd.hpp"
 #include "seed_example.hpp"
-#include "tapegrad/graph/dot.hpp"
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/graph/graph_view.hpp"
-#include "tapegrad/graph/render.hpp"
-#include "tapegrad/graph/tape.hpp"
-#include "tapegrad/optim/sgd.hpp"
 
 namespace tapegrad::tools {
 

@@ -6,14 +6,14 @@
 #include <charconv>
 #include <cmath>
 
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/graph/gradcheck.hpp"
-#include "tapegrad/graph/higher_order.hpp"
-#include "tapegrad/graph/tape.hpp"
-#include "tapegrad/models/config.hpp"
-#include "tapegrad/models/csv_data.hpp"
-#include "tapegrad/models/training.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "graph/errors.hpp"
+#include "graph/gradcheck.hpp"
+#include "graph/higher_order.hpp"
+#include "graph/tape.hpp"
+#include "models/io/config.hpp"
+#include "models/io/csv_data.hpp"
+#include "models/io/training.hpp"
+#include "ops/ops.hpp"
 #include "weights.hpp"
 
 namespace tapegrad::tools {

@@ -17,11 +17,11 @@
 #include <utility>
 #include <vector>
 
+#include "graph/parameter.hpp"
+#include "graph/views/graph_view.hpp"
+#include "graph/views/paths.hpp"
+#include "models/mlp.hpp"
 #include "seed_example.hpp"
-#include "tapegrad/graph/graph_view.hpp"
-#include "tapegrad/graph/parameter.hpp"
-#include "tapegrad/graph/paths.hpp"
-#include "tapegrad/models/mlp.hpp"
 
 namespace tapegrad::tools {
 

@@ -4,7 +4,7 @@
 
 #include "commands.hpp"
 #include "explain.hpp"
-#include "tapegrad/graph/errors.hpp"
+#include "graph/errors.hpp"
 
 namespace tapegrad::tools {
 

@@ -7,12 +7,12 @@
 
 #include "commands.hpp"
 #include "gradcheck_report.hpp"
+#include "graph/errors.hpp"
+#include "graph/gradcheck.hpp"
+#include "models/seed/seed_gradients.hpp"
+#include "ops/catalog.hpp"
+#include "ops/ops.hpp"
 #include "seed_example.hpp"
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/graph/gradcheck.hpp"
-#include "tapegrad/models/seed_gradients.hpp"
-#include "tapegrad/ops/catalog.hpp"
-#include "tapegrad/ops/ops.hpp"
 
 namespace tapegrad::tools {
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include "tapegrad/graph/gradcheck.hpp"
+#include "graph/gradcheck.hpp"
 
 namespace tapegrad::tools {
 

@@ -10,10 +10,10 @@
 #include <string_view>
 
 #include "commands.hpp"
-#include "tapegrad/graph/gradcheck.hpp"
-#include "tapegrad/graph/parameter.hpp"
-#include "tapegrad/graph/tensor.hpp"
-#include "tapegrad/graph/var.hpp"
+#include "graph/gradcheck.hpp"
+#include "graph/parameter.hpp"
+#include "graph/tensor.hpp"
+#include "graph/var.hpp"
 
 namespace tapegrad::tools {
 

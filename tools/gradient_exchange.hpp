@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "collective.hpp"
-#include "tapegrad/graph/parameter.hpp"
+#include "graph/parameter.hpp"
 
 namespace tapegrad::tools {
 

@@ -6,8 +6,8 @@
 #include <cstdio>
 
 #include "commands.hpp"
-#include "tapegrad/graph/checks.hpp"
-#include "tapegrad/graph/errors.hpp"
+#include "graph/checks.hpp"
+#include "graph/errors.hpp"
 
 int main(int argc, char** argv) {
   using namespace tapegrad::tools;

@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "collective.hpp"
-#include "tapegrad/graph/errors.hpp"
+#include "graph/errors.hpp"
 
 namespace tapegrad::tools {
 

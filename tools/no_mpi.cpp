@@ -1,6 +1,6 @@
 // tools/collective.hpp in a build without MPI: data-parallel training is refused with a message.
 #include "collective.hpp"
-#include "tapegrad/graph/errors.hpp"
+#include "graph/errors.hpp"
 
 namespace tapegrad::tools {
 

@@ -5,9 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "tapegrad/graph/random.hpp"
-#include "tapegrad/graph/tensor.hpp"
-#include "tapegrad/models/seed_network.hpp"
+#include "graph/random.hpp"
+#include "graph/tensor.hpp"
+#include "models/seed/seed_network.hpp"
 
 namespace tapegrad::tools {
 

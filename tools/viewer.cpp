@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "tapegrad/graph/dot.hpp"
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/graph/render.hpp"
-#include "tapegrad/graph/replay.hpp"
+#include "graph/errors.hpp"
+#include "graph/views/dot.hpp"
+#include "graph/views/render.hpp"
+#include "graph/views/replay.hpp"
 
 namespace tapegrad::tools {
 

@@ -5,8 +5,8 @@
 
 #include <type_traits>
 
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/models/safetensors.hpp"
+#include "graph/errors.hpp"
+#include "models/io/safetensors.hpp"
 
 namespace tapegrad::tools {
 

@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "tapegrad/graph/tensor.hpp"
-#include "tapegrad/models/module.hpp"
+#include "graph/tensor.hpp"
+#include "models/module.hpp"
 
 namespace tapegrad::tools {
 

@@ -1,11 +1,11 @@
-#include "tapegrad/ops/detail/broadcast.hpp"
+#include "broadcast.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <new>
 
-#include "tapegrad/graph/errors.hpp"
+#include "../../graph/errors.hpp"
 
 namespace tapegrad::detail {
 

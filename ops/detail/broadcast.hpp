@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "tapegrad/graph/shape.hpp"
+#include "../../graph/shape.hpp"
 
 namespace tapegrad::detail {
 

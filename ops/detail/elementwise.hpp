@@ -6,8 +6,8 @@
 
 #include <cstddef>
 
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/detail/broadcast.hpp"
+#include "../../graph/op.hpp"
+#include "broadcast.hpp"
 
 namespace tapegrad::detail {
 

@@ -1,11 +1,11 @@
-#include "tapegrad/ops/detail/gemm.hpp"
+#include "gemm.hpp"
 
 #include <cblas.h>
 
 #include <algorithm>
 #include <cstring>
 
-#include "tapegrad/ops/detail/vector_math.hpp"
+#include "vector_math.hpp"
 
 namespace tapegrad::detail {
 

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "allocation_hooks.hpp"
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using tapegrad::testing::allocations;
 using namespace tapegrad;

@@ -5,10 +5,10 @@
 #include <cmath>
 
 #include "../support/wrong_sigmoid.hpp"
-#include "tapegrad/graph/higher_order.hpp"
-#include "tapegrad/graph/random.hpp"
-#include "tapegrad/models/seed_network.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "graph/higher_order.hpp"
+#include "graph/random.hpp"
+#include "models/seed/seed_network.hpp"
+#include "ops/ops.hpp"
 
 using namespace tapegrad;
 

@@ -7,7 +7,7 @@
 #include <thread>
 #include <type_traits>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;

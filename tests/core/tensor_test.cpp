@@ -1,7 +1,7 @@
 // Tensor and Shape: construction, indexing, and errors that name the shapes.
 #include <catch2/catch.hpp>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;

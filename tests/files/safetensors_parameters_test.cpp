@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;

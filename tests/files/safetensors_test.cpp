@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;

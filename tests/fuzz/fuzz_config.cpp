@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/models/config.hpp"
+#include "graph/errors.hpp"
+#include "models/io/config.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace tapegrad;

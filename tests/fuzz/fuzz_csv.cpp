@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/models/csv_data.hpp"
+#include "graph/errors.hpp"
+#include "models/io/csv_data.hpp"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <variant>
 
 #include "fuzz_check.hpp"
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/models/safetensors.hpp"
+#include "graph/errors.hpp"
+#include "models/io/safetensors.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;
@@ -111,7 +111,7 @@ TEST_CASE("Linear rejects zero sizes", "[models][linear][errors]") {
   CHECK_THROWS_WITH(Linear<double>(LinearOptions(3, 0)), Contains("must be > 0"));
 }
 
-TEST_CASE("Module zero_grad fills every parameter's gradient with 0", "[models][zero_grad]") {
+TEST_CASE("after Module zero_grad every parameter's gradient reads as 0", "[models][zero_grad]") {
   Tape<double> tape;
   TapeGuard<double> guard(tape);
   Linear<double> layer(LinearOptions(2, 2));

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 

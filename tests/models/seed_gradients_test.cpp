@@ -2,7 +2,7 @@
 // that compares them, shown failing on a planted wrong value.
 #include <catch2/catch.hpp>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 

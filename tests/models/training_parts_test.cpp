@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <set>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 

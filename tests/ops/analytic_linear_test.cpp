@@ -4,7 +4,7 @@
 #include <string>
 
 #include "analytic_support.hpp"
-#include "tapegrad/ops/detail/gemm.hpp"
+#include "ops/detail/gemm.hpp"
 
 using namespace tapegrad;
 using namespace tapegrad::analytic;

@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 namespace tapegrad::analytic {
 

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "tapegrad/ops/detail/gemm.hpp"
+#include "ops/detail/gemm.hpp"
 
 using namespace tapegrad;
 

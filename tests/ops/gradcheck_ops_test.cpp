@@ -8,11 +8,11 @@
 #include <set>
 #include <sstream>
 
+#include "graph/gradcheck.hpp"
+#include "graph/op.hpp"
+#include "ops/catalog.hpp"
+#include "ops/ops.hpp"
 #include "random_inputs.hpp"
-#include "tapegrad/graph/gradcheck.hpp"
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/catalog.hpp"
-#include "tapegrad/ops/ops.hpp"
 
 using namespace tapegrad;
 

@@ -6,12 +6,12 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "graph/gradcheck.hpp"
+#include "graph/higher_order.hpp"
+#include "graph/op.hpp"
+#include "ops/catalog.hpp"
+#include "ops/ops.hpp"
 #include "random_inputs.hpp"
-#include "tapegrad/graph/gradcheck.hpp"
-#include "tapegrad/graph/higher_order.hpp"
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/ops/catalog.hpp"
-#include "tapegrad/ops/ops.hpp"
 
 using namespace tapegrad;
 

@@ -4,12 +4,12 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "graph/higher_order.hpp"
+#include "graph/op.hpp"
+#include "graph/random.hpp"
+#include "ops/catalog.hpp"
+#include "ops/ops.hpp"
 #include "random_inputs.hpp"
-#include "tapegrad/graph/higher_order.hpp"
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/graph/random.hpp"
-#include "tapegrad/ops/catalog.hpp"
-#include "tapegrad/ops/ops.hpp"
 
 using namespace tapegrad;
 

@@ -3,9 +3,9 @@
 
 #include <cmath>
 
+#include "graph/tape.hpp"
+#include "ops/catalog.hpp"
 #include "random_inputs.hpp"
-#include "tapegrad/graph/tape.hpp"
-#include "tapegrad/ops/catalog.hpp"
 
 using namespace tapegrad;
 

@@ -3,7 +3,7 @@
 
 #include <random>
 
-#include "tapegrad/ops/catalog.hpp"
+#include "ops/catalog.hpp"
 
 namespace tapegrad::testing {
 

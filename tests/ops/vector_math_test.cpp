@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "tapegrad/ops/detail/vector_math.hpp"
+#include "ops/detail/vector_math.hpp"
 
 using namespace tapegrad;
 

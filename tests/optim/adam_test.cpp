@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;

@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "tapegrad/graph/node.hpp"
-#include "tapegrad/graph/op.hpp"
-#include "tapegrad/graph/var.hpp"
+#include "graph/node.hpp"
+#include "graph/op.hpp"
+#include "graph/var.hpp"
 
 namespace tapegrad::testing {
 

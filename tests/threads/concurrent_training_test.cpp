@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "tapegrad/ops/detail/gemm.hpp"
+#include "ops/detail/gemm.hpp"
 #include "training_runs.hpp"
 
 using namespace tapegrad;

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 namespace tapegrad::testing {
 

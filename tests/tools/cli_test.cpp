@@ -14,8 +14,8 @@
 #include <string>
 
 #include "cli_support.hpp"
-#include "tapegrad/graph/render.hpp"
-#include "tapegrad/ops/catalog.hpp"
+#include "graph/views/render.hpp"
+#include "ops/catalog.hpp"
 
 namespace fs = std::filesystem;
 using tapegrad::testing::read_file;

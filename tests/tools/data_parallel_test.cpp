@@ -8,10 +8,10 @@
 #include <cstdlib>
 
 #include "cli_support.hpp"
-#include "collective.hpp"
-#include "gradient_exchange.hpp"
-#include "tapegrad/graph/errors.hpp"
-#include "tapegrad/models/safetensors.hpp"
+#include "graph/errors.hpp"
+#include "models/io/safetensors.hpp"
+#include "tools/collective.hpp"
+#include "tools/gradient_exchange.hpp"
 
 using namespace tapegrad;
 using tapegrad::testing::read_file;

@@ -10,12 +10,12 @@
 
 #include "../support/wrong_sigmoid.hpp"
 #include "cli_support.hpp"
-#include "explain.hpp"
-#include "tapegrad/graph/tape.hpp"
-#include "tapegrad/models/safetensors.hpp"
-#include "tapegrad/models/seed_network.hpp"
-#include "tapegrad/ops/ops.hpp"
-#include "viewer.hpp"
+#include "graph/tape.hpp"
+#include "models/io/safetensors.hpp"
+#include "models/seed/seed_network.hpp"
+#include "ops/ops.hpp"
+#include "tools/explain.hpp"
+#include "tools/viewer.hpp"
 
 namespace fs = std::filesystem;
 using namespace tapegrad;

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "cli_support.hpp"
-#include "explain.hpp"
-#include "seed_example.hpp"
+#include "tools/explain.hpp"
+#include "tools/seed_example.hpp"
 
 using namespace tapegrad;
 using namespace tapegrad::tools;

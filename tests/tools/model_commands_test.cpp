@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "cli_support.hpp"
-#include "gradcheck_report.hpp"
-#include "tapegrad/tapegrad.hpp"
-#include "weights.hpp"
+#include "tapegrad.hpp"
+#include "tools/gradcheck_report.hpp"
+#include "tools/weights.hpp"
 
 namespace fs = std::filesystem;
 using namespace tapegrad;

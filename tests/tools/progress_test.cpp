@@ -5,7 +5,7 @@
 #include <regex>
 #include <string>
 
-#include "progress.hpp"
+#include "tools/progress.hpp"
 
 using namespace tapegrad::tools;
 

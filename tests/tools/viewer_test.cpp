@@ -8,9 +8,9 @@
 #include <regex>
 
 #include "cli_support.hpp"
-#include "explain.hpp"
-#include "tapegrad/graph/replay.hpp"
-#include "viewer.hpp"
+#include "graph/views/replay.hpp"
+#include "tools/explain.hpp"
+#include "tools/viewer.hpp"
 
 using namespace tapegrad;
 using namespace tapegrad::tools;

@@ -13,7 +13,7 @@
 #include <iterator>
 #include <set>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;

@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "tapegrad/graph/paths.hpp"
-#include "tapegrad/graph/random.hpp"
-#include "tapegrad/models/mlp.hpp"
-#include "tapegrad/ops/ops.hpp"
+#include "graph/random.hpp"
+#include "graph/views/paths.hpp"
+#include "models/mlp.hpp"
+#include "ops/ops.hpp"
 
 using namespace tapegrad;
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tapegrad/tapegrad.hpp"
+#include "tapegrad.hpp"
 
 namespace tapegrad::views_test {
 

@@ -1,6 +1,6 @@
 // Trains y = 2x with one weight for two SGD steps through the installed headers and library,
 // and checks the update against the hand computation: w ← w − η·∂E/∂w, ∂E/∂w = −(y − wx)x.
-#include <tapegrad/tapegrad.hpp>
+#include <tapegrad/core.hpp>
 
 #include <cmath>
 #include <cstdio>

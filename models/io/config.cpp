@@ -1,0 +1,379 @@
+#include "config.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <span>
+#include <utility>
+
+#include "../../graph/errors.hpp"
+#include "detail/read_file.hpp"
+
+namespace tapegrad {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::pair<Loss, std::string_view>, 3> kLossNames{{
+    {Loss::kSse, "sse"},
+    {Loss::kMse, "mse"},
+    {Loss::kSoftmaxCrossEntropy, "softmax_cross_entropy"},
+}};
+
+constexpr std::array<std::string_view, 6> kTopLevelKeys{"name", "inputs", "layers",
+                                                        "loss", "bias",   "seed"};
+constexpr std::array<std::string_view, 2> kLayerKeys{"units", "activation"};
+constexpr std::array<Activation, 4> kActivations{Activation::kIdentity, Activation::kSigmoid,
+                                                 Activation::kTanh, Activation::kRelu};
+
+std::string activation_names() {
+  std::vector<std::string_view> names;
+  for (Activation activation : kActivations) names.push_back(to_string(activation));
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+std::string loss_names() {
+  std::vector<std::string_view> names;
+  for (const auto& entry : kLossNames) names.push_back(entry.second);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+// Appends one JSON Pointer (RFC 6901) step to `path`; "~" and "/" in a key become "~0" and "~1".
+void append_step(std::string& path, std::string_view key) {
+  path += '/';
+  for (char c : key) {
+    if (c == '~')
+      path += "~0";
+    else if (c == '/')
+      path += "~1";
+    else
+      path += c;
+  }
+}
+
+std::string child(std::string_view path, std::string_view key) {
+  std::string out(path);
+  append_step(out, key);
+  return out;
+}
+
+std::string child(std::string_view path, std::size_t index) {
+  return fmt::format("{}/{}", path, index);
+}
+
+// A JSON value as a message shows it: scalars as written, containers by kind, long strings cut.
+std::string describe(const json& value) {
+  if (value.is_array()) return value.empty() ? "an empty array" : "an array";
+  if (value.is_object()) return value.empty() ? "an empty object" : "an object";
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  constexpr std::size_t kLongest = 60;
+  if (text.size() <= kLongest) return text;
+  std::size_t cut = kLongest;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+  return text.substr(0, cut) + (value.is_string() ? "...\"" : "...");
+}
+
+// Levenshtein distance, for suggesting the key a misspelled one was meant to be.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> previous(b.size() + 1), current(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      current[j] = std::min(
+          {previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+// Line and column (both 1-based, the column in characters) of byte `offset` of `text`.
+std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::size_t line = 1, line_start = 0;
+  for (std::size_t i = 0; i < offset; ++i)
+    if (text[i] == '\n') ++line, line_start = i + 1;
+  if (line == 1 && text.starts_with("\xEF\xBB\xBF")) line_start = std::min<std::size_t>(3, offset);
+  std::size_t column = 1;
+  for (std::size_t i = line_start; i < offset; ++i)
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) ++column;  // skip UTF-8 tails
+  return {line, column};
+}
+
+// What nlohmann's parser said, without its "[json.exception...] parse error at ...: " prefix
+// (the position is reported separately, computed from the byte offset).
+std::string_view parser_reason(std::string_view what) {
+  if (what.starts_with("[json.exception.")) {
+    const std::size_t end = what.find("] ");
+    if (end != std::string_view::npos) what.remove_prefix(end + 2);
+  }
+  if (what.starts_with("parse error")) {
+    const std::size_t colon = what.find(": ");
+    if (colon != std::string_view::npos) what.remove_prefix(colon + 2);
+  }
+  return what;
+}
+
+// nlohmann keeps the last of two equal keys in an object without a word; a config that says
+// "units" twice is a mistake, so the parse callback tracks the JSON path and rejects it.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(std::string_view file) : file_(file) {}
+
+  bool on_event(json::parse_event_t event, const json& parsed) {
+    using Event = json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start:
+        levels_.push_back({event == Event::array_start, 0, {}, {}});
+        break;
+      case Event::key: {
+        Level& level = levels_.back();
+        level.key = parsed.get<std::string>();
+        if (!level.keys.insert(level.key).second)
+          throw Error(fmt::format("{}: {}: duplicate key; give each key once", file_, path()));
+        break;
+      }
+      case Event::object_end:
+      case Event::array_end:
+        levels_.pop_back();
+        [[fallthrough]];
+      case Event::value:
+        if (!levels_.empty() && levels_.back().array) ++levels_.back().index;
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Level {
+    bool array;
+    std::size_t index;
+    std::string key;
+    std::set<std::string> keys;
+  };
+
+  std::string path() const {
+    std::string out;
+    for (const Level& level : levels_)
+      append_step(out, level.array ? std::to_string(level.index) : level.key);
+    return out;
+  }
+
+  std::string_view file_;
+  std::vector<Level> levels_;
+};
+
+json parse_json(std::string_view text, std::string_view file) {
+  // nlohmann's lexer takes a NUL between tokens for the end of input and ignores what follows.
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    const auto [line, column] = line_and_column(text, nul);
+    throw Error(fmt::format("{}:{}:{}: invalid JSON: a NUL byte", file, line, column));
+  }
+  DuplicateKeyCheck duplicates(file);
+  try {
+    return json::parse(text, [&](int, json::parse_event_t event, json& parsed) {
+      return duplicates.on_event(event, parsed);
+    });
+  } catch (const json::parse_error& error) {
+    // error.byte is 1-based: the character the parser stopped at.
+    const auto [line, column] = line_and_column(text, error.byte == 0 ? 0 : error.byte - 1);
+    throw Error(
+        fmt::format("{}:{}:{}: invalid JSON: {}", file, line, column, parser_reason(error.what())));
+  } catch (const json::exception& error) {  // a number too large for a double
+    throw Error(fmt::format("{}: invalid JSON: {}", file, parser_reason(error.what())));
+  }
+}
+
+// Checks a parsed document against the config's schema, naming the JSON path of each mistake.
+class ConfigReader {
+ public:
+  explicit ConfigReader(std::string_view file) : file_(file) {}
+
+  ModelConfig read(const json& document) const {
+    if (!document.is_object())
+      fail("", fmt::format("expected an object with the keys {}, got {}",
+                           fmt::join(kTopLevelKeys, ", "), describe(document)));
+    check_keys(document, "", kTopLevelKeys);
+    ModelConfig config;
+    if (const auto name = document.find("name"); name != document.end()) {
+      if (!name->is_string()) fail("/name", "expected a string, got " + describe(*name));
+      config.name = name->get<std::string>();
+    }
+    config.inputs = read_size(require(document, "", "inputs"), "/inputs");
+    config.layers = read_layers(require(document, "", "layers"));
+    config.loss = read_loss(require(document, "", "loss"));
+    if (const auto bias = document.find("bias"); bias != document.end()) {
+      if (!bias->is_boolean()) fail("/bias", "expected true or false, got " + describe(*bias));
+      config.bias = bias->get<bool>();
+    }
+    if (const auto seed = document.find("seed"); seed != document.end())
+      config.seed = read_seed(*seed);
+    check_loss_fits(config);
+    return config;
+  }
+
+ private:
+  [[noreturn]] void fail(std::string_view path, std::string_view message) const {
+    throw Error(fmt::format("{}: {}: {}", file_, path.empty() ? "top level" : path, message));
+  }
+
+  // Names every key not in `known`, with a guess at the one meant where one is close.
+  void check_keys(const json& object, std::string_view path,
+                  std::span<const std::string_view> known) const {
+    std::vector<std::string> unknown;
+    for (const auto& [key, value] : object.items()) {
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      std::string entry = describe(json(key));
+      for (std::string_view candidate : known) {
+        const std::size_t distance = edit_distance(key, candidate);
+        if (distance <= 2 && distance < candidate.size()) {
+          entry += fmt::format(" (did you mean \"{}\"?)", candidate);
+          break;
+        }
+      }
+      unknown.push_back(std::move(entry));
+    }
+    if (unknown.empty()) return;
+    fail(path, fmt::format("unknown key{} {}; the keys here are {}", unknown.size() > 1 ? "s" : "",
+                           fmt::join(unknown, ", "), fmt::join(known, ", ")));
+  }
+
+  const json& require(const json& object, std::string_view path, const char* key) const {
+    const auto found = object.find(key);
+    if (found == object.end()) fail(child(path, key), "missing; this key is required");
+    return *found;
+  }
+
+  std::size_t read_size(const json& value, std::string_view path) const {
+    const std::string expected = fmt::format("expected an integer from 1 to {}", kMaxConfigSize);
+    if (value.is_string())
+      fail(path, fmt::format("{}, got the string {}; write numbers without quotes", expected,
+                             describe(value)));
+    // nlohmann keeps -0 and negative integers as signed, non-negative ones as unsigned.
+    if (value.is_number_unsigned()) {
+      const std::uint64_t size = value.get<std::uint64_t>();
+      if (size >= 1 && size <= kMaxConfigSize) return static_cast<std::size_t>(size);
+    }
+    fail(path, fmt::format("{}, got {}", expected, describe(value)));
+  }
+
+  std::uint64_t read_seed(const json& value) const {
+    if (value.is_number_unsigned()) return value.get<std::uint64_t>();
+    if (value.is_number_integer() && value.get<std::int64_t>() == 0) return 0;  // written -0
+    fail("/seed", fmt::format("expected an integer from 0 to {}, got {}",
+                              std::numeric_limits<std::uint64_t>::max(), describe(value)));
+  }
+
+  std::vector<LayerConfig> read_layers(const json& value) const {
+    if (!value.is_array() || value.empty())
+      fail("/layers", fmt::format("expected a non-empty array of layers such as {}, got {}",
+                                  R"({"units": 4, "activation": "tanh"})", describe(value)));
+    std::vector<LayerConfig> layers;
+    for (std::size_t k = 0; k < value.size(); ++k) {
+      const std::string path = child("/layers", k);
+      const json& layer = value[k];
+      if (!layer.is_object())
+        fail(path, fmt::format("expected an object with the keys {}, got {}",
+                               fmt::join(kLayerKeys, ", "), describe(layer)));
+      check_keys(layer, path, kLayerKeys);
+      LayerConfig config;
+      config.units = read_size(require(layer, path, "units"), child(path, "units"));
+      config.activation =
+          read_activation(require(layer, path, "activation"), child(path, "activation"));
+      layers.push_back(config);
+    }
+    return layers;
+  }
+
+  Activation read_activation(const json& value, std::string_view path) const {
+    if (value.is_string()) {
+      try {
+        return parse_activation(value.get<std::string>());
+      } catch (const Error&) {
+        // parse_activation's own message lacks the file and path; say it again with them.
+      }
+    }
+    fail(path, fmt::format("expected one of {}, got {}", activation_names(), describe(value)));
+  }
+
+  Loss read_loss(const json& value) const {
+    if (value.is_string()) {
+      try {
+        return parse_loss(value.get<std::string>());
+      } catch (const Error&) {
+      }
+    }
+    fail("/loss", fmt::format("expected one of {}, got {}", loss_names(), describe(value)));
+  }
+
+  void check_loss_fits(const ModelConfig& config) const {
+    if (config.loss != Loss::kSoftmaxCrossEntropy || config.outputs() >= 2) return;
+    fail("/loss",
+         fmt::format("\"softmax_cross_entropy\" needs at least 2 outputs, but the last layer "
+                     "(/layers/{}) has 1 unit: the softmax of a single output is always 1, so "
+                     "the loss and its gradient would always be 0. Give the last layer one unit "
+                     "per class, or use \"sse\" or \"mse\"",
+                     config.layers.size() - 1));
+  }
+
+  std::string_view file_;
+};
+
+}  // namespace
+
+std::string_view to_string(Loss loss) {
+  for (const auto& [value, name] : kLossNames)
+    if (value == loss) return name;
+  throw Error(fmt::format("to_string: unknown Loss value {}", static_cast<int>(loss)));
+}
+
+Loss parse_loss(std::string_view name) {
+  for (const auto& [value, known] : kLossNames)
+    if (known == name) return value;
+  throw Error(fmt::format("parse_loss: unknown loss '{}'; expected one of {}", name, loss_names()));
+}
+
+std::size_t ModelConfig::outputs() const {
+  return layers.empty() ? 0 : layers.back().units;
+}
+
+MLPOptions ModelConfig::mlp_options() const {
+  MLPOptions options(inputs);
+  for (const LayerConfig& layer : layers) options.layer(layer.units, layer.activation);
+  options.bias(bias);
+  return options;
+}
+
+ModelConfig parse_model_config(std::string_view json_text, std::string_view file_name) {
+  return ConfigReader(file_name).read(parse_json(json_text, file_name));
+}
+
+ModelConfig read_model_config(const std::string& path) {
+  return parse_model_config(detail::read_whole_file(path), path);
+}
+
+std::string to_json(const ModelConfig& config) {
+  // ordered_json keeps the keys in the order written here rather than sorting them.
+  nlohmann::ordered_json document;
+  if (!config.name.empty()) document["name"] = config.name;
+  document["inputs"] = config.inputs;
+  document["layers"] = nlohmann::ordered_json::array();
+  for (const LayerConfig& layer : config.layers)
+    document["layers"].push_back(
+        {{"units", layer.units}, {"activation", std::string(to_string(layer.activation))}});
+  document["loss"] = std::string(to_string(config.loss));
+  document["bias"] = config.bias;
+  if (config.seed) document["seed"] = *config.seed;
+  try {
+    return document.dump(2) + "\n";
+  } catch (const nlohmann::ordered_json::exception&) {
+    throw Error("to_json: the model's name is not valid UTF-8");
+  }
+}
+
+}  // namespace tapegrad

@@ -1,0 +1,105 @@
+#include "training.hpp"
+
+#include <fmt/format.h>
+
+#include <numeric>
+#include <utility>
+
+#include "../../graph/errors.hpp"
+#include "../../ops/ops.hpp"
+#include "../../optim/adam.hpp"
+#include "../../optim/sgd.hpp"
+
+namespace tapegrad {
+
+template <class T>
+Var<T> apply_loss(Loss loss, const Var<T>& prediction, const Var<T>& target) {
+  switch (loss) {
+    case Loss::kSse:
+      return sse_loss(prediction, target);
+    case Loss::kMse:
+      return mse_loss(prediction, target);
+    case Loss::kSoftmaxCrossEntropy:
+      return softmax_cross_entropy(prediction, target);
+  }
+  throw Error(fmt::format("apply_loss: unknown Loss value {}", static_cast<int>(loss)));
+}
+
+std::string_view to_string(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::kSgd:
+      return "sgd";
+    case OptimizerKind::kMomentum:
+      return "momentum";
+    case OptimizerKind::kAdam:
+      return "adam";
+  }
+  throw Error(fmt::format("to_string: unknown OptimizerKind value {}", static_cast<int>(kind)));
+}
+
+OptimizerKind parse_optimizer(std::string_view name) {
+  for (OptimizerKind kind : {OptimizerKind::kSgd, OptimizerKind::kMomentum, OptimizerKind::kAdam})
+    if (to_string(kind) == name) return kind;
+  throw Error(fmt::format("unknown optimizer '{}'; expected one of sgd, momentum, adam", name));
+}
+
+template <class T>
+std::unique_ptr<Optimizer<T>> make_optimizer(OptimizerKind kind, std::vector<Parameter<T>> params,
+                                             double learning_rate) {
+  switch (kind) {
+    case OptimizerKind::kSgd:
+      return std::make_unique<SGD<T>>(std::move(params), SGDOptions(learning_rate));
+    case OptimizerKind::kMomentum:
+      return std::make_unique<SGD<T>>(std::move(params), SGDOptions(learning_rate).momentum(0.9));
+    case OptimizerKind::kAdam:
+      return std::make_unique<Adam<T>>(std::move(params), AdamOptions(learning_rate));
+  }
+  throw Error(
+      fmt::format("make_optimizer: unknown OptimizerKind value {}", static_cast<int>(kind)));
+}
+
+BatchOrder::BatchOrder(std::size_t rows, std::size_t batch)
+    : rows_(rows), batch_(batch == 0 || batch > rows ? rows : batch), order_(rows) {
+  if (rows == 0) throw Error("BatchOrder: a dataset needs at least one row");
+  std::iota(order_.begin(), order_.end(), std::size_t{0});
+  batches_.resize(batches());
+}
+
+const std::vector<std::vector<std::size_t>>& BatchOrder::next_epoch(Generator& generator) {
+  for (std::size_t i = rows_; i-- > 1;) {  // Fisher–Yates, from the generator's raw bits
+    const std::size_t j = static_cast<std::size_t>(generator.bits() % (i + 1));
+    std::swap(order_[i], order_[j]);
+  }
+  for (std::size_t b = 0; b < batches_.size(); ++b) {
+    const std::size_t begin = b * batch_, end = std::min(rows_, begin + batch_);
+    batches_[b].assign(order_.begin() + static_cast<std::ptrdiff_t>(begin),
+                       order_.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  return batches_;
+}
+
+template <class T>
+void gather_rows(const Tensor<double>& source, const std::vector<std::size_t>& rows,
+                 Tensor<T>& out) {
+  if (source.rank() != 2)
+    throw ShapeError(fmt::format("gather_rows: source {} must be 2-D", source.shape().str()));
+  const std::size_t k = source.shape()[1];
+  if (!(out.shape() == Shape{rows.size(), k})) out = Tensor<T>(Shape{rows.size(), k});
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    if (rows[r] >= source.shape()[0])
+      throw ShapeError(
+          fmt::format("gather_rows: row {} of a {} tensor", rows[r], source.shape().str()));
+    for (std::size_t j = 0; j < k; ++j) out[r * k + j] = static_cast<T>(source[rows[r] * k + j]);
+  }
+}
+
+template Var<float> apply_loss(Loss, const Var<float>&, const Var<float>&);
+template Var<double> apply_loss(Loss, const Var<double>&, const Var<double>&);
+template std::unique_ptr<Optimizer<float>> make_optimizer(OptimizerKind,
+                                                          std::vector<Parameter<float>>, double);
+template std::unique_ptr<Optimizer<double>> make_optimizer(OptimizerKind,
+                                                           std::vector<Parameter<double>>, double);
+template void gather_rows(const Tensor<double>&, const std::vector<std::size_t>&, Tensor<float>&);
+template void gather_rows(const Tensor<double>&, const std::vector<std::size_t>&, Tensor<double>&);
+
+}  // namespace tapegrad

@@ -1,0 +1,69 @@
+// The pieces a training loop is assembled from when a model comes from a config file (models/
+// config.hpp): its loss as an op, an optimizer chosen by name, and mini-batches of a dataset in
+// a shuffled order that a seed reproduces.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "../../graph/random.hpp"
+#include "../../graph/tensor.hpp"
+#include "../../graph/var.hpp"
+#include "../../optim/optimizer.hpp"
+#include "config.hpp"
+
+namespace tapegrad {
+
+// The config's loss of prediction ŷ [n,k] against target y [n,k]: sse_loss, mse_loss or
+// softmax_cross_entropy.
+template <class T>
+Var<T> apply_loss(Loss loss, const Var<T>& prediction, const Var<T>& target);
+
+enum class OptimizerKind {
+  kSgd,       // "sgd": θ ← θ − η g
+  kMomentum,  // "momentum": SGD with momentum 0.9
+  kAdam,      // "adam": Adam with betas (0.9, 0.999), eps 1e-8
+};
+std::string_view to_string(OptimizerKind kind);
+OptimizerKind parse_optimizer(std::string_view name);  // throws Error listing the names
+
+template <class T>
+std::unique_ptr<Optimizer<T>> make_optimizer(OptimizerKind kind, std::vector<Parameter<T>> params,
+                                             double learning_rate);
+
+// Row ranges of a dataset of `rows` examples in batches of `batch` (0: the whole dataset), in an
+// order shuffled afresh for each epoch by `generator` (Fisher–Yates).
+class BatchOrder {
+ public:
+  BatchOrder(std::size_t rows, std::size_t batch);
+  // The rows of each batch of the next epoch: batches() of them, the last one possibly short.
+  const std::vector<std::vector<std::size_t>>& next_epoch(Generator& generator);
+  std::size_t batches() const { return (rows_ + batch_ - 1) / batch_; }
+
+ private:
+  std::size_t rows_, batch_;
+  std::vector<std::size_t> order_;
+  std::vector<std::vector<std::size_t>> batches_;
+};
+
+// The rows `rows` of a [n, k] tensor, converted to T, into `out` ([rows.size(), k]; reused).
+template <class T>
+void gather_rows(const Tensor<double>& source, const std::vector<std::size_t>& rows,
+                 Tensor<T>& out);
+
+extern template Var<float> apply_loss(Loss, const Var<float>&, const Var<float>&);
+extern template Var<double> apply_loss(Loss, const Var<double>&, const Var<double>&);
+extern template std::unique_ptr<Optimizer<float>> make_optimizer(OptimizerKind,
+                                                                 std::vector<Parameter<float>>,
+                                                                 double);
+extern template std::unique_ptr<Optimizer<double>> make_optimizer(OptimizerKind,
+                                                                  std::vector<Parameter<double>>,
+                                                                  double);
+extern template void gather_rows(const Tensor<double>&, const std::vector<std::size_t>&,
+                                 Tensor<float>&);
+extern template void gather_rows(const Tensor<double>&, const std::vector<std::size_t>&,
+                                 Tensor<double>&);
+
+}  // namespace tapegrad
