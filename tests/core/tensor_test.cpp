@@ -1,6 +1,10 @@
 // Tensor and Shape: construction, indexing, and errors that name the shapes.
 #include <catch2/catch.hpp>
 
+#include <span>
+#include <type_traits>
+#include <vector>
+
 #include "tapegrad.hpp"
 
 using namespace tapegrad;
@@ -64,4 +68,30 @@ TEST_CASE("a shape refuses dimensions of 2^32 or more and element counts of 2^56
   CHECK_THROWS_AS(Shape({1, 1, 1, 1, 1, 1, 1, 1, 1}), ShapeError);
   CHECK(Shape{}.size() == 1);
   CHECK(Shape({0, 5}).size() == 0);
+}
+
+TEST_CASE("a temporary tensor's values() owns them, so a loop over them reads live memory",
+          "[core][tensor]") {
+  const auto make = [] { return Tensor<double>({3}, {1.5, -2, 4}); };
+  std::vector<double> seen;
+  for (double v : make().values()) seen.push_back(v);  // a span here would point into freed memory
+  CHECK(seen == std::vector<double>{1.5, -2, 4});
+  static_assert(std::is_same_v<decltype(make().values()), std::vector<double>>);
+  Tensor<double> named = make();
+  static_assert(std::is_same_v<decltype(named.values()), std::span<double>>);
+}
+
+TEST_CASE("grad() on a const Parameter reads zeros after zero_grad without writing them",
+          "[core][parameter]") {
+  Parameter<double> p(Tensor<double>({2}, {1, 2}), "p");
+  for (double& g : p.grads()) g = 7;  // stale storage, which a lazy zero_grad leaves in place
+  p.zero_grad();
+  const Parameter<double>& view = p;
+  CHECK_FALSE(view.has_grad());
+  for (double g : view.grad().values()) CHECK(g == 0);
+  CHECK_FALSE(view.has_grad());             // reading it did not materialise the zeros
+  CHECK(p.var().value()->grad == nullptr);  // the engine still sees "no gradient yet"
+  CHECK(p.grad().values()[1] == 0);         // a non-const read writes the zeros...
+  CHECK(p.has_grad());                      // ...and from then on it holds them
+  CHECK(&p.grad() == &p.grad());            // by reference
 }
