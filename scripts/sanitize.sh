@@ -10,8 +10,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 start=$SECONDS
+# NOTE: g++ 12's -Wmaybe-uninitialized reports false positives inside libstdc++ (std::regex,
+# std::function) at -O1 under the sanitizers' instrumentation; it stays an error in the plain
+# optimised build (scripts/test.sh), which compiles the same code.
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DTAPEGRAD_SANITIZE=address,undefined \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG -Wno-maybe-uninitialized" \
+  -DTAPEGRAD_SANITIZE=address,undefined \
   -DTAPEGRAD_REQUIRE_MPI=ON -DTAPEGRAD_POISON_MEMORY=ON -DTAPEGRAD_BUILD_BENCH=OFF
 cmake --build build-asan
 echo "sanitizers: built in $((SECONDS - start)) s"
