@@ -12,6 +12,7 @@
 
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/models/detail/read_file.hpp"
+#include "tapegrad/models/detail/unique_json.hpp"
 
 namespace tapegrad {
 namespace {
@@ -118,67 +119,20 @@ std::string_view parser_reason(std::string_view what) {
   return what;
 }
 
-// nlohmann keeps the last of two equal keys in an object without a word; a config that says
-// "units" twice is a mistake, so the parse callback tracks the JSON path and rejects it.
-class DuplicateKeyCheck {
- public:
-  explicit DuplicateKeyCheck(std::string_view file) : file_(file) {}
-
-  bool on_event(json::parse_event_t event, const json& parsed) {
-    using Event = json::parse_event_t;
-    switch (event) {
-      case Event::object_start:
-      case Event::array_start:
-        levels_.push_back({event == Event::array_start, 0, {}, {}});
-        break;
-      case Event::key: {
-        Level& level = levels_.back();
-        level.key = parsed.get<std::string>();
-        if (!level.keys.insert(level.key).second)
-          throw Error(fmt::format("{}: {}: duplicate key; give each key once", file_, path()));
-        break;
-      }
-      case Event::object_end:
-      case Event::array_end:
-        levels_.pop_back();
-        [[fallthrough]];
-      case Event::value:
-        if (!levels_.empty() && levels_.back().array) ++levels_.back().index;
-        break;
-    }
-    return true;
-  }
-
- private:
-  struct Level {
-    bool array;
-    std::size_t index;
-    std::string key;
-    std::set<std::string> keys;
-  };
-
-  std::string path() const {
-    std::string out;
-    for (const Level& level : levels_)
-      append_step(out, level.array ? std::to_string(level.index) : level.key);
-    return out;
-  }
-
-  std::string_view file_;
-  std::vector<Level> levels_;
-};
-
 json parse_json(std::string_view text, std::string_view file) {
   // nlohmann's lexer takes a NUL between tokens for the end of input and ignores what follows.
   if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
     const auto [line, column] = line_and_column(text, nul);
     throw Error(fmt::format("{}:{}:{}: invalid JSON: a NUL byte", file, line, column));
   }
-  DuplicateKeyCheck duplicates(file);
   try {
-    return json::parse(text, [&](int, json::parse_event_t event, json& parsed) {
-      return duplicates.on_event(event, parsed);
-    });
+    // nlohmann keeps the last of two equal keys without a word; a config that says "units"
+    // twice is a mistake, so the parser refuses it and names its JSON path.
+    return detail::parse_unique_json(text);
+  } catch (const detail::JsonShapeError& error) {
+    std::string path;
+    for (const std::string& step : error.path) append_step(path, step);
+    throw Error(fmt::format("{}: {}: duplicate key; give each key once", file, path));
   } catch (const json::parse_error& error) {
     // error.byte is 1-based: the character the parser stopped at.
     const auto [line, column] = line_and_column(text, error.byte == 0 ? 0 : error.byte - 1);

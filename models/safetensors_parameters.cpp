@@ -73,7 +73,7 @@ void load_parameters(const TensorFile& file,
     else
       problems.push_back(std::get<1>(std::move(value)));
   }
-  for (const NamedTensor& tensor : file.tensors)
+  for (const NamedTensor& tensor : file.tensors())
     if (!wanted.contains(tensor.name))
       problems.push_back(
           fmt::format("tensor {} is not a parameter of the model", quote_name(tensor.name)));

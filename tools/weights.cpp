@@ -12,13 +12,13 @@ namespace tapegrad::tools {
 
 bool weights_are_double(const std::string& path) {
   const TensorFile file = read_safetensors(path);
-  if (file.tensors.empty()) throw Error(fmt::format("{}: the file holds no tensor", path));
-  const DType first = file.tensors.front().dtype();
-  for (const NamedTensor& tensor : file.tensors)
+  if (file.tensors().empty()) throw Error(fmt::format("{}: the file holds no tensor", path));
+  const DType first = file.tensors().front().dtype();
+  for (const NamedTensor& tensor : file.tensors())
     if (tensor.dtype() != first)
       throw Error(fmt::format(
           "{}: tensor '{}' is {} but tensor '{}' is {}; a weights file must use one element type",
-          path, file.tensors.front().name, to_string(first), tensor.name,
+          path, file.tensors().front().name, to_string(first), tensor.name,
           to_string(tensor.dtype())));
   return first == DType::kF64;
 }
