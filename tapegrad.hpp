@@ -25,6 +25,7 @@
 #include "tapegrad/models/config.hpp"
 #include "tapegrad/models/csv_data.hpp"
 #include "tapegrad/models/init.hpp"
+#include "tapegrad/models/limits.hpp"
 #include "tapegrad/models/linear.hpp"
 #include "tapegrad/models/mlp.hpp"
 #include "tapegrad/models/module.hpp"

@@ -6,6 +6,7 @@
 #include <array>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <span>
 #include <utility>
@@ -13,6 +14,7 @@
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/models/detail/read_file.hpp"
 #include "tapegrad/models/detail/unique_json.hpp"
+#include "tapegrad/models/limits.hpp"
 
 namespace tapegrad {
 namespace {
@@ -168,6 +170,7 @@ class ConfigReader {
     if (const auto seed = document.find("seed"); seed != document.end())
       config.seed = read_seed(*seed);
     check_loss_fits(config);
+    check_parameter_count(config);
     return config;
   }
 
@@ -275,6 +278,37 @@ class ConfigReader {
                      config.layers.size() - 1));
   }
 
+  // Before anything is allocated: the count, the layer where it passes the limit, and the
+  // memory the values alone would take.
+  void check_parameter_count(const ModelConfig& config) const {
+    const std::uint64_t limit = input_limits().parameters;
+    std::uint64_t total = 0, in = config.inputs;
+    std::optional<std::size_t> crossing;
+    bool overflow = false;
+    for (std::size_t k = 0; k < config.layers.size(); ++k) {
+      const std::uint64_t out = config.layers[k].units;
+      std::uint64_t layer = 0;
+      overflow = overflow || __builtin_mul_overflow(in, out, &layer) ||
+                 __builtin_add_overflow(layer, config.bias ? out : 0, &layer) ||
+                 __builtin_add_overflow(total, layer, &total);
+      if (!crossing && (overflow || total > limit)) crossing = k;
+      in = out;
+    }
+    if (!crossing) return;
+    const auto memory = [&](std::uint64_t bytes_each) {
+      std::uint64_t bytes = 0;
+      return overflow || __builtin_mul_overflow(total, bytes_each, &bytes)
+                 ? std::string("more than 16 EiB")
+                 : format_bytes(bytes);
+    };
+    fail(child(child("/layers", *crossing), "units"),
+         fmt::format("the model would have {} parameters, more than the limit of {}; their "
+                     "values alone would take {} as F32 ({} as F64). Make the layers smaller, or "
+                     "set TAPEGRAD_MAX_PARAMETERS to raise the limit",
+                     overflow ? std::string("more than 2^64") : std::to_string(total), limit,
+                     memory(4), memory(8)));
+  }
+
   std::string_view file_;
 };
 
@@ -308,7 +342,10 @@ ModelConfig parse_model_config(std::string_view json_text, std::string_view file
 }
 
 ModelConfig read_model_config(const std::string& path) {
-  return parse_model_config(detail::read_whole_file(path), path);
+  return parse_model_config(detail::read_capped(path, input_limits().config_bytes, "a model config",
+                                                "TAPEGRAD_MAX_CONFIG_BYTES",
+                                                /*stop_at_nul=*/true),
+                            path);
 }
 
 std::string to_json(const ModelConfig& config) {

@@ -21,6 +21,7 @@
 #include "tapegrad/models/detail/read_file.hpp"
 #include "tapegrad/models/detail/safetensors_support.hpp"
 #include "tapegrad/models/detail/unique_json.hpp"
+#include "tapegrad/models/limits.hpp"
 
 namespace tapegrad {
 namespace {
@@ -72,11 +73,10 @@ std::string shape_text(std::span<const std::uint64_t> dims) {
 // header, entry, shape is refused before it costs anything.
 std::string header_shape_error(std::string_view file, const detail::JsonShapeError& error) {
   const std::vector<std::string>& path = error.path;
-  const std::string where =
-      path.size() < 2 ? ""
-      : path[0] == kMetadataKey
-          ? "__metadata__: "
-          : fmt::format("tensor {}: ", quote_name(path[0]));
+  const std::string where = path.size() < 2 ? ""
+                            : path[0] == kMetadataKey
+                                ? "__metadata__: "
+                                : fmt::format("tensor {}: ", quote_name(path[0]));
   if (error.kind == detail::JsonShapeError::Kind::kTooDeep)
     return fmt::format("{}: {}a value nests deeper than a safetensors header allows", file, where);
   if (path.size() == 1)
@@ -373,8 +373,59 @@ TensorFile parse_safetensors(std::string_view bytes, std::string_view name_for_e
   return result;
 }
 
+namespace {
+
+// The end of the data as the header's entries give it (the largest data_offsets end); entries
+// that are malformed are left for parse_safetensors to report.
+std::uint64_t data_end_of(const json& header) {
+  std::uint64_t end = 0;
+  for (const auto& [key, value] : header.items()) {
+    if (key == kMetadataKey || !value.is_object()) continue;
+    const auto offsets = value.find("data_offsets");
+    if (offsets != value.end() && offsets->is_array() && offsets->size() == 2 &&
+        (*offsets)[1].is_number_unsigned())
+      end = std::max(end, (*offsets)[1].get<std::uint64_t>());
+  }
+  return end;
+}
+
+// A pipe, a device, or a regular file too large to take whole: the length, the header, then as
+// many bytes of data as the header's entries cover - never more than the limits allow.
+std::string read_streamed(detail::InputFile& file, const InputLimits& limits) {
+  std::string bytes;
+  if (file.append(bytes, 8) < 8) return bytes;  // parse_safetensors says it is too short
+  const std::uint64_t header_size = read_length(bytes);
+  if (header_size > kMaxHeaderBytes || file.append(bytes, header_size) < header_size)
+    return bytes;  // parse_safetensors names the bad length or the truncated header
+  const std::uint64_t end =
+      data_end_of(parse_header(std::string_view(bytes).substr(8), file.path()));
+  if (end > limits.weights_bytes())
+    throw Error(fmt::format(
+        "{}: the header gives its tensors {}, more than the {} a weights file may hold (8 bytes "
+        "for each of TAPEGRAD_MAX_PARAMETERS = {} parameters); set TAPEGRAD_MAX_PARAMETERS to "
+        "raise the limit",
+        file.path(), format_bytes(end), format_bytes(limits.weights_bytes()), limits.parameters));
+  if (file.append(bytes, end) == end && file.append(bytes, 1) == 1)
+    throw Error(fmt::format(
+        "{}: more bytes follow the {} of data the header's tensors cover; no tensor covers them",
+        file.path(), byte_count(end)));
+  return bytes;
+}
+
+}  // namespace
+
 TensorFile read_safetensors(const std::string& path) {
-  return parse_safetensors(detail::read_whole_file(path), path);
+  const InputLimits limits = input_limits();
+  detail::InputFile file(path);
+  std::uint64_t largest = limits.weights_bytes();
+  if (__builtin_add_overflow(largest, 8 + kMaxHeaderBytes, &largest))
+    largest = std::numeric_limits<std::uint64_t>::max();
+  std::string bytes;
+  if (file.has_size() && file.size() <= largest)
+    file.append(bytes, file.size());
+  else
+    bytes = read_streamed(file, limits);
+  return parse_safetensors(bytes, path);
 }
 
 }  // namespace tapegrad

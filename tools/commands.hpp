@@ -27,8 +27,8 @@ struct GradcheckCommandOptions {
   bool json = false;
   std::size_t rows = 0;  // 0: every row
   bool richardson = false;
-  std::size_t worst = 5;  // worst elements shown per parameter
-  int order = 1;          // 2: second derivatives (gradgradcheck)
+  std::size_t worst = 5;         // worst elements shown per parameter
+  int order = 1;                 // 2: second derivatives (gradgradcheck)
   std::size_t max_elements = 0;  // with a model: at most this many elements per parameter (0: all)
 };
 int run_gradcheck(const GradcheckCommandOptions& options);
@@ -59,7 +59,7 @@ struct TrainCommandOptions {
   bool detect_anomaly = false;
   std::string checkpoint;  // weights written here every checkpoint_every epochs
   int checkpoint_every = 1;
-  bool data_parallel = false;  // under mpirun: one replica per rank (tools/collective.hpp)
+  bool data_parallel = false;    // under mpirun: one replica per rank (tools/collective.hpp)
   bool overwrite_input = false;  // --out may be an input (tools/output_paths.hpp)
 };
 int run_train(const TrainCommandOptions& options);

@@ -60,12 +60,11 @@ std::string real_rule(RealRule rule) {
 std::uint64_t parse_integer_flag(std::string_view flag, std::string_view text, std::uint64_t min,
                                  std::uint64_t max) {
   const auto refuse = [&](const std::string& why) {
-    return Error(fmt::format("{} must be {}, got {}{}", flag, integer_rule(min, max), shown(text),
-                             why));
+    return Error(
+        fmt::format("{} must be {}, got {}{}", flag, integer_rule(min, max), shown(text), why));
   };
-  if (text.empty() || !std::all_of(text.begin(), text.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      }))
+  if (text.empty() ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
     throw refuse(text.find('-') != std::string_view::npos ? " (a negative number)" : "");
   std::uint64_t value = 0;
   for (char c : text)
@@ -99,8 +98,7 @@ double parse_real_flag(std::string_view flag, std::string_view text, RealRule ru
       if (!(value >= 0)) throw refuse("");
       break;
     case RealRule::kRelativeStep:
-      if (value != 0 && !(value >= kMinRelativeStep && value <= kMaxRelativeStep))
-        throw refuse("");
+      if (value != 0 && !(value >= kMinRelativeStep && value <= kMaxRelativeStep)) throw refuse("");
       break;
   }
   return value == 0 ? 0.0 : value;  // -0 as 0

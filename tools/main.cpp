@@ -51,12 +51,11 @@ CLI::Option* add_integer(CLI::App* command, const std::string& flag, Integer& ta
 }
 
 template <class Integer>
-CLI::Option* add_integer(CLI::App* command, const std::string& flag,
-                         std::optional<Integer>& target, const std::string& description) {
+CLI::Option* add_integer(CLI::App* command, const std::string& flag, std::optional<Integer>& target,
+                         const std::string& description) {
   const auto set = [&target, flag](const std::string& text) {
-    target = static_cast<Integer>(read_flag([&] {
-      return parse_integer_flag(flag, text, 0, std::numeric_limits<Integer>::max());
-    }));
+    target = static_cast<Integer>(read_flag(
+        [&] { return parse_integer_flag(flag, text, 0, std::numeric_limits<Integer>::max()); }));
   };
   return command->add_option_function<std::string>(flag, set, description)->type_name("INT");
 }
@@ -80,8 +79,8 @@ bool refuse_unknown_command(CLI::App& app, int argc, char** argv) {
   const std::string_view typed = argv[1];
   if (std::find(names.begin(), names.end(), typed) != names.end()) return false;
   const std::optional<std::string_view> nearest = nearest_name(typed, names);
-  print_error(fmt::format("unknown command '{}'.{} The commands are {} (tapegrad --help).",
-                          typed, nearest ? fmt::format(" Did you mean '{}'?", *nearest) : "",
+  print_error(fmt::format("unknown command '{}'.{} The commands are {} (tapegrad --help).", typed,
+                          nearest ? fmt::format(" Did you mean '{}'?", *nearest) : "",
                           fmt::join(names, ", ")));
   return true;
 }
@@ -185,8 +184,7 @@ int run(int argc, char** argv) {
       "name, w_2,3 or v_1 (1-based; w_h,0 and v_0 are the biases). Default: the "
       "first parameter element");
   add_integer(explain_cmd, "--inputs", explain.inputs, "Inputs d of the seed network", 1, 16);
-  add_integer(explain_cmd, "--hidden", explain.hidden, "Hidden units H of the seed network", 1,
-              16);
+  add_integer(explain_cmd, "--hidden", explain.hidden, "Hidden units H of the seed network", 1, 16);
   add_integer(explain_cmd, "--seed", explain.seed, "Random seed for weights and the example");
   explain_cmd->add_option("--model", explain.model,
                           "Instead of the seed network: a model config (JSON)");
@@ -197,8 +195,8 @@ int run(int argc, char** argv) {
   add_integer(explain_cmd, "--paths", explain.paths,
               "Paths shown, largest |product| first; the others are summed in one line",
               std::size_t{1}, std::size_t{1000000});
-  add_integer(explain_cmd, "--digits", explain.digits, "Significant digits of the numbers shown",
-              1, 17);
+  add_integer(explain_cmd, "--digits", explain.digits, "Significant digits of the numbers shown", 1,
+              17);
   explain_cmd->add_flag("--hessian", explain.hessian,
                         "Instead: the seed network's Hessian of E with respect to the output "
                         "layer, ∂²E/∂v_h∂v_k = z_h z_k (z_0 = 1), by autodiff against the formula");
@@ -249,8 +247,8 @@ int run(int argc, char** argv) {
   add_integer(train_cmd, "--seed", train.seed, "Random seed for the order of the rows");
   train_cmd->add_option("--checkpoint", train.checkpoint,
                         "Also write the weights here (atomically) every --checkpoint-every epochs");
-  add_integer(train_cmd, "--checkpoint-every", train.checkpoint_every,
-              "Epochs between checkpoints", 1);
+  add_integer(train_cmd, "--checkpoint-every", train.checkpoint_every, "Epochs between checkpoints",
+              1);
   train_cmd->add_flag("--overwrite-input", train.overwrite_input, kOverwriteInputHelp);
   train_cmd->add_flag("--data-parallel", train.data_parallel,
                       "Under mpirun: each rank trains a replica on its share of every batch, and "
@@ -298,7 +296,8 @@ int main(int argc, char** argv) {
     status = 2;
   } catch (const std::system_error& e) {
     if (report_failed()) {
-      print_error(fmt::format("cannot write the report to standard output: {}", e.code().message()));
+      print_error(
+          fmt::format("cannot write the report to standard output: {}", e.code().message()));
       return kExitReportFailed;
     }
     print_error(fmt::format("unexpected error: {}", e.what()));

@@ -86,8 +86,8 @@ Identity check_output_file(std::string_view flag, const std::string& path) {
   struct stat existing {};
   if (::stat(target.c_str(), &existing) == 0) {
     if (S_ISDIR(existing.st_mode))
-      throw Error(fmt::format("{} is a folder; give the name of a file to write",
-                              display(flag, path)));
+      throw Error(
+          fmt::format("{} is a folder; give the name of a file to write", display(flag, path)));
     if (!S_ISREG(existing.st_mode))
       throw Error(fmt::format(
           "{} is {}; tapegrad replaces the files it writes whole, so it writes only regular "

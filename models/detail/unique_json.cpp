@@ -75,7 +75,8 @@ class UniqueJsonBuilder {
 
   bool open(json&& container) {
     ++work_.events;
-    if (open_.size() == max_depth_) throw JsonShapeError{JsonShapeError::Kind::kTooDeep, path(true)};
+    if (open_.size() == max_depth_)
+      throw JsonShapeError{JsonShapeError::Kind::kTooDeep, path(true)};
     open_.push_back({place(std::move(container)), {}, nullptr});
     return true;
   }

@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "scoped_environment.hpp"
 #include "tapegrad/tapegrad.hpp"
 
 using namespace tapegrad;
+using tapegrad::testing::ScopedEnvironment;
 using Catch::Matchers::Contains;
 using Catch::Matchers::EndsWith;
 using Catch::Matchers::Equals;
@@ -102,6 +104,8 @@ TEST_CASE("The optional name and seed and bias are read", "[files][config]") {
 }
 
 TEST_CASE("The largest allowed size is accepted", "[files][config]") {
+  // 2^62 parameters: past the default limit on the count, which is another test's subject.
+  const ScopedEnvironment no_count_limit("TAPEGRAD_MAX_PARAMETERS", "18446744073709551615");
   const ModelConfig config = parse_model_config(
       config_text(R"({"units": 2147483647, "activation": "relu"})", "sse", "", "2147483647"),
       "model.json");
