@@ -154,8 +154,9 @@ struct OpCheck {
 std::vector<OpCheck> check_ops(const std::function<Var<double>()>& f,
                                const GradcheckOptions& options = {}, std::size_t max_elements = 64);
 
-// The first op in recording order whose check fails, if any: where a failing gradcheck of a
-// whole model points to the op to blame.
+// The first op in recording order whose check fails with finite numbers, if any: where a
+// failing gradcheck of a whole model points to the op to blame. An op whose probes give NaN or
+// infinity (its inputs overflow) is not blamed.
 std::optional<OpCheck> locate_wrong_op(const std::function<Var<double>()>& f,
                                        const GradcheckOptions& options = {},
                                        std::size_t max_elements = 64);

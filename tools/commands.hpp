@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -30,6 +31,8 @@ struct GradcheckCommandOptions {
   std::size_t worst = 5;         // worst elements shown per parameter
   int order = 1;                 // 2: second derivatives (gradgradcheck)
   std::size_t max_elements = 0;  // with a model: at most this many elements per parameter (0: all)
+  // Set by the command, not a flag: called as elements are checked (GradcheckOptions::progress).
+  std::function<void(std::size_t done, std::size_t total)> progress = nullptr;
 };
 int run_gradcheck(const GradcheckCommandOptions& options);
 int run_gradcheck_files(const GradcheckCommandOptions& options);

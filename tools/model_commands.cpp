@@ -8,12 +8,16 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "collective.hpp"
 #include "commands.hpp"
 #include "gradcheck_report.hpp"
 #include "gradient_exchange.hpp"
+#include "output_paths.hpp"
 #include "progress.hpp"
 #include "tapegrad/graph/atomic_file.hpp"
 #include "tapegrad/graph/checks.hpp"
@@ -22,6 +26,7 @@
 #include "tapegrad/models/config.hpp"
 #include "tapegrad/models/csv_data.hpp"
 #include "tapegrad/models/init.hpp"
+#include "tapegrad/models/safetensors.hpp"
 #include "tapegrad/models/training.hpp"
 #include "tapegrad/ops/ops.hpp"
 #include "weights.hpp"
@@ -52,14 +57,67 @@ MLP<T> load_model(const ModelConfig& config, const std::string& weights_path) {
   return net;
 }
 
+// The tolerance on a row of softmax_cross_entropy targets summing to 1, in T's precision.
+template <class T>
+constexpr double kTargetSumTolerance = sizeof(T) == sizeof(float) ? 1e-6 : 1e-12;
+
+InputOverwrite overwrite(bool allowed) {
+  return allowed ? InputOverwrite::kAllow : InputOverwrite::kRefuse;
+}
+
+// The first gradient element of `net` that is not finite, as "layers.0.weight[1,2] is inf", or
+// nothing.
+template <class T>
+std::optional<std::string> first_non_finite_gradient(const MLP<T>& net) {
+  for (const auto& [name, p] : net.named_parameters()) {
+    const auto grad = p.grad().values();
+    for (std::size_t i = 0; i < grad.size(); ++i)
+      if (!std::isfinite(grad[i]))
+        return fmt::format("{}{} is {}", name, p.shape().index_str(i), grad[i]);
+  }
+  return std::nullopt;
+}
+
+// The inputs were checked to be finite, so a loss or gradient that is not finite overflowed:
+// its own message, not divergence's "try a smaller --lr".
+template <class T>
+void refuse_overflow(std::string_view command, double loss, std::optional<std::string> gradient,
+                     std::string_view where) {
+  if (std::isfinite(loss) && !gradient) return;
+  throw Error(fmt::format(
+      "{}: the {} overflowed {}: {}. The weights and the data are finite, but {} cannot hold the "
+      "result; scale the data or the weights down (a target of 1e20 squares to 1e40){}",
+      command, std::isfinite(loss) ? "gradient" : "loss", where,
+      std::isfinite(loss) ? "the gradient of " + *gradient : fmt::format("it is {}", loss),
+      sizeof(T) == sizeof(float) ? "float" : "double",
+      sizeof(T) == sizeof(float) ? ", or use F64 weights (tapegrad init --dtype F64)" : ""));
+}
+
+// Progress and estimates go to stderr, which may be closed or full: never throw over them.
+void write_to_stderr(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+  std::clearerr(stderr);
+}
+
+// "12 s", "3.5 min", "2.0 h".
+std::string duration_text(double seconds) {
+  if (seconds < 90) return fmt::format("{:.0f} s", std::max(seconds, 1.0));
+  if (seconds < 5400) return fmt::format("{:.1f} min", seconds / 60);
+  return fmt::format("{:.1f} h", seconds / 3600);
+}
+
 template <class T>
 int grad_in(const ModelConfig& config, const GradOptions& options, const Dataset& data) {
+  check_targets(config.loss, data, kTargetSumTolerance<T>);
   MLP<T> net = load_model<T>(config, options.weights);
   Tape<T> tape;
   TapeGuard<T> guard(tape);
   const Var<T> loss = apply_loss(config.loss, net.forward(data.x_as<T>()), Var<T>(data.y_as<T>()));
   net.zero_grad();
   loss.backward();
+  refuse_overflow<T>("grad", static_cast<double>(loss.item()), first_non_finite_gradient(net),
+                     "at these weights");
   save_weights(options.out, named_grads(net));
   fmt::print("loss {} over {} rows: {:.10g}\nwrote the gradient of {} parameters to {}\n",
              to_string(config.loss), data.rows, static_cast<double>(loss.item()),
@@ -144,6 +202,8 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
              const std::optional<Dataset>& validation, Collective* team) {
   const int rank = team ? team->rank() : 0, ranks = team ? team->size() : 1;
   const bool lead = rank == 0;
+  check_targets(config.loss, data, kTargetSumTolerance<T>);
+  if (validation) check_targets(config.loss, *validation, kTargetSumTolerance<T>);
   MLP<T> net = load_model<T>(config, options.weights);
   BatchOrder order(data.rows, options.batch);
   std::optional<GradientExchange<T>> exchange;
@@ -176,6 +236,7 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
 
   std::vector<EpochRecord> records;
   const double initial = evaluate(all_x, all_y);
+  refuse_overflow<T>("train", initial, std::nullopt, "at the initial weights");
   if (lead)
     fmt::print("{} rows, {} steps per epoch, {} with lr {}{}; loss {} at the start: {:.6g}\n",
                data.rows, order.batches(), options.optimizer, options.lr,
@@ -198,6 +259,9 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
         const Var<T> loss = apply_loss(config.loss, net.forward(xb), Var<T>(yb));
         loss.backward();
         loss_value = loss.item();
+        if (total_steps == 1)  // still at the initial weights: an overflow, not divergence
+          refuse_overflow<T>("train", static_cast<double>(loss_value),
+                             first_non_finite_gradient(net), "at the initial weights");
       }
       if (team) {
         // A mean loss over the batch is Σ_r (n_r/n)·(the mean over rank r's rows); sse is a sum.
@@ -217,10 +281,10 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
     record.train_loss = evaluate(all_x, all_y);
     if (val_x) record.validation_loss = evaluate(*val_x, *val_y);
     if (!std::isfinite(record.train_loss))
-      throw Error(fmt::format(
-          "train: the loss became {} in epoch {}; try a smaller --lr, or --detect-anomaly to "
-          "find the op where it started",
-          std::isnan(record.train_loss) ? "NaN" : "infinite", epoch));
+      throw Error(
+          fmt::format("train: the loss diverged: it became {} in epoch {}; try a smaller --lr, or "
+                      "--detect-anomaly to find the op where it started",
+                      std::isnan(record.train_loss) ? "NaN" : "infinite", epoch));
     if (lead) progress->epoch_done(record);
     records.push_back(record);
     if (lead && !options.checkpoint.empty() && epoch % options.checkpoint_every == 0) {
@@ -234,25 +298,86 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
                exchange->seconds_per_step() * 1e6, exchange->buckets_per_step(),
                GradientExchange<T>::kDefaultBucketValues, ranks);
   if (!lead) return 0;
-  save_weights(options.out, named_values(net));
-  fmt::print("wrote {}\n", options.out);
-  if (!options.log.empty()) {
-    write_file_atomically(options.log, loss_log_csv(records));
-    fmt::print("wrote {}\n", options.log);
-  }
-  if (!options.plot.empty()) {
-    const std::string title =
-        fmt::format("{}: {} loss per epoch", config.name.empty() ? options.model : config.name,
-                    to_string(config.loss));
-    write_file_atomically(options.plot, loss_plot_svg(records, title));
-    fmt::print("wrote {}\n", options.plot);
-  }
+  // All of the outputs or none: a log that cannot be written must not leave new weights in
+  // place of the old (which may be the input, with --overwrite-input).
+  StagedFiles outputs;
+  TensorFile weights;
+  for (auto& [name, value] : named_values(net)) weights.add(name, std::move(value));
+  outputs.add(options.out, serialize_safetensors(weights));
+  if (!options.log.empty()) outputs.add(options.log, loss_log_csv(records));
+  if (!options.plot.empty())
+    outputs.add(options.plot, loss_plot_svg(records, fmt::format("{}: {} loss per epoch",
+                                                                 config.name.empty() ? options.model
+                                                                                     : config.name,
+                                                                 to_string(config.loss))));
+  outputs.commit();
+  for (const std::string* written : {&options.out, &options.log, &options.plot})
+    if (!written->empty()) fmt::print("wrote {}\n", *written);
   return 0;
+}
+
+// Refuses a loss or gradient that is not finite at the given weights; returns the seconds one
+// evaluation of the loss took.
+double check_finite_at_start(MLP<double>& net, const std::function<Var<double>()>& loss) {
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  const auto start = std::chrono::steady_clock::now();
+  double value = 0;
+  {
+    NoGradGuard no_grad;
+    value = loss().item();
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  refuse_overflow<double>("gradcheck", value, std::nullopt, "at these weights");
+  tape.clear();
+  net.zero_grad();
+  loss().backward();
+  refuse_overflow<double>("gradcheck", value, first_non_finite_gradient(net), "at these weights");
+  net.zero_grad();
+  return seconds;
+}
+
+// Before a long check, on stderr: how many elements, how many evaluations of the loss and about
+// how long; on a terminal also a progress line. Returns the progress callback (or none).
+std::function<void(std::size_t, std::size_t)> announce_gradcheck(
+    const MLP<double>& net, const GradcheckCommandOptions& options, double seconds_per_loss) {
+  std::size_t elements = 0, parameters = 0;
+  for (const auto& [name, p] : net.named_parameters()) {
+    parameters += p.size();
+    elements += options.max_elements == 0 ? p.size() : std::min(p.size(), options.max_elements);
+  }
+  // Four evaluations per element (±h, ±2h), and the rest of the check is small beside them.
+  const double estimate = 4.0 * static_cast<double>(elements) * seconds_per_loss;
+  const bool terminal = is_terminal(stderr);
+  constexpr double kWorthSaying = 10;  // seconds
+  if (terminal || estimate > kWorthSaying)
+    write_to_stderr(fmt::format(
+        "gradcheck: {} of {} parameter elements to check, {} evaluations of the loss: about {}{}\n",
+        elements, parameters, 4 * elements, duration_text(estimate),
+        options.max_elements == 0 && estimate > kWorthSaying
+            ? " (--max-elements N checks a random sample of N per parameter)"
+            : ""));
+  if (!terminal) return nullptr;
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+  return [last](std::size_t done, std::size_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (done < total && now - *last < std::chrono::milliseconds(200)) return;
+    *last = now;
+    write_to_stderr(
+        done < total ? fmt::format("\rgradcheck: {} of {} elements ({:.0f}%)", done, total,
+                                   100.0 * static_cast<double>(done) / static_cast<double>(total))
+                     : "\r\033[K");
+  };
 }
 
 }  // namespace
 
 int run_init(const InitOptions& options) {
+  OutputPlan plan;
+  plan.input("--model", options.model);
+  plan.output("--out", options.out, overwrite(options.overwrite_input));
+  plan.check();
   const ModelConfig config = read_model_config(options.model);
   const std::uint64_t seed = options.seed ? *options.seed : config.seed.value_or(1);
   Generator generator(seed);
@@ -280,6 +405,12 @@ int run_init(const InitOptions& options) {
 }
 
 int run_grad(const GradOptions& options) {
+  OutputPlan plan;
+  plan.input("--model", options.model);
+  plan.input("--weights", options.weights);
+  plan.input("--data", options.data);
+  plan.output("--out", options.out, overwrite(options.overwrite_input));
+  plan.check();
   const ModelConfig config = read_model_config(options.model);
   const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
   return weights_are_double(options.weights) ? grad_in<double>(config, options, data)
@@ -290,6 +421,17 @@ int run_train(const TrainCommandOptions& options) {
   if (options.checkpoint_every < 1)
     throw Error(fmt::format("train: --checkpoint-every must be at least 1, got {}",
                             options.checkpoint_every));
+  OutputPlan plan;
+  plan.input("--model", options.model);
+  plan.input("--weights", options.weights);
+  plan.input("--data", options.data);
+  plan.input("--val", options.validation);
+  plan.output("--out", options.out, overwrite(options.overwrite_input));
+  for (const auto& [flag, path] : {std::pair{"--log", &options.log},
+                                   {"--plot", &options.plot},
+                                   {"--checkpoint", &options.checkpoint}})
+    if (!path->empty()) plan.output(flag, *path);
+  plan.check();
   if (!options.data_parallel)
     for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
       if (const char* size = std::getenv(variable); size != nullptr && std::atoi(size) > 1)
@@ -325,8 +467,9 @@ int run_train(const TrainCommandOptions& options) {
 int run_gradcheck_files(const GradcheckCommandOptions& options) {
   const ModelConfig config = read_model_config(options.model);
   const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
+  check_targets(config.loss, data, kTargetSumTolerance<double>);
   MLP<double> net(config.mlp_options());
-  load_weights(options.weights, net);  // F32 weights are widened to double
+  load_weights(options.weights, net);  // F32 weights are widened to double; refused if not finite
   const std::size_t rows = options.rows == 0 ? data.rows : std::min(options.rows, data.rows);
   std::vector<std::size_t> first(rows);
   for (std::size_t r = 0; r < rows; ++r) first[r] = r;
@@ -374,9 +517,18 @@ int run_gradcheck_files(const GradcheckCommandOptions& options) {
     return report.status;
   }
 
-  const GradcheckReport report =
-      gradcheck_report(net.parameters(), loss, options,
-                       fmt::format("{} over {} rows of {}", options.model, rows, options.data));
+  // A loss or gradient that overflows at these weights would fail every element and blame an
+  // innocent op; say what happened instead. Timing this pass gives the estimate.
+  GradcheckCommandOptions checked = options;
+  const double seconds = check_finite_at_start(net, loss);
+  checked.progress = announce_gradcheck(net, options, seconds);
+  const GradcheckReport report = gradcheck_report(
+      net.parameters(), loss, checked,
+      fmt::format("{} over {} rows of {}{}", options.model, rows, options.data,
+                  options.max_elements == 0
+                      ? ""
+                      : fmt::format(", at most {} elements per parameter sampled with seed {}",
+                                    options.max_elements, options.seed)));
   fmt::print("{}", report.text);
   return report.status;
 }

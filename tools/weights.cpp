@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <type_traits>
+#include <variant>
 
 #include "tapegrad/graph/errors.hpp"
 #include "tapegrad/models/safetensors.hpp"
@@ -23,9 +25,33 @@ bool weights_are_double(const std::string& path) {
   return first == DType::kF64;
 }
 
+namespace {
+
+// NaN or infinite weights make every loss and gradient NaN, and every check blame the wrong
+// thing (an op, the learning rate): refuse them up front, naming the first.
+void check_finite(const TensorFile& file, const std::string& path) {
+  for (const NamedTensor& tensor : file.tensors())
+    std::visit(
+        [&](const auto& values) {
+          for (std::size_t i = 0; i < values.size(); ++i)
+            if (!std::isfinite(values[i]))
+              throw Error(fmt::format(
+                  "{}: tensor '{}' element {} is {}; weights must be finite numbers (was the "
+                  "file written by a run whose loss diverged?)",
+                  path, tensor.name, tensor.shape().index_str(i),
+                  std::isnan(values[i]) ? "NaN"
+                  : values[i] > 0       ? "+infinity"
+                                        : "-infinity"));
+        },
+        tensor.value);
+}
+
+}  // namespace
+
 template <class T>
 void load_weights(const std::string& path, Module<T>& model) {
   const TensorFile file = read_safetensors(path);
+  check_finite(file, path);
   load_parameters(file, model.named_parameters(),
                   std::is_same_v<T, double> ? DTypeConversion::kWidenF32 : DTypeConversion::kExact);
 }

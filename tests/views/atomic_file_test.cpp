@@ -117,7 +117,7 @@ TEST_CASE("a directory in the target's place is kept and no temporary is left", 
   fs::create_directory(target);
   write_plainly(target / "inside.txt", "kept");
   CHECK_THROWS_WITH(write_file_atomically(target.string(), "png bytes"),
-                    Contains(target.string()) && Contains("rename"));
+                    Contains(target.string()) && Contains("it is a folder"));
   CHECK(fs::is_directory(target));
   CHECK(read_file(target / "inside.txt") == "kept");
   CHECK(folder.entries() == std::set<std::string>{"graph.png"});
