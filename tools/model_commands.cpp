@@ -51,9 +51,9 @@ std::vector<std::pair<std::string, Tensor<T>>> named_grads(const MLP<T>& net) {
 
 // The model of `config` with the weights of `weights_path`, checked against each other.
 template <class T>
-MLP<T> load_model(const ModelConfig& config, const std::string& weights_path) {
+MLP<T> load_model(const ModelConfig& config, const TensorFile& weights) {
   MLP<T> net(config.mlp_options());
-  load_weights(weights_path, net);
+  load_weights(weights, net);
   return net;
 }
 
@@ -108,9 +108,10 @@ std::string duration_text(double seconds) {
 }
 
 template <class T>
-int grad_in(const ModelConfig& config, const GradOptions& options, const Dataset& data) {
+int grad_in(const ModelConfig& config, const GradOptions& options, const Dataset& data,
+            const TensorFile& weights) {
   check_targets(config.loss, data, kTargetSumTolerance<T>);
-  MLP<T> net = load_model<T>(config, options.weights);
+  MLP<T> net = load_model<T>(config, weights);
   Tape<T> tape;
   TapeGuard<T> guard(tape);
   const Var<T> loss = apply_loss(config.loss, net.forward(data.x_as<T>()), Var<T>(data.y_as<T>()));
@@ -199,12 +200,13 @@ void shard_of(const std::vector<std::size_t>& rows, int rank, int ranks,
 // batch, the ranks' gradients are summed before each step, and only rank 0 prints and writes.
 template <class T>
 int train_in(const ModelConfig& config, const TrainCommandOptions& options, const Dataset& data,
-             const std::optional<Dataset>& validation, Collective* team) {
+             const std::optional<Dataset>& validation, const TensorFile& weights,
+             Collective* team) {
   const int rank = team ? team->rank() : 0, ranks = team ? team->size() : 1;
   const bool lead = rank == 0;
   check_targets(config.loss, data, kTargetSumTolerance<T>);
   if (validation) check_targets(config.loss, *validation, kTargetSumTolerance<T>);
-  MLP<T> net = load_model<T>(config, options.weights);
+  MLP<T> net = load_model<T>(config, weights);
   BatchOrder order(data.rows, options.batch);
   std::optional<GradientExchange<T>> exchange;
   if (team) {
@@ -301,9 +303,9 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   // All of the outputs or none: a log that cannot be written must not leave new weights in
   // place of the old (which may be the input, with --overwrite-input).
   StagedFiles outputs;
-  TensorFile weights;
-  for (auto& [name, value] : named_values(net)) weights.add(name, std::move(value));
-  outputs.add(options.out, serialize_safetensors(weights));
+  TensorFile trained;
+  for (auto& [name, value] : named_values(net)) trained.add(name, std::move(value));
+  outputs.add(options.out, serialize_safetensors(trained));
   if (!options.log.empty()) outputs.add(options.log, loss_log_csv(records));
   if (!options.plot.empty())
     outputs.add(options.plot, loss_plot_svg(records, fmt::format("{}: {} loss per epoch",
@@ -413,8 +415,9 @@ int run_grad(const GradOptions& options) {
   plan.check();
   const ModelConfig config = read_model_config(options.model);
   const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
-  return weights_are_double(options.weights) ? grad_in<double>(config, options, data)
-                                             : grad_in<float>(config, options, data);
+  const TensorFile weights = read_weights(options.weights);
+  return weights_are_double(weights) ? grad_in<double>(config, options, data, weights)
+                                     : grad_in<float>(config, options, data, weights);
 }
 
 int run_train(const TrainCommandOptions& options) {
@@ -447,9 +450,10 @@ int run_train(const TrainCommandOptions& options) {
     std::optional<Dataset> validation;
     if (!options.validation.empty())
       validation = read_csv_dataset(options.validation, config.inputs, config.outputs());
-    return weights_are_double(options.weights)
-               ? train_in<double>(config, options, data, validation, team.get())
-               : train_in<float>(config, options, data, validation, team.get());
+    const TensorFile weights = read_weights(options.weights);
+    return weights_are_double(weights)
+               ? train_in<double>(config, options, data, validation, weights, team.get())
+               : train_in<float>(config, options, data, validation, weights, team.get());
   };
   if (!team) return train();
   // One rank failing must stop them all (the others would wait in the next allreduce forever):

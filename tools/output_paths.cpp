@@ -64,7 +64,9 @@ void try_writing(std::string_view flag, const std::string& shown, const std::str
   }
   const int error = errno;
   const std::string folder = folder_of(target);
-  if (error == ENOENT)
+  struct stat status {};
+  const bool folder_exists = ::stat(folder.c_str(), &status) == 0;
+  if (error == ENOENT && !folder_exists)
     throw Error(
         fmt::format("{}: the folder '{}' does not exist", display(flag, shown), folder_of(shown)));
   if (error == ENOTDIR)

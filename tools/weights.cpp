@@ -12,24 +12,9 @@
 
 namespace tapegrad::tools {
 
-bool weights_are_double(const std::string& path) {
-  const TensorFile file = read_safetensors(path);
-  if (file.tensors().empty()) throw Error(fmt::format("{}: the file holds no tensor", path));
-  const DType first = file.tensors().front().dtype();
-  for (const NamedTensor& tensor : file.tensors())
-    if (tensor.dtype() != first)
-      throw Error(fmt::format(
-          "{}: tensor '{}' is {} but tensor '{}' is {}; a weights file must use one element type",
-          path, file.tensors().front().name, to_string(first), tensor.name,
-          to_string(tensor.dtype())));
-  return first == DType::kF64;
-}
-
 namespace {
 
-// NaN or infinite weights make every loss and gradient NaN, and every check blame the wrong
-// thing (an op, the learning rate): refuse them up front, naming the first.
-void check_finite(const TensorFile& file, const std::string& path) {
+void check_finite(const TensorFile& file) {
   for (const NamedTensor& tensor : file.tensors())
     std::visit(
         [&](const auto& values) {
@@ -38,7 +23,7 @@ void check_finite(const TensorFile& file, const std::string& path) {
               throw Error(fmt::format(
                   "{}: tensor '{}' element {} is {}; weights must be finite numbers (was the "
                   "file written by a run whose loss diverged?)",
-                  path, tensor.name, tensor.shape().index_str(i),
+                  file.source, tensor.name, tensor.shape().index_str(i),
                   std::isnan(values[i]) ? "NaN"
                   : values[i] > 0       ? "+infinity"
                                         : "-infinity"));
@@ -48,12 +33,33 @@ void check_finite(const TensorFile& file, const std::string& path) {
 
 }  // namespace
 
+TensorFile read_weights(const std::string& path) {
+  TensorFile file = read_safetensors(path);
+  check_finite(file);
+  return file;
+}
+
+bool weights_are_double(const TensorFile& file) {
+  if (file.tensors().empty()) throw Error(fmt::format("{}: the file holds no tensor", file.source));
+  const DType first = file.tensors().front().dtype();
+  for (const NamedTensor& tensor : file.tensors())
+    if (tensor.dtype() != first)
+      throw Error(fmt::format(
+          "{}: tensor '{}' is {} but tensor '{}' is {}; a weights file must use one element type",
+          file.source, file.tensors().front().name, to_string(first), tensor.name,
+          to_string(tensor.dtype())));
+  return first == DType::kF64;
+}
+
 template <class T>
-void load_weights(const std::string& path, Module<T>& model) {
-  const TensorFile file = read_safetensors(path);
-  check_finite(file, path);
+void load_weights(const TensorFile& file, Module<T>& model) {
   load_parameters(file, model.named_parameters(),
                   std::is_same_v<T, double> ? DTypeConversion::kWidenF32 : DTypeConversion::kExact);
+}
+
+template <class T>
+void load_weights(const std::string& path, Module<T>& model) {
+  load_weights(read_weights(path), model);
 }
 
 template <class T>
@@ -64,6 +70,8 @@ void save_weights(const std::string& path,
   write_safetensors(path, file);
 }
 
+template void load_weights<float>(const TensorFile&, Module<float>&);
+template void load_weights<double>(const TensorFile&, Module<double>&);
 template void load_weights<float>(const std::string&, Module<float>&);
 template void load_weights<double>(const std::string&, Module<double>&);
 template void save_weights<float>(const std::string&,

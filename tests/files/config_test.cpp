@@ -14,11 +14,11 @@
 #include "tapegrad/tapegrad.hpp"
 
 using namespace tapegrad;
-using tapegrad::testing::ScopedEnvironment;
 using Catch::Matchers::Contains;
 using Catch::Matchers::EndsWith;
 using Catch::Matchers::Equals;
 using Catch::Matchers::StartsWith;
+using tapegrad::testing::ScopedEnvironment;
 
 namespace {
 

@@ -139,7 +139,9 @@ TEST_CASE("Quoted numbers are rejected with a hint", "[files][csv][errors]") {
 }
 
 TEST_CASE("Control characters in a bad field are escaped in the message", "[files][csv][errors]") {
-  CHECK_THAT(parse_error(std::string("x,y\n1\x01\x1f" "2,0\n"), 1, 1),
+  CHECK_THAT(parse_error(std::string("x,y\n1\x01\x1f"
+                                     "2,0\n"),
+                         1, 1),
              Contains(R"("1\x01\x1f2" is not a number)"));
 }
 
