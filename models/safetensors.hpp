@@ -76,7 +76,9 @@ class TensorFile {
 // Parses the bytes of a safetensors file. Throws Error starting "<name_for_errors>: " and saying
 // what is wrong; never reads outside `bytes`, whatever they hold.
 TensorFile parse_safetensors(std::string_view bytes, std::string_view name_for_errors);
-// Reads and parses the file at `path`; errors name `path`.
+// Reads and parses the file at `path`; errors name `path`. A pipe or a device is read header
+// first, then only the data its tensors cover, at most 8 bytes per parameter of
+// TAPEGRAD_MAX_PARAMETERS (models/limits.hpp).
 TensorFile read_safetensors(const std::string& path);
 
 // The file's bytes: the header ("__metadata__" first, then the tensors in the order of their

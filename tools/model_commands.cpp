@@ -17,6 +17,7 @@
 #include "commands.hpp"
 #include "gradcheck_report.hpp"
 #include "gradient_exchange.hpp"
+#include "model_checks.hpp"
 #include "output_paths.hpp"
 #include "progress.hpp"
 #include "tapegrad/graph/atomic_file.hpp"
@@ -65,48 +66,6 @@ InputOverwrite overwrite(bool allowed) {
   return allowed ? InputOverwrite::kAllow : InputOverwrite::kRefuse;
 }
 
-// The first gradient element of `net` that is not finite, as "layers.0.weight[1,2] is inf", or
-// nothing.
-template <class T>
-std::optional<std::string> first_non_finite_gradient(const MLP<T>& net) {
-  for (const auto& [name, p] : net.named_parameters()) {
-    const auto grad = p.grad().values();
-    for (std::size_t i = 0; i < grad.size(); ++i)
-      if (!std::isfinite(grad[i]))
-        return fmt::format("{}{} is {}", name, p.shape().index_str(i), grad[i]);
-  }
-  return std::nullopt;
-}
-
-// The inputs were checked to be finite, so a loss or gradient that is not finite overflowed:
-// its own message, not divergence's "try a smaller --lr".
-template <class T>
-void refuse_overflow(std::string_view command, double loss, std::optional<std::string> gradient,
-                     std::string_view where) {
-  if (std::isfinite(loss) && !gradient) return;
-  throw Error(fmt::format(
-      "{}: the {} overflowed {}: {}. The weights and the data are finite, but {} cannot hold the "
-      "result; scale the data or the weights down (a target of 1e20 squares to 1e40){}",
-      command, std::isfinite(loss) ? "gradient" : "loss", where,
-      std::isfinite(loss) ? "the gradient of " + *gradient : fmt::format("it is {}", loss),
-      sizeof(T) == sizeof(float) ? "float" : "double",
-      sizeof(T) == sizeof(float) ? ", or use F64 weights (tapegrad init --dtype F64)" : ""));
-}
-
-// Progress and estimates go to stderr, which may be closed or full: never throw over them.
-void write_to_stderr(const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stderr);
-  std::fflush(stderr);
-  std::clearerr(stderr);
-}
-
-// "12 s", "3.5 min", "2.0 h".
-std::string duration_text(double seconds) {
-  if (seconds < 90) return fmt::format("{:.0f} s", std::max(seconds, 1.0));
-  if (seconds < 5400) return fmt::format("{:.1f} min", seconds / 60);
-  return fmt::format("{:.1f} h", seconds / 3600);
-}
-
 template <class T>
 int grad_in(const ModelConfig& config, const GradOptions& options, const Dataset& data,
             const TensorFile& weights) {
@@ -117,8 +76,7 @@ int grad_in(const ModelConfig& config, const GradOptions& options, const Dataset
   const Var<T> loss = apply_loss(config.loss, net.forward(data.x_as<T>()), Var<T>(data.y_as<T>()));
   net.zero_grad();
   loss.backward();
-  refuse_overflow<T>("grad", static_cast<double>(loss.item()), first_non_finite_gradient(net),
-                     "at these weights");
+  refuse_overflow("grad", static_cast<double>(loss.item()), net, "at these weights");
   save_weights(options.out, named_grads(net));
   fmt::print("loss {} over {} rows: {:.10g}\nwrote the gradient of {} parameters to {}\n",
              to_string(config.loss), data.rows, static_cast<double>(loss.item()),
@@ -238,7 +196,7 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
 
   std::vector<EpochRecord> records;
   const double initial = evaluate(all_x, all_y);
-  refuse_overflow<T>("train", initial, std::nullopt, "at the initial weights");
+  refuse_overflow<T>("train", initial, nullptr, "at the initial weights");
   if (lead)
     fmt::print("{} rows, {} steps per epoch, {} with lr {}{}; loss {} at the start: {:.6g}\n",
                data.rows, order.batches(), options.optimizer, options.lr,
@@ -262,8 +220,7 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
         loss.backward();
         loss_value = loss.item();
         if (total_steps == 1)  // still at the initial weights: an overflow, not divergence
-          refuse_overflow<T>("train", static_cast<double>(loss_value),
-                             first_non_finite_gradient(net), "at the initial weights");
+          refuse_overflow("train", static_cast<double>(loss_value), &net, "at the initial weights");
       }
       if (team) {
         // A mean loss over the batch is Σ_r (n_r/n)·(the mean over rank r's rows); sse is a sum.
@@ -316,61 +273,6 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   for (const std::string* written : {&options.out, &options.log, &options.plot})
     if (!written->empty()) fmt::print("wrote {}\n", *written);
   return 0;
-}
-
-// Refuses a loss or gradient that is not finite at the given weights; returns the seconds one
-// evaluation of the loss took.
-double check_finite_at_start(MLP<double>& net, const std::function<Var<double>()>& loss) {
-  Tape<double> tape;
-  TapeGuard<double> guard(tape);
-  const auto start = std::chrono::steady_clock::now();
-  double value = 0;
-  {
-    NoGradGuard no_grad;
-    value = loss().item();
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  refuse_overflow<double>("gradcheck", value, std::nullopt, "at these weights");
-  tape.clear();
-  net.zero_grad();
-  loss().backward();
-  refuse_overflow<double>("gradcheck", value, first_non_finite_gradient(net), "at these weights");
-  net.zero_grad();
-  return seconds;
-}
-
-// Before a long check, on stderr: how many elements, how many evaluations of the loss and about
-// how long; on a terminal also a progress line. Returns the progress callback (or none).
-std::function<void(std::size_t, std::size_t)> announce_gradcheck(
-    const MLP<double>& net, const GradcheckCommandOptions& options, double seconds_per_loss) {
-  std::size_t elements = 0, parameters = 0;
-  for (const auto& [name, p] : net.named_parameters()) {
-    parameters += p.size();
-    elements += options.max_elements == 0 ? p.size() : std::min(p.size(), options.max_elements);
-  }
-  // Four evaluations per element (±h, ±2h), and the rest of the check is small beside them.
-  const double estimate = 4.0 * static_cast<double>(elements) * seconds_per_loss;
-  const bool terminal = is_terminal(stderr);
-  constexpr double kWorthSaying = 10;  // seconds
-  if (terminal || estimate > kWorthSaying)
-    write_to_stderr(fmt::format(
-        "gradcheck: {} of {} parameter elements to check, {} evaluations of the loss: about {}{}\n",
-        elements, parameters, 4 * elements, duration_text(estimate),
-        options.max_elements == 0 && estimate > kWorthSaying
-            ? " (--max-elements N checks a random sample of N per parameter)"
-            : ""));
-  if (!terminal) return nullptr;
-  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
-  return [last](std::size_t done, std::size_t total) {
-    const auto now = std::chrono::steady_clock::now();
-    if (done < total && now - *last < std::chrono::milliseconds(200)) return;
-    *last = now;
-    write_to_stderr(
-        done < total ? fmt::format("\rgradcheck: {} of {} elements ({:.0f}%)", done, total,
-                                   100.0 * static_cast<double>(done) / static_cast<double>(total))
-                     : "\r\033[K");
-  };
 }
 
 }  // namespace
@@ -481,6 +383,9 @@ int run_gradcheck_files(const GradcheckCommandOptions& options) {
   gather_rows(data.x, first, x);
   gather_rows(data.y, first, y);
   auto loss = [&] { return apply_loss(config.loss, net.forward(x), Var<double>(y)); };
+  // A loss or gradient that overflows at these weights would fail every element and blame an
+  // innocent op; say what happened instead. Timing this pass gives the estimate.
+  const double seconds_per_loss = check_finite_at_start(net, loss);
 
   if (options.order == 2) {
     // The same loss as a function of the parameters' values, for gradgradcheck: layer k is
@@ -521,11 +426,8 @@ int run_gradcheck_files(const GradcheckCommandOptions& options) {
     return report.status;
   }
 
-  // A loss or gradient that overflows at these weights would fail every element and blame an
-  // innocent op; say what happened instead. Timing this pass gives the estimate.
   GradcheckCommandOptions checked = options;
-  const double seconds = check_finite_at_start(net, loss);
-  checked.progress = announce_gradcheck(net, options, seconds);
+  checked.progress = announce_gradcheck(net, options.max_elements, seconds_per_loss);
   const GradcheckReport report = gradcheck_report(
       net.parameters(), loss, checked,
       fmt::format("{} over {} rows of {}{}", options.model, rows, options.data,
