@@ -90,8 +90,8 @@ TEST_CASE("NaN or negative tolerances and steps out of range are refused, not ap
 
 TEST_CASE("an op whose finite differences overflow is not blamed", "[core][gradcheck][locate]") {
   // exp at 709.78: e^709.78 is finite (ln of double's largest value is 709.7827), but the probe
-  // at θ + h = 709.784 is not, so the finite difference is infinite. exp's backward is right; the check cannot tell, and says so
-  // by blaming nothing.
+  // at θ + h = 709.784 is not, so the finite difference is infinite. exp's backward is right; the
+  // check cannot tell, and says so by blaming nothing.
   Parameter<double> p(Tensor<double>(Shape{1}, {709.78}), "p");
   const auto f = [&] { return sum(exp(Var<double>(p))); };
   const GradcheckResult whole = gradcheck(std::vector<Parameter<double>>{p}, f);
