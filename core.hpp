@@ -25,6 +25,7 @@
 #include "models/linear.hpp"
 #include "models/mlp.hpp"
 #include "models/module.hpp"
+#include "models/name_index.hpp"
 #include "models/seed/seed_gradients.hpp"
 #include "models/seed/seed_network.hpp"
 #include "ops/catalog.hpp"

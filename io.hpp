@@ -6,5 +6,6 @@
 #include "models/io/atomic_file.hpp"
 #include "models/io/config.hpp"
 #include "models/io/csv_data.hpp"
+#include "models/io/limits.hpp"
 #include "models/io/safetensors.hpp"
 #include "models/io/training.hpp"

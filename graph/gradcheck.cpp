@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "errors.hpp"
 #include "random.hpp"
@@ -123,12 +124,35 @@ bool looks_like_kink(double f0, double theta, const Probe& plus, const Probe& mi
   return significant && std::abs(gap2 - gap) < 0.5 * std::abs(gap);
 }
 
+// The elements of a parameter of `size` elements to check: all, or options.max_elements of them
+// drawn without replacement (a partial Fisher–Yates shuffle), in increasing order.
+std::vector<std::size_t> elements_to_check(std::size_t size, std::size_t parameter,
+                                           const GradcheckOptions& options) {
+  std::vector<std::size_t> elements(size);
+  for (std::size_t j = 0; j < size; ++j) elements[j] = j;
+  if (options.max_elements == 0 || options.max_elements >= size) return elements;
+  Generator generator(options.sample_seed + parameter);
+  for (std::size_t k = 0; k < options.max_elements; ++k)
+    std::swap(elements[k], elements[k + generator.bits() % (size - k)]);
+  elements.resize(options.max_elements);
+  std::sort(elements.begin(), elements.end());
+  return elements;
+}
+
+// A NaN or negative tolerance would fail (or pass) every element and blame an innocent op.
+void check_tolerances(const GradcheckOptions& options) {
+  for (const auto& [name, value] : {std::pair{"atol", options.atol}, {"rtol", options.rtol}})
+    if (!(value >= 0) || !std::isfinite(value))
+      throw Error(fmt::format("gradcheck: {} must be a finite number ≥ 0, got {}", name, value));
+}
+
 }  // namespace
 
 double relative_step(const GradcheckOptions& options) {
-  if (!(options.eps >= 0) || !std::isfinite(options.eps))
-    throw Error(fmt::format("gradcheck: eps must be 0 (automatic) or a positive step, got {}",
-                            options.eps));
+  if (options.eps != 0 && !(options.eps >= kMinRelativeStep && options.eps <= kMaxRelativeStep))
+    throw Error(fmt::format(
+        "gradcheck: eps must be 0 (automatic) or a relative step from {:g} to {:g}, got {}",
+        kMinRelativeStep, kMaxRelativeStep, options.eps));
   if (options.eps > 0) return options.eps;
   const double epsilon = std::numeric_limits<double>::epsilon();
   return options.richardson ? std::pow(epsilon, 1.0 / 5) : std::cbrt(epsilon);
@@ -137,6 +161,7 @@ double relative_step(const GradcheckOptions& options) {
 GradcheckResult gradcheck(std::span<const Parameter<double>> params_in,
                           const std::function<Var<double>()>& f, const GradcheckOptions& options) {
   // Parameters are shared handles: copies refer to the same storage.
+  check_tolerances(options);
   std::vector<Parameter<double>> params(params_in.begin(), params_in.end());
   std::vector<Tensor<double>> saved_grads;
   for (const Parameter<double>& p : params) saved_grads.push_back(p.grad());
@@ -153,14 +178,21 @@ GradcheckResult gradcheck(std::span<const Parameter<double>> params_in,
   const auto jacobian = autodiff_jacobian(tape, params, f, result.output_shape);
   const std::vector<double> f0 = evaluate(tape, f);  // at the parameters as given
 
+  std::vector<std::vector<std::size_t>> samples;
+  std::size_t total = 0, done = 0;
+  for (std::size_t p = 0; p < params.size(); ++p) {
+    samples.push_back(elements_to_check(params[p].size(), p, options));
+    total += samples.back().size();
+  }
   for (std::size_t p = 0; p < params.size(); ++p) {
     Parameter<double>& param = params[p];
     ParameterCheck check;
     check.name = param.name();
     check.shape = param.shape();
+    check.checked = samples[p].size();
     double worst_excess = -INFINITY;
     std::span<double> values = param.values();
-    for (std::size_t j = 0; j < values.size(); ++j) {
+    for (const std::size_t j : samples[p]) {
       const double theta = values[j];
       const double h = step * std::max(1.0, std::abs(theta));
       const Probe plus = probe(tape, f, values[j], h), minus = probe(tape, f, values[j], -h);
@@ -180,6 +212,7 @@ GradcheckResult gradcheck(std::span<const Parameter<double>> params_in,
                      looks_like_kink(f0[i], theta, plus, minus, plus2, minus2, i, options);
         compare(check, entry, options, worst_excess);
       }
+      if (options.progress) options.progress(++done, total);
     }
     result.passed = result.passed && check.passed;
     result.parameters.push_back(std::move(check));
@@ -331,6 +364,7 @@ void check_one_op(Tape<double>& tape, const std::function<Var<double>()>& f, OpC
 
 std::vector<OpCheck> check_ops(const std::function<Var<double>()>& f,
                                const GradcheckOptions& options, std::size_t max_elements) {
+  check_tolerances(options);
   Tape<double> tape;
   TapeGuard<double> guard(tape);
   f();
@@ -349,8 +383,11 @@ std::vector<OpCheck> check_ops(const std::function<Var<double>()>& f,
 
 std::optional<OpCheck> locate_wrong_op(const std::function<Var<double>()>& f,
                                        const GradcheckOptions& options, std::size_t max_elements) {
+  // An op whose worst element is not finite on either side overflowed (or was fed NaN): that
+  // says nothing about its backward, so it is not blamed.
   for (OpCheck& check : check_ops(f, options, max_elements))
-    if (!check.passed) return check;
+    if (!check.passed && std::isfinite(check.autodiff) && std::isfinite(check.numeric))
+      return check;
   return std::nullopt;
 }
 

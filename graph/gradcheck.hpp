@@ -31,7 +31,21 @@ struct GradcheckOptions {
   bool detect_kinks = true;
   // How many of each parameter's worst entries to keep in ParameterCheck::worst_entries.
   std::size_t report_worst = 5;
+  // At most this many elements of each parameter are checked (0: every one): a random sample,
+  // drawn with Generator(sample_seed), so that a model of millions of weights is checked in
+  // minutes rather than days. ParameterCheck::checked says how many were.
+  std::size_t max_elements = 0;
+  std::uint64_t sample_seed = 1;
+  // If set, called after each element is checked with the count so far and the total, for a
+  // progress line.
+  std::function<void(std::size_t done, std::size_t total)> progress = nullptr;
 };
+
+// The range of a relative step given explicitly: below 1e-12 a step is lost in the rounding of
+// θ + h (double's ε is 2.2e-16), and above 0.1 it measures a secant, not a derivative. Every
+// command that takes --eps holds to it.
+inline constexpr double kMinRelativeStep = 1e-12;
+inline constexpr double kMaxRelativeStep = 0.1;
 
 // The relative step options.eps, or, if it is 0, the one that fits double's precision ε = 2^-52.
 // Central differences have truncation error O(h²·f‴) and rounding error O(ε·|f|/h); the two
@@ -56,6 +70,7 @@ struct JacobianEntry {
 struct ParameterCheck {
   std::string name;
   Shape shape;
+  std::size_t checked = 0;  // elements compared: shape.size(), or a sample (max_elements)
   bool passed = true;
   std::size_t failures = 0;  // entries outside the tolerance (kinks not counted)
   std::size_t kinks = 0;     // entries at a kink
@@ -139,8 +154,9 @@ struct OpCheck {
 std::vector<OpCheck> check_ops(const std::function<Var<double>()>& f,
                                const GradcheckOptions& options = {}, std::size_t max_elements = 64);
 
-// The first op in recording order whose check fails, if any: where a failing gradcheck of a
-// whole model points to the op to blame.
+// The first op in recording order whose check fails with finite numbers, if any: where a
+// failing gradcheck of a whole model points to the op to blame. An op whose probes give NaN or
+// infinity (its inputs overflow) is not blamed.
 std::optional<OpCheck> locate_wrong_op(const std::function<Var<double>()>& f,
                                        const GradcheckOptions& options = {},
                                        std::size_t max_elements = 64);

@@ -23,10 +23,9 @@ template <class T>
 void Module<T>::register_parameter(std::string name, const Parameter<T>& parameter) {
   if (!parameter.defined())
     throw Error(fmt::format("register_parameter: '{}' is an undefined Parameter", name));
-  for (const auto& [existing, _] : named_parameters_)
-    if (existing == name)
-      throw Error(
-          fmt::format("register_parameter: a parameter named '{}' is already registered", name));
+  if (!names_.insert(name, named_parameters_.size()))
+    throw Error(
+        fmt::format("register_parameter: a parameter named '{}' is already registered", name));
   named_parameters_.emplace_back(std::move(name), parameter);
 }
 

@@ -10,6 +10,7 @@
 
 #include "../graph/parameter.hpp"
 #include "../graph/var.hpp"
+#include "name_index.hpp"
 
 namespace tapegrad {
 
@@ -41,15 +42,17 @@ class Module {
   Module& operator=(const Module&) = default;
   Module& operator=(Module&&) noexcept = default;
 
-  // Lists `parameter` under `name`. Registered Parameters share storage with the member they
-  // came from, so in-place updates (values(), assign()) are seen by both; a member later
-  // replaced by a different Parameter object is not.
+  // Lists `parameter` under `name`; throws Error if the name is taken (one hash lookup, so a
+  // model of n parameters registers them in O(n)). Registered Parameters share storage with the
+  // member they came from, so in-place updates (values(), assign()) are seen by both; a member
+  // later replaced by a different Parameter object is not.
   void register_parameter(std::string name, const Parameter<T>& parameter);
   // Lists each of `child`'s parameters as "<name>.<its name>".
   void register_module(const std::string& name, const Module& child);
 
  private:
   std::vector<std::pair<std::string, Parameter<T>>> named_parameters_;
+  detail::NameIndex names_;  // positions in named_parameters_
 };
 
 extern template class Module<float>;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -27,8 +28,11 @@ struct GradcheckCommandOptions {
   bool json = false;
   std::size_t rows = 0;  // 0: every row
   bool richardson = false;
-  std::size_t worst = 5;  // worst elements shown per parameter
-  int order = 1;          // 2: second derivatives (gradgradcheck)
+  std::size_t worst = 5;         // worst elements shown per parameter
+  int order = 1;                 // 2: second derivatives (gradgradcheck)
+  std::size_t max_elements = 0;  // with a model: at most this many elements per parameter (0: all)
+  // Set by the command, not a flag: called as elements are checked (GradcheckOptions::progress).
+  std::function<void(std::size_t done, std::size_t total)> progress = nullptr;
 };
 int run_gradcheck(const GradcheckCommandOptions& options);
 int run_gradcheck_files(const GradcheckCommandOptions& options);
@@ -37,11 +41,13 @@ struct InitOptions {
   std::string model, out;
   std::optional<std::uint64_t> seed;  // else the config's, else 1
   std::string dtype = "F32";
+  bool overwrite_input = false;  // --out may be the config (tools/output_paths.hpp)
 };
 int run_init(const InitOptions& options);
 
 struct GradOptions {
   std::string model, weights, data, out;
+  bool overwrite_input = false;  // --out may be an input (tools/output_paths.hpp)
 };
 int run_grad(const GradOptions& options);
 
@@ -56,7 +62,8 @@ struct TrainCommandOptions {
   bool detect_anomaly = false;
   std::string checkpoint;  // weights written here every checkpoint_every epochs
   int checkpoint_every = 1;
-  bool data_parallel = false;  // under mpirun: one replica per rank (tools/collective.hpp)
+  bool data_parallel = false;    // under mpirun: one replica per rank (tools/collective.hpp)
+  bool overwrite_input = false;  // --out may be an input (tools/output_paths.hpp)
 };
 int run_train(const TrainCommandOptions& options);
 

@@ -19,6 +19,7 @@
 #include "models/io/config.hpp"
 #include "models/io/csv_data.hpp"
 #include "models/io/training.hpp"
+#include "output_paths.hpp"
 #include "seed_example.hpp"
 #include "viewer.hpp"
 #include "weights.hpp"
@@ -91,6 +92,7 @@ int dot_of_model(const DotOptions& options) {
     throw Error("dot: --model, --weights and --data go together; give all three");
   const ModelConfig config = read_model_config(options.model);
   const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
+  check_targets(config.loss, data, 1e-12);  // in double
   if (options.row >= data.rows)
     throw Error(fmt::format("dot: --row {} but {} has {} rows (0 to {})", options.row, options.data,
                             data.rows, data.rows - 1));
@@ -113,6 +115,14 @@ int dot_of_model(const DotOptions& options) {
 }  // namespace
 
 int run_dot(const DotOptions& options) {
+  OutputPlan plan;  // every output checked before any work
+  plan.input("--model", options.model);
+  plan.input("--weights", options.weights);
+  plan.input("--data", options.data);
+  plan.output("the output", options.output);
+  if (!options.html.empty()) plan.output("--html", options.html);
+  if (!options.replay_dir.empty()) plan.output_folder("--replay", options.replay_dir);
+  plan.check();
   if (!options.model.empty() || !options.weights.empty() || !options.data.empty())
     return dot_of_model(options);
   SeedExample example = make_seed_example(options.inputs, options.hidden, options.seed);

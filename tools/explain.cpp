@@ -193,6 +193,7 @@ ExplainSubject model_subject(const std::string& model, const std::string& weight
                              const std::string& data_path, std::optional<std::size_t> row) {
   const ModelConfig config = read_model_config(model);
   const Dataset data = read_csv_dataset(data_path, config.inputs, config.outputs());
+  check_targets(config.loss, data, 1e-12);  // in double
   if (row && *row >= data.rows)
     throw Error(fmt::format("explain: --row {} but {} has {} rows (0 to {})", *row, data_path,
                             data.rows, data.rows - 1));

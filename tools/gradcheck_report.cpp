@@ -42,6 +42,7 @@ nlohmann::json json_report(const GradcheckResult& result, const std::optional<Op
                                     {"shape", p.shape.str()},
                                     {"passed", p.passed},
                                     {"failures", p.failures},
+                                    {"checked", p.checked},
                                     {"kinks", p.kinks},
                                     {"max_abs_error", p.max_abs_error},
                                     {"max_rel_error", p.max_rel_error},
@@ -80,8 +81,10 @@ void parameter_rows(std::string& text, const GradcheckResult& result) {
                      "differences disagree\n",
                      p.name, p.shape.index_str(e.element), e.autodiff, e.numeric);
     fmt::format_to(
-        out, "{:<18} {}: {} of {} elements out of tolerance{}\n\n", "", p.passed ? "ok" : "FAIL",
-        p.failures, p.shape.size(),
+        out, "{:<18} {}: {} of {} elements out of tolerance{}{}\n\n", "", p.passed ? "ok" : "FAIL",
+        p.failures, p.checked,
+        p.checked < p.shape.size() ? fmt::format(" (a random sample of the {})", p.shape.size())
+                                   : "",
         p.kinks ? fmt::format(", {} at a kink (not differentiable there)", p.kinks) : "");
   }
 }
@@ -130,6 +133,9 @@ GradcheckOptions gradcheck_options(const GradcheckCommandOptions& options) {
   check.rtol = options.rtol;
   check.richardson = options.richardson;
   check.report_worst = options.worst;
+  check.max_elements = options.max_elements;
+  check.sample_seed = options.seed;
+  check.progress = options.progress;
   return check;
 }
 

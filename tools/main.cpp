@@ -1,16 +1,91 @@
 // tapegrad: the command-line tool. Parses the command line with CLI11 and hands each subcommand
-// its options; the work is done in tools/<command>.cpp.
+// its options; the work is done in tools/<command>.cpp. Numbers on the command line are read by
+// tools/flags.hpp's strict rules; the report and errors go out through tools/standard_streams.hpp.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
+#include <limits>
+#include <optional>
+#include <system_error>
+#include <type_traits>
 
 #include "commands.hpp"
+#include "flags.hpp"
 #include "graph/checks.hpp"
 #include "graph/errors.hpp"
+#include "models/io/atomic_file.hpp"
+#include "standard_streams.hpp"
 
-int main(int argc, char** argv) {
-  using namespace tapegrad::tools;
+namespace {
+
+using namespace tapegrad::tools;
+
+constexpr const char* kOverwriteInputHelp =
+    "Allow --out to be one of the input files; it is replaced only if the run succeeds";
+
+// A flag's value read by `parse`; its message replaces CLI11's ("Value 0 not in range ...").
+template <class Parse>
+auto read_flag(Parse parse) {
+  try {
+    return parse();
+  } catch (const tapegrad::Error& error) {
+    throw CLI::ValidationError(error.what());
+  }
+}
+
+template <class Integer>
+CLI::Option* add_integer(CLI::App* command, const std::string& flag, Integer& target,
+                         const std::string& description, std::type_identity_t<Integer> min = 0,
+                         std::type_identity_t<Integer> max = std::numeric_limits<Integer>::max()) {
+  const auto set = [&target, flag, min, max](const std::string& text) {
+    target = static_cast<Integer>(read_flag([&] {
+      return parse_integer_flag(flag, text, static_cast<std::uint64_t>(min),
+                                static_cast<std::uint64_t>(max));
+    }));
+  };
+  return command->add_option_function<std::string>(flag, set, description)
+      ->type_name("INT")
+      ->default_str(std::to_string(target));
+}
+
+template <class Integer>
+CLI::Option* add_integer(CLI::App* command, const std::string& flag, std::optional<Integer>& target,
+                         const std::string& description) {
+  const auto set = [&target, flag](const std::string& text) {
+    target = static_cast<Integer>(read_flag(
+        [&] { return parse_integer_flag(flag, text, 0, std::numeric_limits<Integer>::max()); }));
+  };
+  return command->add_option_function<std::string>(flag, set, description)->type_name("INT");
+}
+
+CLI::Option* add_real(CLI::App* command, const std::string& flag, double& target, RealRule rule,
+                      const std::string& description) {
+  const auto set = [&target, flag, rule](const std::string& text) {
+    target = read_flag([&] { return parse_real_flag(flag, text, rule); });
+  };
+  return command->add_option_function<std::string>(flag, set, description)
+      ->type_name("FLOAT")
+      ->default_str(fmt::format("{:g}", target));
+}
+
+// `tapegrad trian`: CLI11 would say "A subcommand is required"; name the nearest command instead.
+bool refuse_unknown_command(CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  std::vector<std::string_view> names;
+  for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; }))
+    names.push_back(command->get_name());
+  const std::string_view typed = argv[1];
+  if (std::find(names.begin(), names.end(), typed) != names.end()) return false;
+  const std::optional<std::string_view> nearest = nearest_name(typed, names);
+  print_error(fmt::format("unknown command '{}'.{} The commands are {} (tapegrad --help).", typed,
+                          nearest ? fmt::format(" Did you mean '{}'?", *nearest) : "",
+                          fmt::join(names, ", ")));
+  return true;
+}
+
+int run(int argc, char** argv) {
   CLI::App app{"tapegrad: reverse-mode automatic differentiation on a tape"};
   app.require_subcommand(1);
 
@@ -24,11 +99,8 @@ int main(int argc, char** argv) {
       "DIR/seed-mlp.dot and DIR/seed-mlp.svg. Exit status 0 only if the gradients agree.");
   demo_cmd->add_option("--out", demo.out_dir, "Folder for seed-mlp.dot and seed-mlp.svg")
       ->capture_default_str();
-  demo_cmd->add_option("--seed", demo.seed, "Random seed for weights and data")
-      ->capture_default_str();
-  demo_cmd->add_option("--epochs", demo.epochs, "Training epochs")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_integer(demo_cmd, "--seed", demo.seed, "Random seed for weights and data");
+  add_integer(demo_cmd, "--epochs", demo.epochs, "Training epochs", 1);
 
   GradcheckCommandOptions check;
   CLI::App* check_cmd = app.add_subcommand(
@@ -38,32 +110,27 @@ int main(int argc, char** argv) {
       "worst element). With --model, --weights and --data: check that model instead, element by "
       "element, with the worst elements per parameter and, on failure, the first op whose "
       "backward is wrong. Exit status 0 pass, 1 fail, 2 bad input.");
-  check_cmd
-      ->add_option("--eps", check.eps,
-                   "Relative finite-difference step: element θ moves by eps·max(1,|θ|). 0: fit "
-                   "it to double precision ε, ε^(1/3) ≈ 6.1e-6, or ε^(1/5) ≈ 7.4e-4 with "
-                   "--richardson")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  check_cmd->add_option("--atol", check.atol, "Absolute tolerance")->capture_default_str();
-  check_cmd->add_option("--rtol", check.rtol, "Relative tolerance")->capture_default_str();
-  check_cmd->add_option("--seed", check.seed, "Random seed for the inputs")->capture_default_str();
+  add_real(check_cmd, "--eps", check.eps, RealRule::kRelativeStep,
+           "Relative finite-difference step: element θ moves by eps·max(1,|θ|). 0: fit it to "
+           "double precision ε, ε^(1/3) ≈ 6.1e-6, or ε^(1/5) ≈ 7.4e-4 with --richardson");
+  add_real(check_cmd, "--atol", check.atol, RealRule::kNonNegative, "Absolute tolerance");
+  add_real(check_cmd, "--rtol", check.rtol, RealRule::kNonNegative, "Relative tolerance");
+  add_integer(check_cmd, "--seed", check.seed, "Random seed for the inputs (and the sample)");
   check_cmd->add_option("--model", check.model, "Model config (JSON): check this model instead");
   check_cmd->add_option("--weights", check.weights, "Its weights (safetensors), with --model");
   check_cmd->add_option("--data", check.data, "Its data (CSV), with --model");
-  check_cmd->add_option("--rows", check.rows, "Use only the first N rows of the data (0: all)")
-      ->capture_default_str();
+  add_integer(check_cmd, "--rows", check.rows, "Use only the first N rows of the data (0: all)");
+  add_integer(check_cmd, "--max-elements", check.max_elements,
+              "With --model: check at most N elements of each parameter, a random sample drawn "
+              "with --seed (0: all)");
   check_cmd->add_flag("--json", check.json, "With --model: print the report as JSON");
   check_cmd->add_flag("--richardson", check.richardson,
                       "Richardson extrapolation of the finite differences (error O(h⁴))");
-  check_cmd->add_option("--worst", check.worst, "Worst elements shown per parameter")
-      ->capture_default_str();
-  check_cmd
-      ->add_option("--order", check.order,
-                   "2: second derivatives (gradgradcheck): the recorded backward pass "
-                   "differentiated, against finite differences of first derivatives")
-      ->capture_default_str()
-      ->check(CLI::IsMember({1, 2}));
+  add_integer(check_cmd, "--worst", check.worst, "Worst elements shown per parameter");
+  add_integer(check_cmd, "--order", check.order,
+              "2: second derivatives (gradgradcheck): the recorded backward pass "
+              "differentiated, against finite differences of first derivatives",
+              1, 2);
   check_cmd->add_flag("--formula", check.formula,
                       "Instead: for the seed network (d = 3, H = 4) and one random example, "
                       "compare the reference derivation's formulas for ∂E/∂v_h and ∂E/∂w_hj, "
@@ -82,25 +149,18 @@ int main(int argc, char** argv) {
   dot_cmd->add_option("--highlight", dot.highlight,
                       "Colour the paths from the loss to one parameter or element, e.g. "
                       "layers.0.weight or, with --expanded, layers.0.weight[1,2]");
-  dot_cmd->add_option("--inputs", dot.inputs, "Inputs d of the seed network")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 16));
-  dot_cmd->add_option("--hidden", dot.hidden, "Hidden units H of the seed network")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 16));
-  dot_cmd->add_option("--seed", dot.seed, "Random seed for weights and the example")
-      ->capture_default_str();
+  add_integer(dot_cmd, "--inputs", dot.inputs, "Inputs d of the seed network", 1, 16);
+  add_integer(dot_cmd, "--hidden", dot.hidden, "Hidden units H of the seed network", 1, 16);
+  add_integer(dot_cmd, "--seed", dot.seed, "Random seed for weights and the example");
   dot_cmd->add_option("--model", dot.model, "Instead of the seed network: a model config (JSON)");
   dot_cmd->add_option("--weights", dot.weights, "Its weights (safetensors), with --model");
   dot_cmd->add_option("--data", dot.data, "Its data (CSV), with --model");
-  dot_cmd->add_option("--row", dot.row, "The row of the data to draw (0-based)")
-      ->capture_default_str();
+  add_integer(dot_cmd, "--row", dot.row, "The row of the data to draw (0-based)");
   dot_cmd
       ->add_option("--collapse", dot.collapse,
                    "layers: draw each layer of the model as one vertex (tensor view)")
       ->check(CLI::IsMember({"layers"}));
-  dot_cmd->add_option("--max-values", dot.max_values, "Values shown per tensor (tensor view)")
-      ->capture_default_str();
+  add_integer(dot_cmd, "--max-values", dot.max_values, "Values shown per tensor (tensor view)");
   dot_cmd->add_option("--replay", dot.replay_dir,
                       "Also write the backward pass step by step into this folder: one SVG per "
                       "op (frame-01.svg, ...), with the gradient flowing in, each edge's "
@@ -123,36 +183,25 @@ int main(int argc, char** argv) {
       "The element: layers.0.weight[1,2], or for the seed network the derivation's "
       "name, w_2,3 or v_1 (1-based; w_h,0 and v_0 are the biases). Default: the "
       "first parameter element");
-  explain_cmd->add_option("--inputs", explain.inputs, "Inputs d of the seed network")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 16));
-  explain_cmd->add_option("--hidden", explain.hidden, "Hidden units H of the seed network")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 16));
-  explain_cmd->add_option("--seed", explain.seed, "Random seed for weights and the example")
-      ->capture_default_str();
+  add_integer(explain_cmd, "--inputs", explain.inputs, "Inputs d of the seed network", 1, 16);
+  add_integer(explain_cmd, "--hidden", explain.hidden, "Hidden units H of the seed network", 1, 16);
+  add_integer(explain_cmd, "--seed", explain.seed, "Random seed for weights and the example");
   explain_cmd->add_option("--model", explain.model,
                           "Instead of the seed network: a model config (JSON)");
   explain_cmd->add_option("--weights", explain.weights, "Its weights (safetensors), with --model");
   explain_cmd->add_option("--data", explain.data, "Its data (CSV), with --model");
-  explain_cmd->add_option("--row", explain.row,
-                          "One row of the data (0-based); without it, all rows as one batch");
-  explain_cmd
-      ->add_option("--paths", explain.paths,
-                   "Paths shown, largest |product| first; the others are summed in one line")
-      ->capture_default_str()
-      ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
-  explain_cmd->add_option("--digits", explain.digits, "Significant digits of the numbers shown")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 17));
+  add_integer(explain_cmd, "--row", explain.row,
+              "One row of the data (0-based); without it, all rows as one batch");
+  add_integer(explain_cmd, "--paths", explain.paths,
+              "Paths shown, largest |product| first; the others are summed in one line",
+              std::size_t{1}, std::size_t{1000000});
+  add_integer(explain_cmd, "--digits", explain.digits, "Significant digits of the numbers shown", 1,
+              17);
   explain_cmd->add_flag("--hessian", explain.hessian,
                         "Instead: the seed network's Hessian of E with respect to the output "
                         "layer, ∂²E/∂v_h∂v_k = z_h z_k (z_0 = 1), by autodiff against the formula");
-  explain_cmd
-      ->add_option("--eps", explain.eps,
-                   "Finite-difference step, relative to max(1,|θ|); 0: fitted to double")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 0.1));
+  add_real(explain_cmd, "--eps", explain.eps, RealRule::kRelativeStep,
+           "Finite-difference step, relative to max(1,|θ|); 0: fitted to double");
 
   InitOptions init;
   CLI::App* init_cmd = app.add_subcommand(
@@ -161,9 +210,10 @@ int main(int argc, char** argv) {
       "uniform U(±√(6/(in+out))) for the others, biases 0 (models/init.hpp).");
   init_cmd->add_option("--model", init.model, "Model config (JSON)")->required();
   init_cmd->add_option("--out", init.out, "Weights file to write (safetensors)")->required();
-  init_cmd->add_option("--seed", init.seed, "Random seed (default: the config's, else 1)");
+  add_integer(init_cmd, "--seed", init.seed, "Random seed (default: the config's, else 1)");
   init_cmd->add_option("--dtype", init.dtype, "Element type of the weights: F32 or F64")
       ->capture_default_str();
+  init_cmd->add_flag("--overwrite-input", init.overwrite_input, kOverwriteInputHelp);
 
   GradOptions grad;
   CLI::App* grad_cmd = app.add_subcommand(
@@ -174,6 +224,7 @@ int main(int argc, char** argv) {
   grad_cmd->add_option("--weights", grad.weights, "Weights (safetensors)")->required();
   grad_cmd->add_option("--data", grad.data, "Data (CSV: inputs, then outputs)")->required();
   grad_cmd->add_option("--out", grad.out, "Gradient file to write (safetensors)")->required();
+  grad_cmd->add_flag("--overwrite-input", grad.overwrite_input, kOverwriteInputHelp);
 
   TrainCommandOptions train;
   CLI::App* train_cmd = app.add_subcommand(
@@ -184,26 +235,21 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--weights", train.weights, "Initial weights (safetensors)")->required();
   train_cmd->add_option("--data", train.data, "Training data (CSV)")->required();
   train_cmd->add_option("--out", train.out, "Trained weights to write (safetensors)")->required();
-  train_cmd->add_option("--epochs", train.epochs, "Passes over the data")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  train_cmd->add_option("--lr", train.lr, "Learning rate η")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  train_cmd->add_option("--batch", train.batch, "Rows per step (0: all rows)")
-      ->capture_default_str();
+  add_integer(train_cmd, "--epochs", train.epochs, "Passes over the data", 1);
+  add_real(train_cmd, "--lr", train.lr, RealRule::kPositive, "Learning rate η");
+  add_integer(train_cmd, "--batch", train.batch, "Rows per step (0: all rows)");
   train_cmd->add_option("--optimizer", train.optimizer, "sgd, momentum (0.9) or adam")
       ->capture_default_str()
       ->check(CLI::IsMember({"sgd", "momentum", "adam"}));
   train_cmd->add_option("--val", train.validation, "Validation data (CSV), evaluated each epoch");
   train_cmd->add_option("--log", train.log, "CSV file for the loss per epoch");
   train_cmd->add_option("--plot", train.plot, "SVG file for the loss curves");
-  train_cmd->add_option("--seed", train.seed, "Random seed for the order of the rows")
-      ->capture_default_str();
+  add_integer(train_cmd, "--seed", train.seed, "Random seed for the order of the rows");
   train_cmd->add_option("--checkpoint", train.checkpoint,
                         "Also write the weights here (atomically) every --checkpoint-every epochs");
-  train_cmd->add_option("--checkpoint-every", train.checkpoint_every, "Epochs between checkpoints")
-      ->capture_default_str();
+  add_integer(train_cmd, "--checkpoint-every", train.checkpoint_every, "Epochs between checkpoints",
+              1);
+  train_cmd->add_flag("--overwrite-input", train.overwrite_input, kOverwriteInputHelp);
   train_cmd->add_flag("--data-parallel", train.data_parallel,
                       "Under mpirun: each rank trains a replica on its share of every batch, and "
                       "the gradients are summed over the ranks before each step (needs a build "
@@ -212,29 +258,55 @@ int main(int argc, char** argv) {
                       "Stop at the first op whose output or gradient holds NaN or infinity, and "
                       "name it (slower; graph/checks.hpp)");
 
+  if (refuse_unknown_command(app, argc, argv)) return 2;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help prints and exits 0; any malformed command line is bad input: exit status 2.
     return app.exit(e) == 0 ? 0 : 2;
   }
-  try {
-    if (*demo_cmd) return run_demo(demo);
-    if (*check_cmd) return run_gradcheck(check);
-    if (*dot_cmd) return run_dot(dot);
-    if (*explain_cmd) return run_explain(explain);
-    if (*init_cmd) return run_init(init);
-    if (*grad_cmd) return run_grad(grad);
-    if (*train_cmd) return run_train(train);
-  } catch (const tapegrad::AnomalyError& e) {
-    fmt::print(stderr, "tapegrad: {}\n", e.what());
-    return 1;  // the computation went wrong, not its input
-  } catch (const tapegrad::Error& e) {
-    fmt::print(stderr, "tapegrad: {}\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "tapegrad: unexpected error: {}\n", e.what());
-    return 2;
-  }
+  if (*demo_cmd) return run_demo(demo);
+  if (*check_cmd) return run_gradcheck(check);
+  if (*dot_cmd) return run_dot(dot);
+  if (*explain_cmd) return run_explain(explain);
+  if (*init_cmd) return run_init(init);
+  if (*grad_cmd) return run_grad(grad);
+  if (*train_cmd) return run_train(train);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (!reserve_standard_streams()) {
+    print_error("standard output is closed, so no report could be written; nothing was done");
+    return kExitReportFailed;
+  }
+  std::signal(SIGPIPE, SIG_IGN);  // a reader that went away: a failed write (exit 3), not death
+  tapegrad::remove_temporaries_on_signals();
+  int status = 2;
+  // No exception leaves main: each becomes a message and an exit status.
+  try {
+    status = run(argc, argv);
+  } catch (const tapegrad::AnomalyError& e) {
+    print_error(e.what());
+    status = 1;  // the computation went wrong, not its input
+  } catch (const tapegrad::Error& e) {
+    print_error(e.what());
+    status = 2;
+  } catch (const std::system_error& e) {
+    if (report_failed()) {
+      print_error(
+          fmt::format("cannot write the report to standard output: {}", e.code().message()));
+      return kExitReportFailed;
+    }
+    print_error(fmt::format("unexpected error: {}", e.what()));
+  } catch (const std::bad_alloc&) {
+    print_error("out of memory (std::bad_alloc)");
+  } catch (const std::exception& e) {
+    print_error(fmt::format("unexpected error: {}", e.what()));
+  } catch (...) {
+    print_error("unexpected error of an unknown kind");
+  }
+  return finish_report(status);
 }

@@ -1,14 +1,17 @@
 // The commands that work on model files: `tapegrad init`, `grad`, `train`, and `gradcheck` with
-// --model/--weights/--data. Each reads the JSON config (models/config.hpp), the safetensors
-// weights (tools/weights.hpp) and the CSV data (models/csv_data.hpp), and runs in the element type
-// of the weights file: F32 as float, F64 as double; the gradient check always runs in double.
+// --model/--weights/--data. Each reads the JSON config (models/io/config.hpp), the safetensors
+// weights (tools/weights.hpp) and the CSV data (models/io/csv_data.hpp), and runs in the element
+// type of the weights file: F32 as float, F64 as double; the gradient check always runs in double.
 #include <fmt/format.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "collective.hpp"
 #include "commands.hpp"
@@ -17,12 +20,15 @@
 #include "graph/checks.hpp"
 #include "graph/errors.hpp"
 #include "graph/tape.hpp"
+#include "model_checks.hpp"
 #include "models/init.hpp"
 #include "models/io/atomic_file.hpp"
 #include "models/io/config.hpp"
 #include "models/io/csv_data.hpp"
+#include "models/io/safetensors.hpp"
 #include "models/io/training.hpp"
 #include "ops/ops.hpp"
+#include "output_paths.hpp"
 #include "progress.hpp"
 #include "weights.hpp"
 
@@ -46,20 +52,31 @@ std::vector<std::pair<std::string, Tensor<T>>> named_grads(const MLP<T>& net) {
 
 // The model of `config` with the weights of `weights_path`, checked against each other.
 template <class T>
-MLP<T> load_model(const ModelConfig& config, const std::string& weights_path) {
+MLP<T> load_model(const ModelConfig& config, const TensorFile& weights) {
   MLP<T> net(config.mlp_options());
-  load_weights(weights_path, net);
+  load_weights(weights, net);
   return net;
 }
 
+// The tolerance on a row of softmax_cross_entropy targets summing to 1, in T's precision.
 template <class T>
-int grad_in(const ModelConfig& config, const GradOptions& options, const Dataset& data) {
-  MLP<T> net = load_model<T>(config, options.weights);
+constexpr double kTargetSumTolerance = sizeof(T) == sizeof(float) ? 1e-6 : 1e-12;
+
+InputOverwrite overwrite(bool allowed) {
+  return allowed ? InputOverwrite::kAllow : InputOverwrite::kRefuse;
+}
+
+template <class T>
+int grad_in(const ModelConfig& config, const GradOptions& options, const Dataset& data,
+            const TensorFile& weights) {
+  check_targets(config.loss, data, kTargetSumTolerance<T>);
+  MLP<T> net = load_model<T>(config, weights);
   Tape<T> tape;
   TapeGuard<T> guard(tape);
   const Var<T> loss = apply_loss(config.loss, net.forward(data.x_as<T>()), Var<T>(data.y_as<T>()));
   net.zero_grad();
   loss.backward();
+  refuse_overflow("grad", static_cast<double>(loss.item()), net, "at these weights");
   save_weights(options.out, named_grads(net));
   fmt::print("loss {} over {} rows: {:.10g}\nwrote the gradient of {} parameters to {}\n",
              to_string(config.loss), data.rows, static_cast<double>(loss.item()),
@@ -141,10 +158,13 @@ void shard_of(const std::vector<std::size_t>& rows, int rank, int ranks,
 // batch, the ranks' gradients are summed before each step, and only rank 0 prints and writes.
 template <class T>
 int train_in(const ModelConfig& config, const TrainCommandOptions& options, const Dataset& data,
-             const std::optional<Dataset>& validation, Collective* team) {
+             const std::optional<Dataset>& validation, const TensorFile& weights,
+             Collective* team) {
   const int rank = team ? team->rank() : 0, ranks = team ? team->size() : 1;
   const bool lead = rank == 0;
-  MLP<T> net = load_model<T>(config, options.weights);
+  check_targets(config.loss, data, kTargetSumTolerance<T>);
+  if (validation) check_targets(config.loss, *validation, kTargetSumTolerance<T>);
+  MLP<T> net = load_model<T>(config, weights);
   BatchOrder order(data.rows, options.batch);
   std::optional<GradientExchange<T>> exchange;
   if (team) {
@@ -176,6 +196,7 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
 
   std::vector<EpochRecord> records;
   const double initial = evaluate(all_x, all_y);
+  refuse_overflow<T>("train", initial, nullptr, "at the initial weights");
   if (lead)
     fmt::print("{} rows, {} steps per epoch, {} with lr {}{}; loss {} at the start: {:.6g}\n",
                data.rows, order.batches(), options.optimizer, options.lr,
@@ -198,6 +219,8 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
         const Var<T> loss = apply_loss(config.loss, net.forward(xb), Var<T>(yb));
         loss.backward();
         loss_value = loss.item();
+        if (total_steps == 1)  // still at the initial weights: an overflow, not divergence
+          refuse_overflow("train", static_cast<double>(loss_value), &net, "at the initial weights");
       }
       if (team) {
         // A mean loss over the batch is Σ_r (n_r/n)·(the mean over rank r's rows); sse is a sum.
@@ -217,10 +240,10 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
     record.train_loss = evaluate(all_x, all_y);
     if (val_x) record.validation_loss = evaluate(*val_x, *val_y);
     if (!std::isfinite(record.train_loss))
-      throw Error(fmt::format(
-          "train: the loss became {} in epoch {}; try a smaller --lr, or --detect-anomaly to "
-          "find the op where it started",
-          std::isnan(record.train_loss) ? "NaN" : "infinite", epoch));
+      throw Error(
+          fmt::format("train: the loss diverged: it became {} in epoch {}; try a smaller --lr, or "
+                      "--detect-anomaly to find the op where it started",
+                      std::isnan(record.train_loss) ? "NaN" : "infinite", epoch));
     if (lead) progress->epoch_done(record);
     records.push_back(record);
     if (lead && !options.checkpoint.empty() && epoch % options.checkpoint_every == 0) {
@@ -234,25 +257,31 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
                exchange->seconds_per_step() * 1e6, exchange->buckets_per_step(),
                GradientExchange<T>::kDefaultBucketValues, ranks);
   if (!lead) return 0;
-  save_weights(options.out, named_values(net));
-  fmt::print("wrote {}\n", options.out);
-  if (!options.log.empty()) {
-    write_file_atomically(options.log, loss_log_csv(records));
-    fmt::print("wrote {}\n", options.log);
-  }
-  if (!options.plot.empty()) {
-    const std::string title =
-        fmt::format("{}: {} loss per epoch", config.name.empty() ? options.model : config.name,
-                    to_string(config.loss));
-    write_file_atomically(options.plot, loss_plot_svg(records, title));
-    fmt::print("wrote {}\n", options.plot);
-  }
+  // All of the outputs or none: a log that cannot be written must not leave new weights in
+  // place of the old (which may be the input, with --overwrite-input).
+  StagedFiles outputs;
+  TensorFile trained;
+  for (auto& [name, value] : named_values(net)) trained.add(name, std::move(value));
+  outputs.add(options.out, serialize_safetensors(trained));
+  if (!options.log.empty()) outputs.add(options.log, loss_log_csv(records));
+  if (!options.plot.empty())
+    outputs.add(options.plot, loss_plot_svg(records, fmt::format("{}: {} loss per epoch",
+                                                                 config.name.empty() ? options.model
+                                                                                     : config.name,
+                                                                 to_string(config.loss))));
+  outputs.commit();
+  for (const std::string* written : {&options.out, &options.log, &options.plot})
+    if (!written->empty()) fmt::print("wrote {}\n", *written);
   return 0;
 }
 
 }  // namespace
 
 int run_init(const InitOptions& options) {
+  OutputPlan plan;
+  plan.input("--model", options.model);
+  plan.output("--out", options.out, overwrite(options.overwrite_input));
+  plan.check();
   const ModelConfig config = read_model_config(options.model);
   const std::uint64_t seed = options.seed ? *options.seed : config.seed.value_or(1);
   Generator generator(seed);
@@ -280,16 +309,34 @@ int run_init(const InitOptions& options) {
 }
 
 int run_grad(const GradOptions& options) {
+  OutputPlan plan;
+  plan.input("--model", options.model);
+  plan.input("--weights", options.weights);
+  plan.input("--data", options.data);
+  plan.output("--out", options.out, overwrite(options.overwrite_input));
+  plan.check();
   const ModelConfig config = read_model_config(options.model);
   const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
-  return weights_are_double(options.weights) ? grad_in<double>(config, options, data)
-                                             : grad_in<float>(config, options, data);
+  const TensorFile weights = read_weights(options.weights);
+  return weights_are_double(weights) ? grad_in<double>(config, options, data, weights)
+                                     : grad_in<float>(config, options, data, weights);
 }
 
 int run_train(const TrainCommandOptions& options) {
   if (options.checkpoint_every < 1)
     throw Error(fmt::format("train: --checkpoint-every must be at least 1, got {}",
                             options.checkpoint_every));
+  OutputPlan plan;
+  plan.input("--model", options.model);
+  plan.input("--weights", options.weights);
+  plan.input("--data", options.data);
+  plan.input("--val", options.validation);
+  plan.output("--out", options.out, overwrite(options.overwrite_input));
+  for (const auto& [flag, path] : {std::pair{"--log", &options.log},
+                                   {"--plot", &options.plot},
+                                   {"--checkpoint", &options.checkpoint}})
+    if (!path->empty()) plan.output(flag, *path);
+  plan.check();
   if (!options.data_parallel)
     for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
       if (const char* size = std::getenv(variable); size != nullptr && std::atoi(size) > 1)
@@ -305,9 +352,10 @@ int run_train(const TrainCommandOptions& options) {
     std::optional<Dataset> validation;
     if (!options.validation.empty())
       validation = read_csv_dataset(options.validation, config.inputs, config.outputs());
-    return weights_are_double(options.weights)
-               ? train_in<double>(config, options, data, validation, team.get())
-               : train_in<float>(config, options, data, validation, team.get());
+    const TensorFile weights = read_weights(options.weights);
+    return weights_are_double(weights)
+               ? train_in<double>(config, options, data, validation, weights, team.get())
+               : train_in<float>(config, options, data, validation, weights, team.get());
   };
   if (!team) return train();
   // One rank failing must stop them all (the others would wait in the next allreduce forever):
@@ -325,8 +373,9 @@ int run_train(const TrainCommandOptions& options) {
 int run_gradcheck_files(const GradcheckCommandOptions& options) {
   const ModelConfig config = read_model_config(options.model);
   const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
+  check_targets(config.loss, data, kTargetSumTolerance<double>);
   MLP<double> net(config.mlp_options());
-  load_weights(options.weights, net);  // F32 weights are widened to double
+  load_weights(options.weights, net);  // F32 weights are widened to double; refused if not finite
   const std::size_t rows = options.rows == 0 ? data.rows : std::min(options.rows, data.rows);
   std::vector<std::size_t> first(rows);
   for (std::size_t r = 0; r < rows; ++r) first[r] = r;
@@ -334,6 +383,9 @@ int run_gradcheck_files(const GradcheckCommandOptions& options) {
   gather_rows(data.x, first, x);
   gather_rows(data.y, first, y);
   auto loss = [&] { return apply_loss(config.loss, net.forward(x), Var<double>(y)); };
+  // A loss or gradient that overflows at these weights would fail every element and blame an
+  // innocent op; say what happened instead. Timing this pass gives the estimate.
+  const double seconds_per_loss = check_finite_at_start(net, loss);
 
   if (options.order == 2) {
     // The same loss as a function of the parameters' values, for gradgradcheck: layer k is
@@ -374,9 +426,15 @@ int run_gradcheck_files(const GradcheckCommandOptions& options) {
     return report.status;
   }
 
-  const GradcheckReport report =
-      gradcheck_report(net.parameters(), loss, options,
-                       fmt::format("{} over {} rows of {}", options.model, rows, options.data));
+  GradcheckCommandOptions checked = options;
+  checked.progress = announce_gradcheck(net, options.max_elements, seconds_per_loss);
+  const GradcheckReport report = gradcheck_report(
+      net.parameters(), loss, checked,
+      fmt::format("{} over {} rows of {}{}", options.model, rows, options.data,
+                  options.max_elements == 0
+                      ? ""
+                      : fmt::format(", at most {} elements per parameter sampled with seed {}",
+                                    options.max_elements, options.seed)));
   fmt::print("{}", report.text);
   return report.status;
 }

@@ -1,33 +1,65 @@
-// tools/weights.hpp on top of models/safetensors.hpp.
+// tools/weights.hpp on top of models/io/safetensors.hpp.
 #include "weights.hpp"
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <type_traits>
+#include <variant>
 
 #include "graph/errors.hpp"
 #include "models/io/safetensors.hpp"
 
 namespace tapegrad::tools {
 
-bool weights_are_double(const std::string& path) {
-  const TensorFile file = read_safetensors(path);
-  if (file.tensors.empty()) throw Error(fmt::format("{}: the file holds no tensor", path));
-  const DType first = file.tensors.front().dtype();
-  for (const NamedTensor& tensor : file.tensors)
+namespace {
+
+void check_finite(const TensorFile& file) {
+  for (const NamedTensor& tensor : file.tensors())
+    std::visit(
+        [&](const auto& values) {
+          for (std::size_t i = 0; i < values.size(); ++i)
+            if (!std::isfinite(values[i]))
+              throw Error(fmt::format(
+                  "{}: tensor '{}' element {} is {}; weights must be finite numbers (was the "
+                  "file written by a run whose loss diverged?)",
+                  file.source, tensor.name, tensor.shape().index_str(i),
+                  std::isnan(values[i]) ? "NaN"
+                  : values[i] > 0       ? "+infinity"
+                                        : "-infinity"));
+        },
+        tensor.value);
+}
+
+}  // namespace
+
+TensorFile read_weights(const std::string& path) {
+  TensorFile file = read_safetensors(path);
+  check_finite(file);
+  return file;
+}
+
+bool weights_are_double(const TensorFile& file) {
+  if (file.tensors().empty()) throw Error(fmt::format("{}: the file holds no tensor", file.source));
+  const DType first = file.tensors().front().dtype();
+  for (const NamedTensor& tensor : file.tensors())
     if (tensor.dtype() != first)
       throw Error(fmt::format(
           "{}: tensor '{}' is {} but tensor '{}' is {}; a weights file must use one element type",
-          path, file.tensors.front().name, to_string(first), tensor.name,
+          file.source, file.tensors().front().name, to_string(first), tensor.name,
           to_string(tensor.dtype())));
   return first == DType::kF64;
 }
 
 template <class T>
-void load_weights(const std::string& path, Module<T>& model) {
-  const TensorFile file = read_safetensors(path);
+void load_weights(const TensorFile& file, Module<T>& model) {
   load_parameters(file, model.named_parameters(),
                   std::is_same_v<T, double> ? DTypeConversion::kWidenF32 : DTypeConversion::kExact);
+}
+
+template <class T>
+void load_weights(const std::string& path, Module<T>& model) {
+  load_weights(read_weights(path), model);
 }
 
 template <class T>
@@ -38,6 +70,8 @@ void save_weights(const std::string& path,
   write_safetensors(path, file);
 }
 
+template void load_weights<float>(const TensorFile&, Module<float>&);
+template void load_weights<double>(const TensorFile&, Module<double>&);
 template void load_weights<float>(const std::string&, Module<float>&);
 template void load_weights<double>(const std::string&, Module<double>&);
 template void save_weights<float>(const std::string&,

@@ -1,4 +1,4 @@
-// Weights and gradients files for the model commands: safetensors (models/safetensors.hpp) with
+// Weights and gradients files for the model commands: safetensors (models/io/safetensors.hpp) with
 // torch's parameter names ("layers.0.weight" [out, in], "layers.0.bias" [out]).
 #pragma once
 
@@ -7,17 +7,26 @@
 #include <vector>
 
 #include "graph/tensor.hpp"
+#include "models/io/safetensors.hpp"
 #include "models/module.hpp"
 
 namespace tapegrad::tools {
 
+// Reads a weights file and checks that every value is finite: NaN or infinite weights would make
+// every loss and gradient NaN and every check blame the wrong thing, so the Error names the
+// first such element (tensor and index).
+TensorFile read_weights(const std::string& path);
+
 // True if the file's tensors are F64, false if F32; throws Error for a file that mixes them or
 // holds no tensor.
-bool weights_are_double(const std::string& path);
+bool weights_are_double(const TensorFile& file);
 
 // Loads every parameter of `model` from the file, checking names and shapes; F32 weights load
 // into a double model (widened exactly), but F64 weights into a float model are refused. Changes
 // nothing unless every check passes.
+template <class T>
+void load_weights(const TensorFile& file, Module<T>& model);
+// read_weights, then load_weights.
 template <class T>
 void load_weights(const std::string& path, Module<T>& model);
 

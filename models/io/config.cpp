@@ -6,12 +6,15 @@
 #include <array>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <span>
 #include <utility>
 
 #include "../../graph/errors.hpp"
 #include "detail/read_file.hpp"
+#include "detail/unique_json.hpp"
+#include "limits.hpp"
 
 namespace tapegrad {
 namespace {
@@ -118,67 +121,20 @@ std::string_view parser_reason(std::string_view what) {
   return what;
 }
 
-// nlohmann keeps the last of two equal keys in an object without a word; a config that says
-// "units" twice is a mistake, so the parse callback tracks the JSON path and rejects it.
-class DuplicateKeyCheck {
- public:
-  explicit DuplicateKeyCheck(std::string_view file) : file_(file) {}
-
-  bool on_event(json::parse_event_t event, const json& parsed) {
-    using Event = json::parse_event_t;
-    switch (event) {
-      case Event::object_start:
-      case Event::array_start:
-        levels_.push_back({event == Event::array_start, 0, {}, {}});
-        break;
-      case Event::key: {
-        Level& level = levels_.back();
-        level.key = parsed.get<std::string>();
-        if (!level.keys.insert(level.key).second)
-          throw Error(fmt::format("{}: {}: duplicate key; give each key once", file_, path()));
-        break;
-      }
-      case Event::object_end:
-      case Event::array_end:
-        levels_.pop_back();
-        [[fallthrough]];
-      case Event::value:
-        if (!levels_.empty() && levels_.back().array) ++levels_.back().index;
-        break;
-    }
-    return true;
-  }
-
- private:
-  struct Level {
-    bool array;
-    std::size_t index;
-    std::string key;
-    std::set<std::string> keys;
-  };
-
-  std::string path() const {
-    std::string out;
-    for (const Level& level : levels_)
-      append_step(out, level.array ? std::to_string(level.index) : level.key);
-    return out;
-  }
-
-  std::string_view file_;
-  std::vector<Level> levels_;
-};
-
 json parse_json(std::string_view text, std::string_view file) {
   // nlohmann's lexer takes a NUL between tokens for the end of input and ignores what follows.
   if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
     const auto [line, column] = line_and_column(text, nul);
     throw Error(fmt::format("{}:{}:{}: invalid JSON: a NUL byte", file, line, column));
   }
-  DuplicateKeyCheck duplicates(file);
   try {
-    return json::parse(text, [&](int, json::parse_event_t event, json& parsed) {
-      return duplicates.on_event(event, parsed);
-    });
+    // nlohmann keeps the last of two equal keys without a word; a config that says "units"
+    // twice is a mistake, so the parser refuses it and names its JSON path.
+    return detail::parse_unique_json(text);
+  } catch (const detail::JsonShapeError& error) {
+    std::string path;
+    for (const std::string& step : error.path) append_step(path, step);
+    throw Error(fmt::format("{}: {}: duplicate key; give each key once", file, path));
   } catch (const json::parse_error& error) {
     // error.byte is 1-based: the character the parser stopped at.
     const auto [line, column] = line_and_column(text, error.byte == 0 ? 0 : error.byte - 1);
@@ -214,6 +170,7 @@ class ConfigReader {
     if (const auto seed = document.find("seed"); seed != document.end())
       config.seed = read_seed(*seed);
     check_loss_fits(config);
+    check_parameter_count(config);
     return config;
   }
 
@@ -321,6 +278,37 @@ class ConfigReader {
                      config.layers.size() - 1));
   }
 
+  // Before anything is allocated: the count, the layer where it passes the limit, and the
+  // memory the values alone would take.
+  void check_parameter_count(const ModelConfig& config) const {
+    const std::uint64_t limit = input_limits().parameters;
+    std::uint64_t total = 0, in = config.inputs;
+    std::optional<std::size_t> crossing;
+    bool overflow = false;
+    for (std::size_t k = 0; k < config.layers.size(); ++k) {
+      const std::uint64_t out = config.layers[k].units;
+      std::uint64_t layer = 0;
+      overflow = overflow || __builtin_mul_overflow(in, out, &layer) ||
+                 __builtin_add_overflow(layer, config.bias ? out : 0, &layer) ||
+                 __builtin_add_overflow(total, layer, &total);
+      if (!crossing && (overflow || total > limit)) crossing = k;
+      in = out;
+    }
+    if (!crossing) return;
+    const auto memory = [&](std::uint64_t bytes_each) {
+      std::uint64_t bytes = 0;
+      return overflow || __builtin_mul_overflow(total, bytes_each, &bytes)
+                 ? std::string("more than 16 EiB")
+                 : format_bytes(bytes);
+    };
+    fail(child(child("/layers", *crossing), "units"),
+         fmt::format("the model would have {} parameters, more than the limit of {}; their "
+                     "values alone would take {} as F32 ({} as F64). Make the layers smaller, or "
+                     "set TAPEGRAD_MAX_PARAMETERS to raise the limit",
+                     overflow ? std::string("more than 2^64") : std::to_string(total), limit,
+                     memory(4), memory(8)));
+  }
+
   std::string_view file_;
 };
 
@@ -354,7 +342,10 @@ ModelConfig parse_model_config(std::string_view json_text, std::string_view file
 }
 
 ModelConfig read_model_config(const std::string& path) {
-  return parse_model_config(detail::read_whole_file(path), path);
+  return parse_model_config(detail::read_capped(path, input_limits().config_bytes, "a model config",
+                                                "TAPEGRAD_MAX_CONFIG_BYTES",
+                                                /*stop_at_nul=*/true),
+                            path);
 }
 
 std::string to_json(const ModelConfig& config) {

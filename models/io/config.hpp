@@ -63,7 +63,9 @@ struct ModelConfig {
 
 // Parses a config from JSON text; `file_name` only labels the errors. Throws Error.
 ModelConfig parse_model_config(std::string_view json_text, std::string_view file_name);
-// Reads and parses the file at `path`; an unreadable file's error names it and the OS's reason.
+// Reads and parses the file at `path` (at most TAPEGRAD_MAX_CONFIG_BYTES, models/io/limits.hpp);
+// an unreadable file's error names it and the OS's reason. A config whose parameters would pass
+// TAPEGRAD_MAX_PARAMETERS is refused by both, naming the layer and the memory they would take.
 ModelConfig read_model_config(const std::string& path);
 // The config as JSON (keys in the order above, "bias" always written); parse_model_config
 // gives back an equal config.

@@ -13,6 +13,7 @@
 
 #include "../../graph/errors.hpp"
 #include "detail/read_file.hpp"
+#include "limits.hpp"
 
 namespace tapegrad {
 namespace {
@@ -93,34 +94,45 @@ class CsvReader {
   CsvReader(std::string_view file, std::size_t inputs, std::size_t outputs)
       : file_(file), inputs_(inputs), outputs_(outputs) {}
 
-  Dataset read(std::string_view text) {
-    if (text.starts_with(kByteOrderMark)) text.remove_prefix(kByteOrderMark.size());
-    LineReader lines(text);
-    std::string_view line;
-    if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+  // One line of the file, without its line end, numbered from 1; the first may begin with a
+  // UTF-8 byte order mark.
+  void take_line(std::string_view line, std::size_t number) {
+    if (number == 1) check_encoding(line);
+    if (const std::size_t nul = line.find('\0'); nul != std::string_view::npos)
+      fail(number, fmt::format("a NUL byte (at character {} of the line); a CSV file is UTF-8 "
+                               "text{}",
+                               nul + 1, looks_like_utf16(line) ? utf16_hint() : ""));
+    if (number == 1 && line.starts_with(kByteOrderMark)) line.remove_prefix(kByteOrderMark.size());
+    if (line.find('\r') != std::string_view::npos) fail(number, cr_hint());
+    if (trim(line).empty()) {
+      if (columns_.empty()) {
+        if (first_blank_ == 0) first_blank_ = number;  // blank lines before the header
+      } else if (blank_ == 0) {
+        blank_ = number;
+      }
+      return;
+    }
+    if (columns_.empty()) {
+      if (first_blank_ != 0)
+        fail(first_blank_, "blank line; expected the header row naming the columns");
+      read_header(line);
+      return;
+    }
+    if (blank_ != 0)
+      fail(blank_, fmt::format("blank line before more rows (line {}); blank lines are "
+                               "allowed only at the end of the file",
+                               number));
+    read_row(line, number, x_, y_);
+    ++rows_;
+  }
+
+  Dataset finish() {
+    if (columns_.empty())
       throw Error(
           fmt::format("{}: the file is empty; expected a header row naming the columns, "
                       "then one row per example",
                       file_));
-    if (!lines.next(line) || trim(line).empty())
-      fail(1, "blank line; expected the header row naming the columns");
-    read_header(line);
-
-    std::vector<double> x, y;
-    std::size_t rows = 0, blank = 0;  // blank: the first blank line since the last row
-    while (lines.next(line)) {
-      if (trim(line).empty()) {
-        if (blank == 0) blank = lines.number();
-        continue;
-      }
-      if (blank != 0)
-        fail(blank, fmt::format("blank line before more rows (line {}); blank lines are "
-                                "allowed only at the end of the file",
-                                lines.number()));
-      read_row(line, lines.number(), x, y);
-      ++rows;
-    }
-    if (rows == 0)
+    if (rows_ == 0)
       throw Error(
           fmt::format("{}: no examples: the header is the only row; add one row of {} "
                       "numbers per example",
@@ -128,15 +140,42 @@ class CsvReader {
     Dataset data;
     data.file = std::string(file_);
     data.columns = std::move(columns_);
-    data.rows = rows;
+    data.rows = rows_;
     data.inputs = inputs_;
     data.outputs = outputs_;
-    data.x = Tensor<double>(Shape{rows, inputs_}, std::move(x));
-    data.y = Tensor<double>(Shape{rows, outputs_}, std::move(y));
+    data.x = Tensor<double>(Shape{rows_, inputs_}, std::move(x_));
+    data.y = Tensor<double>(Shape{rows_, outputs_}, std::move(y_));
     return data;
   }
 
+  [[noreturn]] void fail_at_line(std::size_t line, std::string_view message) const {
+    fail(line, message);
+  }
+
+  static std::string cr_hint() {
+    return "a carriage return (CR) inside the line: the file's lines seem to end in CR alone "
+           "(classic Mac OS); save it with LF or CRLF line ends";
+  }
+
  private:
+  // A UTF-16 file has a byte order mark that UTF-8 text never begins with.
+  void check_encoding(std::string_view line) const {
+    if (line.starts_with("\xFF\xFE") || line.starts_with("\xFE\xFF"))
+      throw Error(fmt::format(
+          "{}: the file is UTF-16 text (it begins with a UTF-16 byte order mark); save it as "
+          "UTF-8",
+          file_));
+  }
+
+  // UTF-16 without a byte order mark: ASCII characters with a NUL beside each.
+  static bool looks_like_utf16(std::string_view line) {
+    std::size_t nul_pairs = 0;
+    for (std::size_t i = 0; i + 1 < line.size(); i += 2)
+      nul_pairs += (line[i] == '\0') != (line[i + 1] == '\0');
+    return line.size() >= 4 && nul_pairs * 2 >= line.size() / 2;
+  }
+  static std::string utf16_hint() { return " (this looks like UTF-16; save the file as UTF-8)"; }
+
   [[noreturn]] void fail(std::size_t line, std::string_view message) const {
     throw Error(fmt::format("{}:{}: {}", file_, line, message));
   }
@@ -209,6 +248,10 @@ class CsvReader {
   std::size_t inputs_;
   std::size_t outputs_;
   std::vector<std::string> columns_;
+  std::vector<double> x_, y_;
+  std::size_t rows_ = 0;
+  std::size_t first_blank_ = 0;  // a blank line before the header
+  std::size_t blank_ = 0;        // the first blank line since the last row
 };
 
 // The values of x or y (whose first column is the file's `first_column`) in T. Row r of the
@@ -248,18 +291,77 @@ Tensor<T> Dataset::y_as() const {
   return converted<T>(*this, y, inputs);
 }
 
-Dataset parse_csv_dataset(std::string_view text, std::string_view file_name, std::size_t inputs,
-                          std::size_t outputs) {
+namespace {
+
+void check_counts(std::string_view file_name, std::size_t inputs, std::size_t outputs) {
   if (inputs == 0 || outputs == 0)
     throw Error(
         fmt::format("parse_csv_dataset: {}: inputs and outputs must be at least 1, got "
                     "{} and {}",
                     file_name, inputs, outputs));
-  return CsvReader(file_name, inputs, outputs).read(text);
+}
+
+// The file's lines handed to `reader` as they arrive, so that a pipe is read like a file and only
+// one line is held as text at a time: at most the limit for a line, within the limit for a file.
+void read_lines(detail::InputFile& file, CsvReader& reader, const InputLimits& limits) {
+  std::string line;  // the part of the current line read so far
+  std::size_t number = 0;
+  std::uint64_t total = 0;
+  const auto check_length = [&] {
+    if (line.size() <= limits.csv_line_bytes) return;
+    reader.fail_at_line(
+        number + 1,
+        fmt::format("the line is longer than {}, the limit for a line of a data file; set "
+                    "TAPEGRAD_MAX_CSV_LINE_BYTES to raise it{}",
+                    format_bytes(limits.csv_line_bytes),
+                    line.find('\r') != std::string::npos ? " (" + CsvReader::cr_hint() + ")" : ""));
+  };
+  const auto end_line = [&] {
+    if (line.ends_with('\r')) line.pop_back();
+    reader.take_line(line, ++number);
+    line.clear();
+  };
+  char buffer[1 << 16];
+  while (const std::size_t got = file.read_some(buffer, sizeof buffer)) {
+    total += got;
+    if (total > limits.csv_bytes)
+      throw Error(
+          fmt::format("{}: the file is larger than {}, the limit for a data file; set "
+                      "TAPEGRAD_MAX_CSV_BYTES to raise it",
+                      file.path(), format_bytes(limits.csv_bytes)));
+    std::string_view chunk(buffer, got);
+    for (std::size_t newline; (newline = chunk.find('\n')) != std::string_view::npos;) {
+      line.append(chunk.substr(0, newline));
+      chunk.remove_prefix(newline + 1);
+      check_length();
+      end_line();
+    }
+    line.append(chunk);
+    // Binary input (/dev/zero) fails at its first NUL, not after a line's worth of it.
+    if (chunk.find('\0') != std::string_view::npos) reader.take_line(line, number + 1);
+    check_length();
+  }
+  if (!line.empty()) end_line();
+}
+
+}  // namespace
+
+Dataset parse_csv_dataset(std::string_view text, std::string_view file_name, std::size_t inputs,
+                          std::size_t outputs) {
+  check_counts(file_name, inputs, outputs);
+  CsvReader reader(file_name, inputs, outputs);
+  LineReader lines(text);
+  for (std::string_view line; lines.next(line);) reader.take_line(line, lines.number());
+  return reader.finish();
 }
 
 Dataset read_csv_dataset(const std::string& path, std::size_t inputs, std::size_t outputs) {
-  return parse_csv_dataset(detail::read_whole_file(path), path, inputs, outputs);
+  check_counts(path, inputs, outputs);
+  const InputLimits limits = input_limits();
+  detail::InputFile file(path);
+  CsvReader reader(path, inputs, outputs);
+  read_lines(file, reader, limits);
+  return reader.finish();
 }
 
 template Tensor<float> Dataset::x_as<float>() const;

@@ -8,7 +8,8 @@
 //
 // Fields are decimal numbers (spaces around them allowed, no quotes); line ends may be \n or
 // \r\n, and a UTF-8 byte order mark may open the file. Every error names the file, the line
-// (the header is line 1), the column (its 1-based index and header name) and the reason.
+// (the header is line 1), the column (its 1-based index and header name) and the reason; a file
+// in UTF-16, with CR-only line ends or holding NUL bytes is named as such.
 #pragma once
 
 #include <cstddef>
@@ -42,7 +43,9 @@ struct Dataset {
 // header must have exactly inputs + outputs columns. Throws Error.
 Dataset parse_csv_dataset(std::string_view text, std::string_view file_name, std::size_t inputs,
                           std::size_t outputs);
-// Reads and parses the file at `path`; an unreadable file's error names it and the OS's reason.
+// Reads and parses the file at `path` line by line, so that a pipe works like a file, within the
+// limits of models/io/limits.hpp (a line, the whole file); an unreadable file's error names it and
+// the OS's reason.
 Dataset read_csv_dataset(const std::string& path, std::size_t inputs, std::size_t outputs);
 
 extern template Tensor<float> Dataset::x_as<float>() const;

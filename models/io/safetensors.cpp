@@ -1,5 +1,5 @@
-// Reading safetensors files (models/safetensors.hpp): every size in the header is checked against
-// the format's rules and the file's length before a byte of data is touched.
+// Reading safetensors files (models/io/safetensors.hpp): every size in the header is checked
+// against the format's rules and the file's length before a byte of data is touched.
 #include "safetensors.hpp"
 
 #include <fmt/format.h>
@@ -20,6 +20,8 @@
 #include "../../graph/errors.hpp"
 #include "detail/read_file.hpp"
 #include "detail/safetensors_support.hpp"
+#include "detail/unique_json.hpp"
+#include "limits.hpp"
 
 namespace tapegrad {
 namespace {
@@ -67,55 +69,21 @@ std::string shape_text(std::span<const std::uint64_t> dims) {
 
 // ---- The header's JSON --------------------------------------------------------------------------
 
-// nlohmann keeps the last of two equal keys; the format forbids them, so the parse callback
-// rejects them. It also stops nesting early, before deep input costs anything.
-class HeaderCheck {
- public:
-  explicit HeaderCheck(std::string_view file) : file_(file) {}
-
-  bool on_event(json::parse_event_t event, const json& parsed) {
-    using Event = json::parse_event_t;
-    switch (event) {
-      case Event::object_start:
-      case Event::array_start:
-        if (keys_.size() == kDeepestNesting)
-          throw Error(fmt::format("{}: {}a value nests deeper than a safetensors header allows",
-                                  file_, where()));
-        keys_.emplace_back();
-        break;
-      case Event::key: {
-        const std::string& key = parsed.get_ref<const std::string&>();
-        if (keys_.size() == 1) entry_ = key;
-        if (!keys_.back().insert(key).second) {
-          if (keys_.size() == 1)
-            throw Error(
-                fmt::format("{}: {} appears twice in the header; names must be unique", file_,
-                            entry_ == kMetadataKey ? "__metadata__" : "tensor " + quote_name(key)));
-          throw Error(fmt::format("{}: {}key {} appears twice", file_, where(), quote_name(key)));
-        }
-        break;
-      }
-      case Event::object_end:
-      case Event::array_end:
-        keys_.pop_back();
-        break;
-      case Event::value:
-        break;
-    }
-    return true;
-  }
-
- private:
-  std::string where() const {
-    if (keys_.size() < 2) return "";
-    return entry_ == kMetadataKey ? "__metadata__: "
-                                  : fmt::format("tensor {}: ", quote_name(entry_));
-  }
-
-  std::string_view file_;
-  std::vector<std::set<std::string>> keys_;  // the keys seen, per open object or array
-  std::string entry_;                        // the current top-level key
-};
+// nlohmann keeps the last of two equal keys; the format forbids them. Nesting deeper than
+// header, entry, shape is refused before it costs anything.
+std::string header_shape_error(std::string_view file, const detail::JsonShapeError& error) {
+  const std::vector<std::string>& path = error.path;
+  const std::string where = path.size() < 2 ? ""
+                            : path[0] == kMetadataKey
+                                ? "__metadata__: "
+                                : fmt::format("tensor {}: ", quote_name(path[0]));
+  if (error.kind == detail::JsonShapeError::Kind::kTooDeep)
+    return fmt::format("{}: {}a value nests deeper than a safetensors header allows", file, where);
+  if (path.size() == 1)
+    return fmt::format("{}: {} appears twice in the header; names must be unique", file,
+                       path[0] == kMetadataKey ? "__metadata__" : "tensor " + quote_name(path[0]));
+  return fmt::format("{}: {}key {} appears twice", file, where, quote_name(path.back()));
+}
 
 // What nlohmann said, without its "[json.exception.parse_error.101] parse error at ...: " prefix.
 std::string_view parser_reason(std::string_view what) {
@@ -136,11 +104,10 @@ json parse_header(std::string_view header, std::string_view file) {
   if (const std::size_t nul = header.find('\0'); nul != std::string_view::npos)
     throw Error(fmt::format("{}: the header is not valid JSON: a NUL byte at byte {} of the header",
                             file, nul));
-  HeaderCheck check(file);
   try {
-    return json::parse(header, [&](int, json::parse_event_t event, json& parsed) {
-      return check.on_event(event, parsed);
-    });
+    return detail::parse_unique_json(header, kDeepestNesting);
+  } catch (const detail::JsonShapeError& error) {
+    throw Error(header_shape_error(file, error));
   } catch (const json::parse_error& error) {
     throw Error(fmt::format("{}: the header is not valid JSON: at byte {} of the header: {}", file,
                             error.byte, parser_reason(error.what())));
@@ -335,9 +302,13 @@ std::string detail::quote_name(std::string_view name) {
 // ---- TensorFile ---------------------------------------------------------------------------------
 
 const NamedTensor* TensorFile::find(std::string_view name) const {
-  for (const NamedTensor& tensor : tensors)
-    if (tensor.name == name) return &tensor;
-  return nullptr;
+  const std::optional<std::size_t> position = index_.find(name);
+  return position ? &tensors_[*position] : nullptr;
+}
+
+void TensorFile::add(NamedTensor tensor) {
+  index_.insert(tensor.name, tensors_.size());  // a repeated name keeps the first position
+  tensors_.push_back(std::move(tensor));
 }
 
 template <class T>
@@ -345,7 +316,7 @@ const Tensor<T>& TensorFile::get(std::string_view name) const {
   const NamedTensor* tensor = find(name);
   if (tensor == nullptr)
     throw Error(fmt::format("{}no tensor {} (the file has {})", detail::file_prefix(*this),
-                            quote_name(name), tensors.size()));
+                            quote_name(name), tensors_.size()));
   if (tensor->dtype() != dtype_of<T>())
     throw Error(fmt::format("{}tensor {} is {}, not {} ({})", detail::file_prefix(*this),
                             quote_name(name), to_string(tensor->dtype()), to_string(dtype_of<T>()),
@@ -393,18 +364,68 @@ TensorFile parse_safetensors(std::string_view bytes, std::string_view name_for_e
   });
   check_coverage(entries, data.size(), file);
 
-  result.tensors.reserve(entries.size());
   for (const Entry& entry : entries) {
     if (entry.dtype == DType::kF32)
-      result.tensors.push_back({entry.name, decode_tensor<float>(entry, data)});
+      result.add(entry.name, decode_tensor<float>(entry, data));
     else
-      result.tensors.push_back({entry.name, decode_tensor<double>(entry, data)});
+      result.add(entry.name, decode_tensor<double>(entry, data));
   }
   return result;
 }
 
+namespace {
+
+// The end of the data as the header's entries give it (the largest data_offsets end); entries
+// that are malformed are left for parse_safetensors to report.
+std::uint64_t data_end_of(const json& header) {
+  std::uint64_t end = 0;
+  for (const auto& [key, value] : header.items()) {
+    if (key == kMetadataKey || !value.is_object()) continue;
+    const auto offsets = value.find("data_offsets");
+    if (offsets != value.end() && offsets->is_array() && offsets->size() == 2 &&
+        (*offsets)[1].is_number_unsigned())
+      end = std::max(end, (*offsets)[1].get<std::uint64_t>());
+  }
+  return end;
+}
+
+// A pipe, a device, or a regular file too large to take whole: the length, the header, then as
+// many bytes of data as the header's entries cover - never more than the limits allow.
+std::string read_streamed(detail::InputFile& file, const InputLimits& limits) {
+  std::string bytes;
+  if (file.append(bytes, 8) < 8) return bytes;  // parse_safetensors says it is too short
+  const std::uint64_t header_size = read_length(bytes);
+  if (header_size > kMaxHeaderBytes || file.append(bytes, header_size) < header_size)
+    return bytes;  // parse_safetensors names the bad length or the truncated header
+  const std::uint64_t end =
+      data_end_of(parse_header(std::string_view(bytes).substr(8), file.path()));
+  if (end > limits.weights_bytes())
+    throw Error(fmt::format(
+        "{}: the header gives its tensors {}, more than the {} a weights file may hold (8 bytes "
+        "for each of TAPEGRAD_MAX_PARAMETERS = {} parameters); set TAPEGRAD_MAX_PARAMETERS to "
+        "raise the limit",
+        file.path(), format_bytes(end), format_bytes(limits.weights_bytes()), limits.parameters));
+  if (file.append(bytes, end) == end && file.append(bytes, 1) == 1)
+    throw Error(fmt::format(
+        "{}: more bytes follow the {} of data the header's tensors cover; no tensor covers them",
+        file.path(), byte_count(end)));
+  return bytes;
+}
+
+}  // namespace
+
 TensorFile read_safetensors(const std::string& path) {
-  return parse_safetensors(detail::read_whole_file(path), path);
+  const InputLimits limits = input_limits();
+  detail::InputFile file(path);
+  std::uint64_t largest = limits.weights_bytes();
+  if (__builtin_add_overflow(largest, 8 + kMaxHeaderBytes, &largest))
+    largest = std::numeric_limits<std::uint64_t>::max();
+  std::string bytes;
+  if (file.has_size() && file.size() <= largest)
+    file.append(bytes, file.size());
+  else
+    bytes = read_streamed(file, limits);
+  return parse_safetensors(bytes, path);
 }
 
 }  // namespace tapegrad

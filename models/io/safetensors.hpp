@@ -13,6 +13,7 @@
 
 #include "../../graph/parameter.hpp"
 #include "../../graph/tensor.hpp"
+#include "../name_index.hpp"
 
 namespace tapegrad {
 
@@ -45,15 +46,12 @@ struct NamedTensor {
 };
 
 // The contents of a safetensors file: its tensors and its "__metadata__" strings.
-struct TensorFile {
+class TensorFile {
+ public:
   // Read: in the order of their bytes in the file. Written: F64 tensors first, then F32 (so each
   // starts at a multiple of its element size), each group in this order.
-  std::vector<NamedTensor> tensors;
-  std::map<std::string, std::string> metadata;
-  // The file these came from, to name it in errors; empty for a TensorFile built in memory.
-  std::string source;
-
-  // The tensor called `name`, or nullptr.
+  const std::vector<NamedTensor>& tensors() const { return tensors_; }
+  // The tensor called `name` (the first, if two share it), or nullptr; one hash lookup.
   const NamedTensor* find(std::string_view name) const;
   // The tensor called `name` as a Tensor<T>. Throws Error naming the file and the tensor if
   // there is none or it holds the other element type (no conversion is made).
@@ -62,14 +60,25 @@ struct TensorFile {
   // Appends a tensor; names are checked for duplicates when the file is written.
   template <class T>
   void add(std::string name, Tensor<T> tensor) {
-    tensors.push_back({std::move(name), std::move(tensor)});
+    add(NamedTensor{std::move(name), std::move(tensor)});
   }
+  void add(NamedTensor tensor);
+
+  std::map<std::string, std::string> metadata;
+  // The file these came from, to name it in errors; empty for a TensorFile built in memory.
+  std::string source;
+
+ private:
+  std::vector<NamedTensor> tensors_;
+  detail::NameIndex index_;  // positions in tensors_
 };
 
 // Parses the bytes of a safetensors file. Throws Error starting "<name_for_errors>: " and saying
 // what is wrong; never reads outside `bytes`, whatever they hold.
 TensorFile parse_safetensors(std::string_view bytes, std::string_view name_for_errors);
-// Reads and parses the file at `path`; errors name `path`.
+// Reads and parses the file at `path`; errors name `path`. A pipe or a device is read header
+// first, then only the data its tensors cover, at most 8 bytes per parameter of
+// TAPEGRAD_MAX_PARAMETERS (models/io/limits.hpp).
 TensorFile read_safetensors(const std::string& path);
 
 // The file's bytes: the header ("__metadata__" first, then the tensors in the order of their
@@ -77,7 +86,7 @@ TensorFile read_safetensors(const std::string& path);
 // the tensors' bytes. Throws Error for a duplicate or reserved ("__metadata__") name, or a name
 // or metadata string that is not valid UTF-8.
 std::string serialize_safetensors(const TensorFile& file);
-// Writes the file atomically (graph/atomic_file.hpp): a failed write keeps the old file.
+// Writes the file atomically (models/io/atomic_file.hpp): a failed write keeps the old file.
 void write_safetensors(const std::string& path, const TensorFile& file);
 
 // The parameters' values (or gradients) under their names, in the parameters' order.

@@ -1,6 +1,7 @@
-// A model's parameters to and from safetensors files (models/safetensors.hpp).
+// A model's parameters to and from safetensors files (models/io/safetensors.hpp).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -73,14 +74,24 @@ void load_parameters(const TensorFile& file,
     else
       problems.push_back(std::get<1>(std::move(value)));
   }
-  for (const NamedTensor& tensor : file.tensors)
+  for (const NamedTensor& tensor : file.tensors())
     if (!wanted.contains(tensor.name))
       problems.push_back(
           fmt::format("tensor {} is not a parameter of the model", quote_name(tensor.name)));
   if (problems.size() == 1) throw Error(detail::file_prefix(file) + problems.front());
-  if (!problems.empty())
-    throw Error(fmt::format("{}{} problems loading the model's parameters: {}",
-                            detail::file_prefix(file), problems.size(), fmt::join(problems, "; ")));
+  if (!problems.empty()) {
+    // One per line, the first kShownProblems: a config and a file that share nothing would
+    // otherwise print every tensor of both.
+    constexpr std::size_t kShownProblems = 20;
+    const std::size_t shown = std::min(problems.size(), kShownProblems);
+    std::string message =
+        fmt::format("{}{} problems loading the model's parameters:", detail::file_prefix(file),
+                    problems.size());
+    for (std::size_t i = 0; i < shown; ++i) message += "\n  " + problems[i];
+    if (shown < problems.size())
+      message += fmt::format("\n  ... and {} more", problems.size() - shown);
+    throw Error(message);
+  }
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     Parameter<T> parameter = parameters[i].second;  // a copy shares the model's storage
     parameter.assign(values[i]);

@@ -1,4 +1,4 @@
-// Writing safetensors files (models/safetensors.hpp).
+// Writing safetensors files (models/io/safetensors.hpp).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -41,7 +41,7 @@ std::string json_string(const std::string& text, std::string_view what) {
 std::vector<const NamedTensor*> layout_order(const TensorFile& file) {
   std::vector<const NamedTensor*> order;
   std::set<std::string_view> names;
-  for (const NamedTensor& tensor : file.tensors) {
+  for (const NamedTensor& tensor : file.tensors()) {
     if (tensor.name == kMetadataKey)
       throw Error("serialize_safetensors: '__metadata__' is reserved and cannot name a tensor");
     if (!names.insert(tensor.name).second)

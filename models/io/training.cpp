@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <numeric>
 #include <utility>
 
@@ -56,6 +57,32 @@ std::unique_ptr<Optimizer<T>> make_optimizer(OptimizerKind kind, std::vector<Par
   }
   throw Error(
       fmt::format("make_optimizer: unknown OptimizerKind value {}", static_cast<int>(kind)));
+}
+
+void check_targets(Loss loss, const Dataset& data, double tolerance) {
+  if (loss != Loss::kSoftmaxCrossEntropy) return;
+  const std::size_t k = data.outputs;
+  for (std::size_t r = 0; r < data.rows; ++r) {
+    double sum = 0;
+    for (std::size_t j = 0; j < k; ++j) {
+      const double target = data.y[r * k + j];
+      if (target < 0) {
+        const std::size_t column = data.inputs + j;
+        throw Error(fmt::format(
+            "{}:{}: row {}: column {} (\"{}\") is {:g}, but the targets of "
+            "softmax_cross_entropy are probabilities, each ≥ 0 and summing to 1 per row",
+            data.file, r + 2, r, column + 1,
+            column < data.columns.size() ? data.columns[column] : "?", target));
+      }
+      sum += target;
+    }
+    if (!(std::abs(sum - 1) <= tolerance))
+      throw Error(fmt::format(
+          "{}:{}: row {}: the targets sum to {:.17g}, but the targets of softmax_cross_entropy "
+          "are probabilities that sum to 1 per row (within {:g}); give one-hot rows or class "
+          "probabilities",
+          data.file, r + 2, r, sum, tolerance));
+  }
 }
 
 BatchOrder::BatchOrder(std::size_t rows, std::size_t batch)

@@ -13,6 +13,7 @@
 #include "../../graph/var.hpp"
 #include "../../optim/optimizer.hpp"
 #include "config.hpp"
+#include "csv_data.hpp"
 
 namespace tapegrad {
 
@@ -20,6 +21,13 @@ namespace tapegrad {
 // softmax_cross_entropy.
 template <class T>
 Var<T> apply_loss(Loss loss, const Var<T>& prediction, const Var<T>& target);
+
+// Checks that `data`'s targets suit `loss`: for softmax_cross_entropy each row must be a
+// probability distribution - no negative entry, the row summing to 1 within `tolerance`
+// (relative to 1: about 1e-6 for a float model, 1e-12 for a double one). Negative targets or
+// sums far from 1 make the loss unbounded below, so training "improves" it without end. Throws
+// Error naming the file's line, the row and the sum or the entry. Other losses take any target.
+void check_targets(Loss loss, const Dataset& data, double tolerance);
 
 enum class OptimizerKind {
   kSgd,       // "sgd": θ ← θ − η g

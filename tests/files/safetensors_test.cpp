@@ -1,4 +1,4 @@
-// The safetensors format (models/safetensors.hpp): bit-exact round trips, an independent reader,
+// The safetensors format (models/io/safetensors.hpp): bit-exact round trips, an independent reader,
 // a file assembled by hand from the specification, one refusal per rule of the format, and a
 // mini-fuzz that must never get anything but tapegrad::Error. Parameters and atomic saves are in
 // safetensors_parameters_test.cpp.
@@ -145,10 +145,10 @@ TEST_CASE("A safetensors round trip keeps names and shapes and every bit of F32 
   CHECK(read.metadata == original.metadata);
   // In the order of their bytes: the F64 tensors first, then the F32 ones, each as given.
   std::vector<std::string> names;
-  for (const NamedTensor& tensor : read.tensors) names.push_back(tensor.name);
+  for (const NamedTensor& tensor : read.tensors()) names.push_back(tensor.name);
   CHECK(names ==
         std::vector<std::string>{"layers.0.bias", "empty", "cube", "layers.0.weight", "scale"});
-  for (const NamedTensor& tensor : original.tensors) {
+  for (const NamedTensor& tensor : original.tensors()) {
     INFO(tensor.name);
     const NamedTensor* found = read.find(tensor.name);
     REQUIRE(found != nullptr);
@@ -185,9 +185,9 @@ TEST_CASE("An independent reader of the specification agrees with the written by
   const nlohmann::json json = nlohmann::json::parse(header);
 
   CHECK(json.at("__metadata__") == nlohmann::json{{"format", "pt"}, {"note", "ünïcode ✓"}});
-  CHECK(json.size() == original.tensors.size() + 1);
+  CHECK(json.size() == original.tensors().size() + 1);
   std::size_t covered = 0;
-  for (const NamedTensor& tensor : original.tensors) {
+  for (const NamedTensor& tensor : original.tensors()) {
     INFO(tensor.name);
     const nlohmann::json& entry = json.at(tensor.name);
     const bool f32 = tensor.dtype() == DType::kF32;
@@ -224,9 +224,9 @@ TEST_CASE("A file assembled byte by byte from the specification loads with its v
       32);
 
   const TensorFile file = parse_safetensors(length + header + data, kName);
-  REQUIRE(file.tensors.size() == 2);
-  CHECK(file.tensors[0].name == "bias");  // offset order, not header order
-  CHECK(file.tensors[1].name == "weight");
+  REQUIRE(file.tensors().size() == 2);
+  CHECK(file.tensors()[0].name == "bias");  // offset order, not header order
+  CHECK(file.tensors()[1].name == "weight");
   CHECK(file.metadata == std::map<std::string, std::string>{{"format", "pt"}});
   const Tensor<double>& bias = file.get<double>("bias");
   CHECK(bias.shape() == Shape{2});
@@ -244,7 +244,7 @@ TEST_CASE("A file of no tensors is an 8-byte header of braces and spaces", "[fil
   const std::string bytes = serialize_safetensors(TensorFile{});
   CHECK(bytes == little_endian(8, 8) + "{}      ");
   const TensorFile file = parse_safetensors(bytes, kName);
-  CHECK(file.tensors.empty());
+  CHECK(file.tensors().empty());
   CHECK(file.metadata.empty());
 }
 
@@ -253,7 +253,7 @@ TEST_CASE("Tensors of no elements take no bytes and load", "[files][safetensors]
                                                entry("c", "[4294967295,0]", 12, 12, "F64")}),
                                     f32_bytes({1, 2, 3}));
   const TensorFile file = parse_safetensors(bytes, kName);
-  REQUIRE(file.tensors.size() == 3);
+  REQUIRE(file.tensors().size() == 3);
   CHECK(file.get<float>("a").shape() == Shape{0, 3});
   CHECK(file.get<float>("b")[2] == 3.0f);
   CHECK(file.get<double>("c").size() == 0);
@@ -439,9 +439,9 @@ bool loads(const std::string& bytes) {
   }
   // What loaded is whole: it writes out and reads back the same.
   const TensorFile again = parse_safetensors(serialize_safetensors(file), kName);
-  REQUIRE(again.tensors.size() == file.tensors.size());
+  REQUIRE(again.tensors().size() == file.tensors().size());
   REQUIRE(again.metadata == file.metadata);
-  for (const NamedTensor& tensor : file.tensors) {
+  for (const NamedTensor& tensor : file.tensors()) {
     const NamedTensor* copy = again.find(tensor.name);
     REQUIRE(copy != nullptr);
     REQUIRE(copy->shape() == tensor.shape());

@@ -1,4 +1,4 @@
-// libFuzzer target for parse_model_config (models/config.hpp): any text must give a ModelConfig
+// libFuzzer target for parse_model_config (models/io/config.hpp): any text must give a ModelConfig
 // or a tapegrad::Error that names the file. A config that parses must obey the schema's limits
 // and come back equal through to_json.
 #include <cstddef>

@@ -1,4 +1,4 @@
-// libFuzzer target for parse_csv_dataset (models/csv_data.hpp): any text must give a Dataset or
+// libFuzzer target for parse_csv_dataset (models/io/csv_data.hpp): any text must give a Dataset or
 // a tapegrad::Error that names the file. The first two bytes choose the inputs and outputs (1 to 8
 // each: the byte's value mod 8, 0 meaning 8, so the digits '1' to '8' stand for themselves and a
 // corpus file reads "21x1,x2,y\n0,1,1\n"); the rest is the CSV text.

@@ -1,4 +1,4 @@
-// libFuzzer target for parse_safetensors (models/safetensors.hpp): any bytes must give a
+// libFuzzer target for parse_safetensors (models/io/safetensors.hpp): any bytes must give a
 // TensorFile or a tapegrad::Error that names the file. A file that loads must hold tensors whose
 // values match their shapes and fill the data exactly, and must come back bit for bit once
 // written and read again.
@@ -33,8 +33,8 @@ bool values_match_shape(const NamedTensor& tensor) {
 // Same names, element types, shapes, bits and metadata; the order may differ, since the writer
 // puts F64 tensors first.
 bool same_contents(const TensorFile& a, const TensorFile& b) {
-  if (a.tensors.size() != b.tensors.size() || a.metadata != b.metadata) return false;
-  for (const NamedTensor& tensor : a.tensors) {
+  if (a.tensors().size() != b.tensors().size() || a.metadata != b.metadata) return false;
+  for (const NamedTensor& tensor : a.tensors()) {
     const NamedTensor* other = b.find(tensor.name);
     if (other == nullptr || other->dtype() != tensor.dtype() ||
         !(other->shape() == tensor.shape()) || bytes_of(*other) != bytes_of(tensor))
@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::uint64_t header_size = 0;
   for (std::size_t i = 0; i < 8; ++i) header_size |= std::uint64_t{data[i]} << (8 * i);
   std::uint64_t data_size = 0;
-  for (const NamedTensor& tensor : file.tensors) {
+  for (const NamedTensor& tensor : file.tensors()) {
     TAPEGRAD_FUZZ_CHECK(values_match_shape(tensor));
     TAPEGRAD_FUZZ_CHECK(tensor.name != "__metadata__");
     data_size += bytes_of(tensor).size();

@@ -45,9 +45,9 @@ Run run_mpi(int ranks, const std::string& arguments, const std::filesystem::path
 // The largest relative difference between two F64 weights files, tensor by tensor.
 double max_relative_difference(const std::filesystem::path& a, const std::filesystem::path& b) {
   const TensorFile fa = read_safetensors(a.string()), fb = read_safetensors(b.string());
-  REQUIRE(fa.tensors.size() == fb.tensors.size());
+  REQUIRE(fa.tensors().size() == fb.tensors().size());
   double worst = 0;
-  for (const NamedTensor& t : fa.tensors) {
+  for (const NamedTensor& t : fa.tensors()) {
     const Tensor<double>& x = fa.get<double>(t.name);
     const Tensor<double>& y = fb.get<double>(t.name);
     REQUIRE(x.shape() == y.shape());
@@ -176,7 +176,7 @@ TEST_CASE(
   REQUIRE(two.status == 0);
   const TensorFile a = read_safetensors((folder.path / "one.safetensors").string());
   const TensorFile b = read_safetensors((folder.path / "two.safetensors").string());
-  for (const NamedTensor& t : a.tensors)  // float: the same to float's rounding
+  for (const NamedTensor& t : a.tensors())  // float: the same to float's rounding
     for (std::size_t i = 0; i < t.shape().size(); ++i)
       CHECK(a.get<float>(t.name).values()[i] ==
             Approx(b.get<float>(t.name).values()[i]).epsilon(1e-5).margin(1e-6));

@@ -206,7 +206,8 @@ TEST_CASE("tapegrad explain: a malformed command line is bad input, exit status 
   // A step too small to move the weight is refused, not reported as a disagreement.
   const auto tiny = run_tapegrad("explain --eps 1e-300");
   CHECK(tiny.status == 2);
-  CHECK(tiny.output.find("give a larger --eps") != std::string::npos);
+  CHECK(tiny.output.find("--eps must be 0 (fitted to double precision) or a relative step from "
+                         "1e-12 to 0.1, got '1e-300'") != std::string::npos);
   CHECK(run_tapegrad("explain --help").status == 0);
 }
 

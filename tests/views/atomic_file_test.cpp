@@ -1,9 +1,13 @@
 // write_file_atomically: the new contents replace the old at once; a failed write leaves the old
-// file as it was, removes its temporary file, and says which file and why.
+// file as it was, removes its temporary file, and says which file and why. Links are followed,
+// long names fit, leftovers of killed runs are swept, and a signal removes what is in progress.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -12,6 +16,8 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "tapegrad.hpp"
 
@@ -117,8 +123,123 @@ TEST_CASE("a directory in the target's place is kept and no temporary is left", 
   fs::create_directory(target);
   write_plainly(target / "inside.txt", "kept");
   CHECK_THROWS_WITH(write_file_atomically(target.string(), "png bytes"),
-                    Contains(target.string()) && Contains("rename"));
+                    Contains(target.string()) && Contains("it is a folder"));
   CHECK(fs::is_directory(target));
   CHECK(read_file(target / "inside.txt") == "kept");
   CHECK(folder.entries() == std::set<std::string>{"graph.png"});
+}
+
+TEST_CASE("a symbolic link is followed: its target is replaced and the link kept",
+          "[views][atomic]") {
+  TemporaryFolder folder;
+  fs::create_directory(folder.path / "store");
+  write_plainly(folder.path / "store" / "weights.st", "old");
+  fs::create_symlink("store/weights.st", folder.path / "link.st");
+  write_file_atomically((folder.path / "link.st").string(), "new");
+  CHECK(fs::is_symlink(folder.path / "link.st"));
+  CHECK(read_file(folder.path / "store" / "weights.st") == "new");
+  CHECK(folder.entries() == std::set<std::string>{"link.st", "store"});
+}
+
+TEST_CASE("a link to nothing and a target that is no regular file are refused", "[views][atomic]") {
+  TemporaryFolder folder;
+  fs::create_symlink("missing.st", folder.path / "dangling.st");
+  CHECK_THROWS_WITH(write_file_atomically((folder.path / "dangling.st").string(), "x"),
+                    Contains("it is a symbolic link to 'missing.st', which does not exist"));
+  CHECK(fs::is_symlink(folder.path / "dangling.st"));
+  REQUIRE(::mkfifo((folder.path / "fifo").c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(write_file_atomically((folder.path / "fifo").string(), "x"),
+                    Contains("it is not a regular file"));
+  CHECK(fs::is_fifo(folder.path / "fifo"));
+  CHECK(folder.entries() == std::set<std::string>{"dangling.st", "fifo"});
+}
+
+TEST_CASE("a name too long for a temporary beside it gets a shortened one", "[views][atomic]") {
+  TemporaryFolder folder;
+  for (std::size_t length : {233u, 245u, 255u}) {
+    INFO(length);
+    const std::string name(length, 'n');
+    const std::string pattern = temporary_pattern((folder.path / name).string());
+    CHECK(fs::path(pattern).filename().string().size() <= 255);
+    write_file_atomically((folder.path / name).string(), "contents");
+    CHECK(read_file(folder.path / name) == "contents");
+  }
+  // Two long names that share their start get different temporaries.
+  CHECK(fs::path(temporary_pattern(std::string(250, 'a') + "1")).filename() !=
+        fs::path(temporary_pattern(std::string(250, 'a') + "2")).filename());
+  CHECK(folder.entries().size() == 3);
+}
+
+TEST_CASE("temporaries of killed runs beside a target are removed by the next write",
+          "[views][atomic]") {
+  TemporaryFolder folder;
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  ::waitpid(child, nullptr, 0);  // its process id now names no process
+  const std::vector<std::string> stale{
+      "out.st.tmp-AbC123",  // from a version without process ids in the name
+      fmt::format("out.st.tmp-{}.Xyz987", child),
+  };
+  const std::vector<std::string> kept{
+      "out.st.tmp-1.Abcdef",     // process 1 is alive: its write may be in progress
+      "other.st.tmp-AbC123",     // another target's
+      "out.st.tmp-AbC1234",      // not a temporary's name
+      "out.st.tmp-notanumber.x"  // nor this
+  };
+  for (const std::string& name : stale) write_plainly(folder.path / name, "partial");
+  for (const std::string& name : kept) write_plainly(folder.path / name, "partial");
+  write_file_atomically((folder.path / "out.st").string(), "whole");
+  std::set<std::string> expected(kept.begin(), kept.end());
+  expected.insert("out.st");
+  CHECK(folder.entries() == expected);
+}
+
+TEST_CASE("StagedFiles replaces all of its files or none", "[views][atomic]") {
+  TemporaryFolder folder;
+  write_plainly(folder.path / "weights.st", "old weights");
+  write_plainly(folder.path / "loss.csv", "old log");
+  {
+    FileSizeLimit limit(64);
+    StagedFiles files;
+    files.add((folder.path / "weights.st").string(), "new weights");
+    CHECK_THROWS_WITH(files.add((folder.path / "loss.csv").string(), std::string(4096, 'x')),
+                      Contains("loss.csv"));
+  }  // destroyed without commit
+  CHECK(read_file(folder.path / "weights.st") == "old weights");
+  CHECK(read_file(folder.path / "loss.csv") == "old log");
+  CHECK(folder.entries() == std::set<std::string>{"loss.csv", "weights.st"});
+  StagedFiles files;
+  files.add((folder.path / "weights.st").string(), "new weights");
+  files.add((folder.path / "loss.csv").string(), "new log");
+  CHECK(read_file(folder.path / "weights.st") == "old weights");  // nothing before commit
+  files.commit();
+  CHECK(read_file(folder.path / "weights.st") == "new weights");
+  CHECK(read_file(folder.path / "loss.csv") == "new log");
+  CHECK(folder.entries() == std::set<std::string>{"loss.csv", "weights.st"});
+}
+
+TEST_CASE("SIGINT or SIGTERM while writing removes the temporaries and ends by the signal",
+          "[views][atomic][signals]") {
+  for (int signal : {SIGINT, SIGTERM}) {
+    INFO(strsignal(signal));
+    TemporaryFolder folder;
+    write_plainly(folder.path / "weights.st", "old");
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {  // no Catch here: the status says what happened
+      remove_temporaries_on_signals();
+      StagedFiles files;
+      files.add((folder.path / "weights.st").string(), "new");
+      files.add((folder.path / "log.csv").string(), "log");
+      ::raise(signal);
+      ::_exit(99);  // not reached if the signal ends the process
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFSIGNALED(status));
+    CHECK((WIFSIGNALED(status) && WTERMSIG(status) == signal));
+    CHECK(read_file(folder.path / "weights.st") == "old");
+    CHECK(folder.entries() == std::set<std::string>{"weights.st"});
+  }
 }

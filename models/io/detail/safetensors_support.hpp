@@ -1,5 +1,6 @@
-// Pieces shared by the safetensors reader, writer and parameter loader (models/safetensors*.cpp):
-// byte order conversion that is right on any machine, and names as messages show them.
+// Pieces shared by the safetensors reader, writer and parameter loader
+// (models/io/safetensors*.cpp): byte order conversion that is right on any machine, and names as
+// messages show them.
 #pragma once
 
 #include <bit>
