@@ -107,7 +107,7 @@ GradcheckResult gradcheck(const std::function<Var<double>(std::span<const Var<do
 struct GradgradcheckResult {
   bool passed = true;
   // The first derivatives G_k = ∂⟨w, f(x)⟩/∂x_k (w random, of f's output shape) as the ops'
-  // backward_graph records them, against backward()'s: per input, the largest |difference|.
+  // vjp records them, against backward()'s: per input, the largest |difference|.
   // They compute the same derivative, so they must agree to rounding (first_order_tolerance).
   std::vector<double> first_order_errors;
   bool first_order_passed = true;

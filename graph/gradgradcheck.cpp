@@ -2,7 +2,7 @@
 // backward pass, against finite differences of first derivatives computed by backward() alone.
 // The two sides share only the forward ops. The recorded first derivative G(x, w) is checked in
 // value against backward()'s, and differentiated with respect to both x and the weights w of
-// f's output (G is linear in w): a backward_graph that gets a second derivative wrong, or that
+// f's output (G is linear in w): a vjp that gets a second derivative wrong, or that
 // uses the incoming gradient as a constant, fails.
 #include <algorithm>
 #include <cmath>

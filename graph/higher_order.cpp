@@ -14,37 +14,26 @@
 
 namespace tapegrad {
 
-void throw_no_backward_graph(std::string_view op) {
-  throw Error(fmt::format(
-      "{}: this op has no backward_graph, so its gradient cannot be differentiated again "
-      "(grad with create_graph)",
-      op));
-}
-
-void throw_no_jvp(std::string_view op) {
-  throw Error(fmt::format("{}: this op has no jvp, so forward mode cannot go through it", op));
-}
-
 template <class T>
-void GraphBackwardContext<T>::add_input_grad(std::size_t k, Var<T> g) const {
+void VjpContext<T>::add_input_grad(std::size_t k, Var<T> g) const {
   if (!needs_grad(k)) return;
   if (!(g.shape() == inputs_[k].shape()))
-    throw ContractError(fmt::format(
-        "{} (op {} on the tape): backward_graph produced a gradient of shape {} for input {}, "
-        "whose shape is {} (a bug in the op's backward_graph)",
-        node_.name(), node_.position(), g.shape().str(), k, inputs_[k].shape().str()));
+    throw ContractError(
+        fmt::format("{} (op {} on the tape): vjp produced a gradient of shape {} for input {}, "
+                    "whose shape is {} (a bug in the op's vjp)",
+                    node_.name(), node_.position(), g.shape().str(), k, inputs_[k].shape().str()));
   Var<T>& sum = input_grads_[k];
   sum = sum.defined() ? add(sum, g) : std::move(g);
 }
 
 template <class T>
-void GraphBackwardContext<T>::check_complete() const {
+void VjpContext<T>::check_complete() const {
   for (std::size_t k = 0; k < inputs_.size(); ++k)
     if (needs_grad(k) && !input_grads_[k].defined())
-      throw ContractError(fmt::format(
-          "{} (op {} on the tape): backward_graph gave no gradient for input {}, which needs one "
-          "(a bug in the op's backward_graph)",
-          node_.name(), node_.position(), k));
+      throw ContractError(
+          fmt::format("{} (op {} on the tape): vjp gave no gradient for input {}, which needs one "
+                      "(a bug in the op's vjp)",
+                      node_.name(), node_.position(), k));
 }
 
 namespace {
@@ -56,7 +45,7 @@ Var<T> filled(const Shape& shape, T value) {
   return Var<T>(t);
 }
 
-// The node's vector-Jacobian product by its own backward (no backward_graph needed), into
+// The node's vector-Jacobian product by its own backward (a fused kernel, or its vjp run), into
 // zeroed buffers for the needed inputs, as constants.
 template <class T>
 void first_order_contributions(const Node<T>& node, const Var<T>& grad_out,
@@ -139,11 +128,11 @@ std::vector<Var<T>> grad(const Var<T>& output, std::span<const Var<T>> inputs,
       }
       contributions.assign(node.num_inputs(), Var<T>());
       if (options.create_graph) {
-        const GraphBackwardContext<T> ctx(node, grad_out, std::span<Var<T>>(in.data(), in.size()),
-                                          tape.var_of(&node.output()),
-                                          std::span<Var<T>>(contributions.data(), in.size()),
-                                          std::span<const char>(needed.data(), needed.size()));
-        node.backward_graph(ctx);
+        const VjpContext<T> ctx(node, grad_out, std::span<Var<T>>(in.data(), in.size()),
+                                tape.var_of(&node.output()),
+                                std::span<Var<T>>(contributions.data(), in.size()),
+                                std::span<const char>(needed.data(), needed.size()));
+        node.vjp(ctx);
         ctx.check_complete();
       } else {
         first_order_contributions(node, grad_out,
@@ -280,8 +269,8 @@ template JvpResult<float> jvp(const std::function<Var<float>(std::span<const Var
                               std::span<const Tensor<float>>, std::span<const Tensor<float>>);
 template JvpResult<double> jvp(const std::function<Var<double>(std::span<const Var<double>>)>&,
                                std::span<const Tensor<double>>, std::span<const Tensor<double>>);
-template class GraphBackwardContext<float>;
-template class GraphBackwardContext<double>;
+template class VjpContext<float>;
+template class VjpContext<double>;
 template std::vector<Var<float>> grad(const Var<float>&, std::span<const Var<float>>,
                                       const GradOptions&, const Var<float>&);
 template std::vector<Var<double>> grad(const Var<double>&, std::span<const Var<double>>,

@@ -1,6 +1,6 @@
 // Derivatives of derivatives. grad() is the reverse pass as a function: it returns the gradients
 // of an output with respect to chosen inputs as Vars, and, with create_graph, records the
-// reverse pass itself on the tape with differentiable ops (each op's backward_graph, beside its
+// reverse pass itself on the tape with differentiable ops (each op's vjp, beside its
 // backward in its ops/ file), so that those gradients can be differentiated again, by backward()
 // or by grad() once more. On top of it, Hessian-vector products, Hessians and Jacobians.
 //
@@ -34,7 +34,7 @@ struct GradOptions {
 // gradient buffer is touched: parameters' .grad stays as it was. Runs on the current tape,
 // which must be the one `output` was recorded on. Throws TapeError for a stale or foreign
 // output, ShapeError for a grad_output of the wrong shape, and Error naming an op that has no
-// backward_graph when create_graph is asked for (without it, each op's backward is used).
+// vjp when create_graph is asked for (without it, each op's backward is used).
 template <class T>
 std::vector<Var<T>> grad(const Var<T>& output, std::span<const Var<T>> inputs,
                          const GradOptions& options = {}, const Var<T>& grad_output = {});

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "var.hpp"
 
@@ -71,15 +72,15 @@ class BackwardContext {
   mutable std::uint64_t given_ = 0;
 };
 
-// What an op's backward_graph sees (higher-order derivatives, graph/higher_order.hpp): the
-// gradient flowing into its output and its inputs and output, all as Vars on the current tape,
-// so that the vector-Jacobian product the op builds from them with differentiable ops is itself
-// recorded and can be differentiated again. The engine sums the contributions it is given.
+// What an op's vjp sees: the gradient flowing into its output, and its inputs and output, all as
+// Vars, so that the vector-Jacobian product it builds from them with differentiable ops can be
+// run for a first-order backward, recorded on the tape for gradients of gradients (grad with
+// create_graph), and transposed for forward mode. The engine sums the contributions it is given.
 template <class T>
-class GraphBackwardContext {
+class VjpContext {
  public:
-  GraphBackwardContext(const Node<T>& node, Var<T> grad_output, std::span<Var<T>> inputs,
-                       Var<T> output, std::span<Var<T>> input_grads, std::span<const char> needed)
+  VjpContext(const Node<T>& node, Var<T> grad_output, std::span<Var<T>> inputs, Var<T> output,
+             std::span<Var<T>> input_grads, std::span<const char> needed)
       : node_(node),
         grad_output_(std::move(grad_output)),
         inputs_(inputs),
@@ -90,7 +91,9 @@ class GraphBackwardContext {
   const Var<T>& grad_output() const { return grad_output_; }
   const Var<T>& input(std::size_t k) const { return inputs_[k]; }
   const Var<T>& output() const { return output_; }
-  // Whether the caller of grad() needs input k's gradient (it depends on a requested input).
+  std::size_t num_inputs() const { return inputs_.size(); }
+  // Whether input k's gradient is wanted (it needs one, and, for grad(), depends on a requested
+  // input).
   bool needs_grad(std::size_t k) const { return needed_[k] != 0; }
   // Adds `grad` (of input k's shape) to input k's gradient; throws ContractError naming the op
   // if the shape differs. Ignored for inputs that need no gradient.
@@ -108,7 +111,7 @@ class GraphBackwardContext {
   std::span<const char> needed_;
 };
 
-[[noreturn]] void throw_no_backward_graph(std::string_view op);
+[[noreturn]] void throw_no_vjp(std::string_view op);
 
 // What an op's jvp sees (forward mode, graph/higher_order.hpp): the tangent of each input (the
 // directional derivative of its values) and a zeroed buffer for the output's tangent.
@@ -127,29 +130,29 @@ class JvpContext {
   T* output_tangent_;
 };
 
-[[noreturn]] void throw_no_jvp(std::string_view op);
-
 template <class T>
 class Node {
  public:
   // The op's name as shown in errors and graph dumps ("matmul", "sigmoid").
   virtual std::string_view name() const = 0;
-  // Vector-Jacobian product: add (∂output/∂input)ᵀ · grad_output into each requested buffer.
-  virtual void backward(const BackwardContext<T>& ctx) const = 0;
-  // The same product built from differentiable ops on Vars (ctx.add_input_grad for each input
-  // that needs a gradient), for gradients of gradients: grad(..., create_graph = true). Ops
-  // that cannot be differentiated twice keep this default, which throws Error naming the op.
-  virtual void backward_graph(const GraphBackwardContext<T>& ctx) const {
+  // The vector-Jacobian product, written once, with differentiable ops on Vars: for each input
+  // that needs a gradient, ctx.add_input_grad(k, (∂output/∂input_k)ᵀ · grad_output). The other
+  // forms derive from it: backward runs it (unless an op gives a faster kernel, which the test
+  // suite holds to this rule), grad(..., {.create_graph = true}) records it, and jvp transposes
+  // it. The default throws Error naming the op (for ops written before this rule existed).
+  virtual void vjp(const VjpContext<T>& ctx) const {
     (void)ctx;
-    throw_no_backward_graph(name());
+    throw_no_vjp(name());
   }
+  // The same product into raw buffers, for the backward engine: add (∂output/∂input)ᵀ ·
+  // grad_output into each requested buffer. By default vjp() run on the values, recording
+  // nothing (detail::backward_by_vjp); ops override it with a fused kernel where speed matters.
+  virtual void backward(const BackwardContext<T>& ctx) const;
   // Jacobian-vector product (forward mode): add (∂output/∂input_k)·tangent_k into the output's
-  // tangent for each input with a tangent. Ops without one keep this default, which throws
-  // Error naming the op.
-  virtual void jvp(const JvpContext<T>& ctx) const {
-    (void)ctx;
-    throw_no_jvp(name());
-  }
+  // tangent for each input with a tangent. By default vjp() transposed: the vjp is linear in its
+  // gradient u, so J·t is the gradient with respect to u of Σ_k ⟨vjp_k(u), t_k⟩
+  // (detail::jvp_by_vjp); elementwise ops give it directly.
+  virtual void jvp(const JvpContext<T>& ctx) const;
   // The local derivative ∂output/∂input as a formula, for graph labels. "{y}" stands for the
   // output's label and "{0}", "{1}", ... for the inputs' labels, e.g. "{y}(1−{y})" for sigmoid.
   virtual std::string derivative(std::size_t input) const = 0;
@@ -180,5 +183,22 @@ class Node {
   std::uint32_t num_inputs_ = 0;
   std::uint32_t position_ = 0;
 };
+
+namespace detail {
+// The defaults above (graph/derived.cpp).
+template <class T>
+void backward_by_vjp(const Node<T>& node, const BackwardContext<T>& ctx);
+template <class T>
+void jvp_by_vjp(const Node<T>& node, const JvpContext<T>& ctx);
+}  // namespace detail
+
+template <class T>
+void Node<T>::backward(const BackwardContext<T>& ctx) const {
+  detail::backward_by_vjp(*this, ctx);
+}
+template <class T>
+void Node<T>::jvp(const JvpContext<T>& ctx) const {
+  detail::jvp_by_vjp(*this, ctx);
+}
 
 }  // namespace tapegrad

@@ -10,12 +10,15 @@
 namespace tapegrad {
 
 // before() runs once the op's inputs are known and before its forward computes; after() once its
-// output is computed. position is the op's index on the tape.
+// output is computed (both for ops that record a node); settled() whenever the tape has taken a
+// whole op or value (recorded or not): a state a failure later on may return it to. position is
+// the op's index on the tape.
 template <class T>
 class RecordObserver {
  public:
   virtual void before(std::size_t position, std::span<Value<T>* const> inputs) = 0;
   virtual void after(std::size_t position, const Value<T>& output) = 0;
+  virtual void settled() {}
 
  protected:
   ~RecordObserver() = default;

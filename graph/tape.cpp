@@ -3,6 +3,7 @@
 #include "tape.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ostream.h>
 
 #include <algorithm>
 #include <cstring>
@@ -17,6 +18,16 @@ void throw_contract_error(std::string_view op, std::size_t position, std::size_t
       "{} (op {} on the tape): backward produced a gradient of shape {} for input {}, whose "
       "shape is {} (a bug in the op's backward)",
       op, position, got.str(), input, expected.str()));
+}
+
+void throw_constant_with_gradient(std::string_view op) {
+  throw ContractError(fmt::format(
+      "{}: an op without a gradient was recorded with grad mode on; make it under a NoGradGuard",
+      op));
+}
+
+void throw_no_inputs(std::string_view op) {
+  throw Error(fmt::format("{}: needs at least one input, got none", op));
 }
 
 template <class T>
@@ -60,11 +71,39 @@ Var<T> Tape<T>::constant(const Tensor<T>& tensor, std::string_view label) {
 
 template <class T>
 Var<T> Tape<T>::variable(const Tensor<T>& tensor, bool requires_grad, std::string_view label) {
+  const Mark start = mark();
   Value<T>* value = new_value(
       tensor.shape(), requires_grad ? ValueKind::kLeaf : ValueKind::kConstant, requires_grad);
   std::copy_n(tensor.data(), tensor.size(), value->data);
   value->label = copy_label(label);
+  if (observer_ != nullptr) [[unlikely]] {
+    try {
+      observer_->settled();
+    } catch (...) {
+      rewind(start);  // as if the value had never been made
+      throw;
+    }
+  }
   return handle(value);
+}
+
+template <class T>
+Var<T> Tape<T>::variable(T value, bool requires_grad, std::string_view label) {
+  return variable(Tensor<T>::scalar(value), requires_grad, label);
+}
+
+template <class T>
+Var<T> Tape<T>::constant_view(const Shape& shape, const T* data) {
+  void* memory = arena_.allocate(sizeof(Value<T>), alignof(Value<T>));
+  // NOTE: the const_cast is safe: a constant is only read (ops never write their inputs, and a
+  // constant never gets a gradient buffer).
+  return handle(::new (memory) Value<T>{.shape = shape,
+                                        .data = const_cast<T*>(data),
+                                        .grad = nullptr,
+                                        .producer = nullptr,
+                                        .label = {},
+                                        .kind = ValueKind::kConstant,
+                                        .requires_grad = false});
 }
 
 template <class T>
@@ -275,6 +314,16 @@ void Var<T>::backward(const Tensor<T>& seed) const {
   checked();
   (tape_ ? *tape_ : Tape<T>::current()).backward(*this, seed);
 }
+
+template <class T>
+std::ostream& operator<<(std::ostream& out, const Var<T>& var) {
+  if (!var.defined()) return out << "Var(undefined)";
+  const std::string text = fmt::format("{}", fmt::streamed(var.to_tensor()));
+  if (!var.requires_grad()) return out << text;
+  return out << text.substr(0, text.size() - 1) << ", requires_grad=True)";
+}
+template std::ostream& operator<<(std::ostream&, const Var<float>&);
+template std::ostream& operator<<(std::ostream&, const Var<double>&);
 
 template class Tape<float>;
 template class Tape<double>;

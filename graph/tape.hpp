@@ -6,6 +6,7 @@
 // API, with graph/node.hpp); the engine's inline parts are in graph/engine.hpp.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -53,6 +54,11 @@ class Tape {
   // A leaf holding a copy of `tensor`; with requires_grad its gradient can be read after
   // backward through Var::grad() until clear().
   Var<T> variable(const Tensor<T>& tensor, bool requires_grad, std::string_view label = {});
+  // A one-element leaf (shape []) holding `value`: tape.variable(-4.0, true).
+  Var<T> variable(T value, bool requires_grad, std::string_view label = {});
+  // A constant of `shape` that reads `data` in place, without a copy: `data` must hold
+  // shape.size() values and stay unchanged as long as the Var is used (at most until clear()).
+  Var<T> constant_view(const Shape& shape, const T* data);
 
   // Reverse-mode pass: seeds d(root)/d(root) = 1 (root must have one element), then walks the
   // tape once from root's op back to the first, adding each op's vector-Jacobian product into
@@ -152,6 +158,17 @@ class TapeGuard {
  private:
   Tape<T>* previous_;
 };
+
+// A leaf on the current tape: a one-element value (variable(-4.0)) or a copy of a tensor, which by
+// default needs a gradient; after backward() its gradient is in Var::grad().
+template <std::floating_point T>
+Var<T> variable(T value, bool requires_grad = true) {
+  return Tape<T>::current().variable(value, requires_grad);
+}
+template <class T>
+Var<T> variable(const Tensor<T>& value, bool requires_grad = true) {
+  return Tape<T>::current().variable(value, requires_grad);
+}
 
 // Free-function spelling of Tape::backward on the Var's own tape.
 template <class T>

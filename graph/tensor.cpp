@@ -72,5 +72,6 @@ Tensor<T> Tensor<T>::reshaped(const Shape& shape) const {
 
 template class Tensor<float>;
 template class Tensor<double>;
+template class Tensor<std::int64_t>;
 
 }  // namespace tapegrad

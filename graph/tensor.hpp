@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
+#include <iosfwd>
 #include <span>
 #include <vector>
 
@@ -58,10 +60,19 @@ class Tensor {
   std::vector<T> data_;
 };
 
+// Prints as torch prints a tensor: the values nested by axis with a common width and format
+// (4 decimals, or scientific notation for very large or small values; integers as integers),
+// summarised with "..." beyond 1000 elements, and ", dtype=float64" for double:
+//   tensor([[ 1.0000, -2.5000],
+//           [ 3.0000,  4.0000]], dtype=float64)
+template <class T>
+std::ostream& operator<<(std::ostream& out, const Tensor<T>& tensor);
+
 // Flat row-major offset of a multi-index; throws ShapeError when out of bounds.
 std::size_t flat_index(const Shape& shape, std::span<const std::size_t> index);
 
 extern template class Tensor<float>;
 extern template class Tensor<double>;
+extern template class Tensor<std::int64_t>;  // indices and class labels
 
 }  // namespace tapegrad

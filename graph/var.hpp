@@ -125,4 +125,9 @@ class Var {
   std::uint64_t epoch_ = 0;
 };
 
+// Prints the value as a tensor (graph/tensor.hpp), then ", requires_grad=True" where it needs a
+// gradient, as torch prints a tensor with a grad_fn or requires_grad.
+template <class T>
+std::ostream& operator<<(std::ostream& out, const Var<T>& var);
+
 }  // namespace tapegrad

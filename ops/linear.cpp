@@ -8,7 +8,7 @@
 
 #include "../graph/op.hpp"
 #include "detail/gemm.hpp"
-#include "detail/vector_math.hpp"
+#include "math.hpp"
 #include "ops.hpp"
 
 namespace tapegrad {
@@ -66,7 +66,7 @@ class LinearNode final : public Node<T> {
         add_sum_of_rows(g, gb.data, rows, out);               // db += Σ_rows G
       }
   }
-  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+  void vjp(const VjpContext<T>& ctx) const override {
     const Var<T>&g = ctx.grad_output(), &x = ctx.input(0), &w = ctx.input(1);
     if (ctx.needs_grad(0)) ctx.add_input_grad(0, matmul(g, w));  // dx = G·W
     if (ctx.needs_grad(1)) {                                     // dW = Gᵀ·x
@@ -77,19 +77,6 @@ class LinearNode final : public Node<T> {
     }
     if (this->num_inputs() == 3 && ctx.needs_grad(2))
       ctx.add_input_grad(2, sum_to(g, this->input(2).shape));  // db = Σ_rows G
-  }
-  void jvp(const JvpContext<T>& ctx) const override {  // ẏ = ẋ·Wᵀ + x·Ẇᵀ + ḃ
-    const auto [rows, in, out] = d_;
-    const Value<T>&x = this->input(0), &w = this->input(1);
-    T* t = ctx.output_tangent();
-    if (const T* tx = ctx.input_tangent(0))
-      detail::gemm<T>(false, true, rows, out, in, 1, tx, in, w.data, in, 1, t, out);
-    if (const T* tw = ctx.input_tangent(1))
-      detail::gemm<T>(false, true, rows, out, in, 1, x.data, in, tw, in, 1, t, out);
-    if (this->num_inputs() == 3)
-      if (const T* tb = ctx.input_tangent(2))
-        for (std::size_t r = 0; r < rows; ++r)
-          for (std::size_t j = 0; j < out; ++j) t[r * out + j] += tb[j];
   }
 
  private:

@@ -40,7 +40,7 @@ class SoftmaxCrossEntropyNode final : public Node<T> {
     if (T* gy = ctx.input_grad(1, y.shape))
       for (std::size_t i = 0; i < y.size(); ++i) gy[i] -= g * log_p_[i];  // ∂L/∂y_j = −log p_j/n
   }
-  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+  void vjp(const VjpContext<T>& ctx) const override {
     // Recomputes log p = log_softmax(ŷ) as a recorded op, so that p = e^(log p) depends on ŷ.
     const Var<T>&g = ctx.grad_output(), &logits = ctx.input(0), &y = ctx.input(1);
     const Shape& s = this->input(0).shape;
@@ -51,23 +51,6 @@ class SoftmaxCrossEntropyNode final : public Node<T> {
       ctx.add_input_grad(0, mul(scaled, sub(mul(exp(log_p), totals), y)));  // (p·Σy − y)/n
     }
     if (ctx.needs_grad(1)) ctx.add_input_grad(1, mul(scale(scaled, T(-1)), log_p));  // −log p/n
-  }
-  void jvp(const JvpContext<T>& ctx) const override {
-    // L̇ = (1/n) Σ_rows [(Σ_k y_k)(Σ_j p_j ȧ_j) − Σ_k y_k ȧ_k − Σ_k ẏ_k log p_k]
-    const Value<T>&logits = this->input(0), &y = this->input(1);
-    const std::size_t k = logits.size() / rows_;
-    const T *ta = ctx.input_tangent(0), *ty = ctx.input_tangent(1);
-    T total = 0;
-    for (std::size_t r = 0; r < rows_; ++r) {
-      T s = 0;  // Σ_k y_k of this row
-      for (std::size_t c = 0; c < k; ++c) s += y.data[r * k + c];
-      for (std::size_t j = 0; j < k; ++j) {
-        const std::size_t i = r * k + j;
-        if (ta) total += (p_[i] * s - y.data[i]) * ta[i];
-        if (ty) total -= log_p_[i] * ty[i];
-      }
-    }
-    ctx.output_tangent()[0] += total / static_cast<T>(rows_);
   }
 
  private:

@@ -36,18 +36,10 @@ class SseLossNode final : public Node<T> {
         for (std::size_t i = 0; i < y.size(); ++i) gt.data[i] = g * (y.data[i] - yhat.data[i]);
     }
   }
-  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+  void vjp(const VjpContext<T>& ctx) const override {
     const Var<T>&g = ctx.grad_output(), &yhat = ctx.input(0), &y = ctx.input(1);
     if (ctx.needs_grad(0)) ctx.add_input_grad(0, mul(g, sub(yhat, y)));  // −(y − ŷ)·g
     if (ctx.needs_grad(1)) ctx.add_input_grad(1, mul(g, sub(y, yhat)));  // (y − ŷ)·g
-  }
-  void jvp(const JvpContext<T>& ctx) const override {  // Ė = Σ (ŷ − y)(ŷ̇ − ẏ)
-    const Value<T>&yhat = this->input(0), &y = this->input(1);
-    const T *tp = ctx.input_tangent(0), *tt = ctx.input_tangent(1);
-    T total = 0;
-    for (std::size_t i = 0; i < y.size(); ++i)
-      total += (yhat.data[i] - y.data[i]) * ((tp ? tp[i] : T(0)) - (tt ? tt[i] : T(0)));
-    ctx.output_tangent()[0] += total;
   }
 };
 

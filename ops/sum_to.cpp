@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "../graph/op.hpp"
-#include "detail/broadcast.hpp"
+#include "broadcast.hpp"
 #include "ops.hpp"
 
 namespace tapegrad {
@@ -24,14 +24,8 @@ class SumToNode final : public Node<T> {
     T* ga = ctx.input_grad(0, a.shape);
     plan.for_each([&](std::size_t i, std::size_t, std::size_t j) { ga[i] += g[j]; });
   }
-  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+  void vjp(const VjpContext<T>& ctx) const override {
     ctx.add_input_grad(0, broadcast_to(ctx.grad_output(), this->input(0).shape));
-  }
-  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = ȧ summed the same way
-    const auto plan = detail::Broadcast::plan("sum_to", this->input(0).shape, this->output().shape);
-    if (const T* ta = ctx.input_tangent(0))
-      plan.for_each(
-          [&](std::size_t i, std::size_t, std::size_t j) { ctx.output_tangent()[j] += ta[i]; });
   }
 };
 

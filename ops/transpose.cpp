@@ -21,15 +21,8 @@ class TransposeNode final : public Node<T> {
     for (std::size_t i = 0; i < s[0]; ++i)
       for (std::size_t j = 0; j < s[1]; ++j) ga[i * s[1] + j] += g[j * s[0] + i];  // dA = Gᵀ
   }
-  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+  void vjp(const VjpContext<T>& ctx) const override {
     ctx.add_input_grad(0, transpose(ctx.grad_output()));  // dA = Gᵀ
-  }
-  void jvp(const JvpContext<T>& ctx) const override {  // ṫ = ȧᵀ
-    const Shape& s = this->input(0).shape;
-    if (const T* ta = ctx.input_tangent(0))
-      for (std::size_t i = 0; i < s[0]; ++i)
-        for (std::size_t j = 0; j < s[1]; ++j)
-          ctx.output_tangent()[j * s[0] + i] += ta[i * s[1] + j];
   }
 };
 

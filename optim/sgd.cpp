@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "../graph/errors.hpp"
-#include "../ops/detail/vector_math.hpp"
+#include "../ops/math.hpp"
 
 namespace tapegrad {
 

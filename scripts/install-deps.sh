@@ -2,8 +2,12 @@
 # Installs, from Debian 12's packages, everything tapegrad needs to build, test and render
 # graphs; clang with its sanitizer and libFuzzer runtimes for the reliability checks (CI's
 # fuzzing); Chromium and Node.js for the browser test of the HTML viewer; Open MPI for
-# data-parallel training. Safe to run again: apt-get skips what is already there. Needs root (or
-# sudo).
+# data-parallel training. With --test, also what only the test suite uses: PyTorch (Debian's
+# python3-torch), the reference of the differential test of the ops. Safe to run again: apt-get
+# skips what is already there. Needs root (or sudo).
+#
+#   scripts/install-deps.sh          # to build and run tapegrad (scripts/demo.sh)
+#   scripts/install-deps.sh --test   # and to run its tests (scripts/test.sh, CI)
 set -euo pipefail
 
 packages=(
@@ -14,6 +18,12 @@ packages=(
   chromium nodejs
   libopenmpi-dev openmpi-bin
 )
+if [ "${1:-}" = --test ]; then
+  packages+=(python3-torch)
+elif [ $# -gt 0 ]; then
+  echo "usage: scripts/install-deps.sh [--test]" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -8,7 +8,7 @@
 # this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh --test
 start=$SECONDS
 # NOTE: g++ 12's -Wmaybe-uninitialized reports false positives inside libstdc++ (std::regex,
 # std::function) at -O1 under the sanitizers' instrumentation; it stays an error in the plain

@@ -18,20 +18,6 @@ namespace tapegrad::tools {
 
 namespace {
 
-Tensor<double> random_tensor(const Shape& shape, Domain domain, std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> any(-2.0, 2.0), magnitude(0.2, 2.0), positive(0.5, 2.0);
-  Tensor<double> t(shape);
-  for (double& v : t.values()) {
-    if (domain == Domain::kPositive)
-      v = positive(rng);
-    else if (domain == Domain::kAwayFromZero)
-      v = (rng() & 1 ? 1.0 : -1.0) * magnitude(rng);
-    else
-      v = any(rng);
-  }
-  return t;
-}
-
 constexpr const char* kRow = "{:<22} {:<38} {:<17} {:>12} {:>12}  {:<16} {}\n";
 
 // Prints one row per checked input; returns whether all passed.
@@ -88,7 +74,7 @@ int run_second_order_check(const GradcheckCommandOptions& options, const Gradche
   std::mt19937_64 rng(options.seed);
   fmt::print(
       "Second derivatives in double: with random w and u, G = ∂⟨w, f⟩/∂x recorded by the ops' "
-      "backward_graph, then ∂⟨u, G⟩/∂x by differentiating that record, against central "
+      "vjp, then ∂⟨u, G⟩/∂x by differentiating that record, against central "
       "differences of ⟨u, G⟩ with G from backward(); step eps·max(1,|x|) with eps = {:.2g}; an "
       "element passes if |autodiff − numeric| ≤ {:g} + {:g}·|numeric| + its error estimate.\n\n",
       relative_step(check), check.atol, check.rtol);
@@ -108,7 +94,7 @@ int run_second_order_check(const GradcheckCommandOptions& options, const Gradche
   };
   for (const OpCase<double>& c : op_catalog<double>()) {
     std::vector<Tensor<double>> inputs;
-    for (const Shape& s : c.inputs) inputs.push_back(random_tensor(s, c.domain, rng));
+    for (std::size_t k = 0; k < c.inputs.size(); ++k) inputs.push_back(catalog_input(c, k, rng));
     report(c.op, c.description, gradgradcheck(c.call, inputs, check, options.seed));
   }
   // The seed MLP as a function of its four parameters: E(W, w0, v, v0).
@@ -157,7 +143,7 @@ int run_gradcheck(const GradcheckCommandOptions& options) {
   std::size_t checks = 0;
   for (const OpCase<double>& c : op_catalog<double>()) {
     std::vector<Tensor<double>> inputs;
-    for (const Shape& s : c.inputs) inputs.push_back(random_tensor(s, c.domain, rng));
+    for (std::size_t k = 0; k < c.inputs.size(); ++k) inputs.push_back(catalog_input(c, k, rng));
     all_passed = print_rows(c.op, c.description, gradcheck(c.call, inputs, check)) && all_passed;
     ++checks;
   }

@@ -178,7 +178,7 @@ GradcheckReport gradgradcheck_report(
   auto out = std::back_inserter(text);
   fmt::format_to(out,
                  "Second-derivative check of {}, in double. With random w and u: G = ∂⟨w, E⟩/∂θ "
-                 "recorded by the ops' backward_graph, then ∂⟨u, G⟩/∂θ by differentiating that "
+                 "recorded by the ops' vjp, then ∂⟨u, G⟩/∂θ by differentiating that "
                  "record, against central differences of ⟨u, G⟩ with G from backward() (step "
                  "{:.2g}·max(1,|θ|)); an element passes if |autodiff − numeric| ≤ {:g} + "
                  "{:g}·|numeric| + its error estimate.\n\n",

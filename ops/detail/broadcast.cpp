@@ -1,4 +1,4 @@
-#include "broadcast.hpp"
+#include "../broadcast.hpp"
 
 #include <fmt/format.h>
 
@@ -48,7 +48,7 @@ Broadcast Broadcast::plan_broadcast(std::string_view op, const Shape& a, const S
           "{}: {} and {} cannot be broadcast together: sizes {} and {} differ on axis {} from the "
           "right and neither is 1",
           op, a.str(), b.str(), da, db, k));
-    dims[rank - 1 - k] = std::max(da, db);
+    dims[rank - 1 - k] = da == 1 ? db : da;  // NumPy: a size of 1 goes to the other, 0 too
   }
   ::new (&plan.out_.shape) Shape(std::span<const std::size_t>(dims.data(), rank));
 
@@ -66,6 +66,11 @@ Broadcast Broadcast::plan_broadcast(std::string_view op, const Shape& a, const S
   // A zero-size trailing operand cannot drive the blocked loops; the general loop handles it.
   if (plan.inner_ == 0) plan.kind_ = Kind::kGeneral;
   return plan;
+}
+
+Shape broadcast_shapes(std::string_view op, const Shape& a, const Shape& b) {
+  if (a == b) return a;
+  return Broadcast::plan(op, a, b).shape();
 }
 
 }  // namespace tapegrad::detail

@@ -7,7 +7,7 @@
 #include <cstddef>
 
 #include "../../graph/op.hpp"
-#include "broadcast.hpp"
+#include "../broadcast.hpp"
 
 namespace tapegrad::detail {
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "vector_math.hpp"
+#include "../math.hpp"
 
 namespace tapegrad::detail {
 

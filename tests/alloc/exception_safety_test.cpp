@@ -1,10 +1,17 @@
 // Exception safety: every op either completes or leaves the tape, its inputs and the parameters
 // as they were (the strong guarantee). Shown by failing each heap allocation an op makes, one
-// at a time, for every case of the op catalog, and checking the state after each failure.
+// at a time, and by throwing from inside each op in turn, for every case of the op catalog, and
+// checking the state after each failure. A case may call several ops: the tape must then stand
+// at an op boundary (where it stood before or after one of them, or before the call), never
+// with part of an op on it, and the tape must go on as if the failed op had never been tried.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <new>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "allocation_hooks.hpp"
@@ -44,6 +51,52 @@ void fill_current_chunk(Tape<T>& tape) {
   detail::TapeInternals<T>::take_bytes(tape, tape.reserved_bytes() - tape.used_bytes());
   REQUIRE(tape.used_bytes() == tape.reserved_bytes());
 }
+
+// Records where the tape stands before and after each op it records, and throws from inside
+// op number `throw_at` (counting from 0), before or after its forward, if asked to.
+template <class T>
+class BoundaryObserver final : public RecordObserver<T> {
+ public:
+  using State = std::pair<std::size_t, std::size_t>;  // tape.size(), tape.used_bytes()
+  BoundaryObserver(const Tape<T>& tape, std::size_t throw_at = SIZE_MAX, bool after = false)
+      : tape_(tape), throw_at_(throw_at), after_(after) {
+    states_.reserve(1024);  // no heap allocation during the call, where one may be made to fail
+    states_.push_back(state());
+  }
+  void before(std::size_t, std::span<Value<T>* const>) override {
+    states_.push_back(state());
+    ++started_;
+    if (!after_ && ops_ == throw_at_) throw std::runtime_error("injected before the forward");
+  }
+  void after(std::size_t, const Value<T>&) override {
+    if (after_ && ops_ == throw_at_) throw std::runtime_error("injected after the forward");
+  }
+  void settled() override {
+    states_.push_back(state());
+    if (started_ > ops_) ++ops_;  // an op that recorded a node has finished
+  }
+  // Op boundaries: the state before the call, before each op that records a node, and after
+  // each op or value the tape has taken.
+  bool at_a_boundary() const {
+    return std::find(states_.begin(), states_.end(), state()) != states_.end();
+  }
+  std::size_t ops() const { return ops_; }
+  std::string describe() const {
+    std::string text = "now (" + std::to_string(state().first) + ", " +
+                       std::to_string(state().second) + "); boundaries:";
+    for (const State& s : states_)
+      text += " (" + std::to_string(s.first) + ", " + std::to_string(s.second) + ")";
+    return text;
+  }
+
+ private:
+  State state() const { return {tape_.size(), tape_.used_bytes()}; }
+  const Tape<T>& tape_;
+  std::size_t throw_at_;
+  bool after_;
+  std::size_t ops_ = 0, started_ = 0;
+  std::vector<State> states_;
+};
 
 template <class T>
 std::vector<std::vector<T>> gradients(const std::vector<Parameter<T>>& params) {
@@ -92,7 +145,8 @@ TEMPLATE_TEST_CASE("an op whose allocation fails leaves the tape and its inputs 
       TapeGuard<T> guard(tape);
       const Var<T> before = scale(vars[0], T(1));  // something on the tape already
       fill_current_chunk(tape);
-      const std::size_t size = tape.size(), used = tape.used_bytes();
+      BoundaryObserver<T> boundaries(tape);
+      tape.set_observer(&boundaries);
 
       bool failed = false;
       {
@@ -104,13 +158,14 @@ TEMPLATE_TEST_CASE("an op whose allocation fails leaves the tape and its inputs 
         }
         CHECK(failed == fail.failed());  // bad_alloc only from the injected failure
       }
+      tape.set_observer(nullptr);
       if (!failed) {
         CHECK(n >= 1);  // every op takes memory from the tape, so at least one failure was tried
         break;
       }
       ++failures_injected;
-      CHECK(tape.size() == size);
-      CHECK(tape.used_bytes() == used);
+      INFO(boundaries.describe());
+      CHECK(boundaries.at_a_boundary());  // no part of the failed op is left on the tape
       for (std::size_t k = 0; k < params.size(); ++k) {
         CHECK(params[k].value().values()[0] == in[k].values()[0]);
         CHECK(std::equal(params[k].value().values().begin(), params[k].value().values().end(),
@@ -133,28 +188,6 @@ TEMPLATE_TEST_CASE("an op whose allocation fails leaves the tape and its inputs 
   CHECK(failures_injected >= ops_checked);
 }
 
-namespace {
-
-// Throws from inside an op: once its inputs are taken and its first memory is on the tape
-// (before its forward computes), or once its output is allocated and computed (before the node
-// is recorded). Stands for any failure in an op's forward part-way through.
-template <class T>
-class ThrowingObserver final : public RecordObserver<T> {
- public:
-  explicit ThrowingObserver(bool after) : after_(after) {}
-  void before(std::size_t, std::span<Value<T>* const>) override {
-    if (!after_) throw std::runtime_error("injected before the forward");
-  }
-  void after(std::size_t, const Value<T>&) override {
-    if (after_) throw std::runtime_error("injected after the forward");
-  }
-
- private:
-  bool after_;
-};
-
-}  // namespace
-
 TEMPLATE_TEST_CASE("an op that throws part-way through leaves the tape as it was",
                    "[alloc][exceptions]", float, double) {
   using T = TestType;
@@ -164,28 +197,38 @@ TEMPLATE_TEST_CASE("an op that throws part-way through leaves the tape as it was
     for (std::size_t k = 0; k < c.inputs.size(); ++k)
       in.push_back(inputs_for<T>(c.inputs[k], c.domain, k));
     const auto [clean_output, clean_grads] = run_clean(c, in);
-    for (bool after : {false, true}) {
-      INFO((after ? "after" : "before") << " the forward");
-      std::vector<Parameter<T>> params;
-      for (const Tensor<T>& t : in) params.emplace_back(t, "input");
-      std::vector<Var<T>> vars(params.begin(), params.end());
-      Tape<T> tape;
-      TapeGuard<T> guard(tape);
-      const Var<T> before = scale(vars[0], T(1));
-      const std::size_t size = tape.size(), used = tape.used_bytes();
-      ThrowingObserver<T> observer(after);
-      tape.set_observer(&observer);
-      CHECK_THROWS_AS(c.call(vars), std::runtime_error);
-      tape.set_observer(nullptr);
-      CHECK(tape.size() == size);
-      CHECK(tape.used_bytes() == used);
-      CHECK(before.data()[0] == in[0].values()[0]);
-      const Var<T> out = c.call(vars);
-      CHECK(std::equal(out.data().begin(), out.data().end(), clean_output.begin()));
-      Tensor<T> seed(out.shape());
-      seed.fill(T(1));
-      out.backward(seed);
-      CHECK(gradients(params) == clean_grads);
+    // Throw from inside each op the case records in turn: once its inputs are taken (before its
+    // forward computes), or once its output is computed (before its node is recorded). Stands
+    // for any failure in an op part-way through.
+    for (std::size_t op = 0;; ++op) {
+      bool thrown = false;
+      for (bool after : {false, true}) {
+        INFO("op " << op << ", " << (after ? "after" : "before") << " the forward");
+        std::vector<Parameter<T>> params;
+        for (const Tensor<T>& t : in) params.emplace_back(t, "input");
+        std::vector<Var<T>> vars(params.begin(), params.end());
+        Tape<T> tape;
+        TapeGuard<T> guard(tape);
+        const Var<T> before = scale(vars[0], T(1));
+        BoundaryObserver<T> observer(tape, op, after);
+        tape.set_observer(&observer);
+        try {
+          c.call(vars);
+        } catch (const std::runtime_error&) {
+          thrown = true;
+        }
+        tape.set_observer(nullptr);
+        if (!thrown) break;  // the case records fewer ops than that
+        CHECK(observer.at_a_boundary());
+        CHECK(before.data()[0] == in[0].values()[0]);
+        const Var<T> out = c.call(vars);
+        CHECK(std::equal(out.data().begin(), out.data().end(), clean_output.begin()));
+        Tensor<T> seed(out.shape());
+        seed.fill(T(1));
+        out.backward(seed);
+        CHECK(gradients(params) == clean_grads);
+      }
+      if (!thrown) break;
     }
   }
 }

@@ -183,7 +183,7 @@ TEST_CASE(
   CHECK_THROWS_AS(grad(E, {Var<double>(p)}, {}, Var<double>(Tensor<double>({2}))), ShapeError);
   const Var<double> w = sum(testing::wrong_sigmoid(p));
   CHECK_THROWS_WITH(grad(w, {Var<double>(p)}, {.create_graph = true}),
-                    Catch::Contains("wrong_sigmoid: this op has no backward_graph"));
+                    Catch::Contains("wrong_sigmoid: this op has no vjp"));
   CHECK_NOTHROW(grad(w, {Var<double>(p)}));  // first derivatives still work without it
 }
 
@@ -234,7 +234,7 @@ TEST_CASE("grad refuses an input that needs no gradient; hessian and jvp work in
 
 namespace {
 
-// mul whose backward_graph forgets its second input.
+// mul whose vjp forgets its second input.
 class ForgetfulMulNode final : public Node<double> {
  public:
   std::string_view name() const override { return "forgetful_mul"; }
@@ -244,15 +244,14 @@ class ForgetfulMulNode final : public Node<double> {
     if (double* ga = ctx.input_grad(0, input(0).shape)) ga[0] += g * input(1).data[0];
     if (double* gb = ctx.input_grad(1, input(1).shape)) gb[0] += g * input(0).data[0];
   }
-  void backward_graph(const GraphBackwardContext<double>& ctx) const override {
+  void vjp(const VjpContext<double>& ctx) const override {
     ctx.add_input_grad(0, mul(ctx.grad_output(), ctx.input(1)));
   }
 };
 
 }  // namespace
 
-TEST_CASE("grad with create_graph names an op whose backward_graph forgets an input",
-          "[core][higher_order]") {
+TEST_CASE("grad with create_graph names an op whose vjp forgets an input", "[core][higher_order]") {
   Tape<double> tape;
   TapeGuard<double> guard(tape);
   const Var<double> a = tape.variable(Tensor<double>({1}, {2.0}), true);
@@ -263,6 +262,6 @@ TEST_CASE("grad with create_graph names an op whose backward_graph forgets an in
   CHECK_NOTHROW(grad(y, {a}, {.create_graph = true}));  // b's gradient is not asked for
   CHECK_THROWS_AS(grad(y, {a, b}, {.create_graph = true}), ContractError);
   CHECK_THROWS_WITH(grad(y, {a, b}, {.create_graph = true}),
-                    Catch::Contains("forgetful_mul (op 0 on the tape): backward_graph gave no "
+                    Catch::Contains("forgetful_mul (op 0 on the tape): vjp gave no "
                                     "gradient for input 1"));
 }

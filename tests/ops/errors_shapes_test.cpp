@@ -7,41 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "errors_support.hpp"
 #include "tapegrad.hpp"
 
 using namespace tapegrad;
 using Catch::Matchers::Contains;
-
-namespace {
-
-// A tape with something already on it: a leaf and one recorded op, so that a rewind to the
-// wrong place would show in size() or used_bytes().
-struct RecordedTape {
-  Tape<double> tape;
-  TapeGuard<double> guard{tape};
-  Var<double> recorded(const Shape& shape) {
-    const Var<double> leaf = tape.variable(Tensor<double>::full(shape, 0.5), true);
-    return scale(leaf, 2.0);
-  }
-};
-
-// Runs `op`, which must throw ShapeError whose message contains every one of `parts`, and checks
-// that the tape's size and used bytes are what they were before the call.
-void expect_shape_error(Tape<double>& tape, const std::function<void()>& op,
-                        const std::vector<std::string>& parts) {
-  const std::size_t size_before = tape.size(), used_before = tape.used_bytes();
-  try {
-    op();
-    FAIL("expected a ShapeError, but the op succeeded");
-  } catch (const ShapeError& e) {
-    INFO("message: " << e.what());
-    for (const std::string& part : parts) CHECK_THAT(e.what(), Contains(part));
-  }
-  CHECK(tape.size() == size_before);
-  CHECK(tape.used_bytes() == used_before);
-}
-
-}  // namespace
+using testing::expect_shape_error;
+using testing::RecordedTape;
 
 TEST_CASE("matmul [3,4] x [5,2] is a ShapeError: \"inner sizes 4 and 5 differ\"",
           "[ops][matmul][errors]") {
@@ -64,17 +36,17 @@ TEST_CASE("matmul of mismatched vectors and of a matrix with a vector names both
                      {"matmul", "[2,4]", "[3]", "inner sizes 4 and 3 differ"});
 }
 
-TEST_CASE("matmul of a 3-D or 0-D operand is a ShapeError: operands must be 1-D or 2-D",
+TEST_CASE("matmul of a scalar, or of batches that do not broadcast, is a ShapeError",
           "[ops][matmul][errors]") {
   RecordedTape t;
-  const Var<double> cube = t.recorded({2, 3, 4}), matrix = t.recorded({4, 2});
-  const Var<double> scalar = t.recorded({});
+  const Var<double> cube = t.recorded({2, 3, 4}), other = t.recorded({3, 4, 2});
+  const Var<double> matrix = t.recorded({5, 2}), scalar = t.recorded({});
+  expect_shape_error(t.tape, [&] { matmul(cube, other); },
+                     {"matmul", "[2,3,4]", "[3,4,2]", "batch axes [2] and [3] do not broadcast"});
   expect_shape_error(t.tape, [&] { matmul(cube, matrix); },
-                     {"matmul", "[2,3,4]", "[4,2]", "1-D or 2-D"});
-  expect_shape_error(t.tape, [&] { matmul(matrix, cube); },
-                     {"matmul", "[4,2]", "[2,3,4]", "1-D or 2-D"});
+                     {"matmul", "[2,3,4]", "[5,2]", "inner sizes 4 and 5 differ"});
   expect_shape_error(t.tape, [&] { matmul(scalar, matrix); },
-                     {"matmul", "[]", "[4,2]", "1-D or 2-D"});
+                     {"matmul", "[]", "[5,2]", "a scalar cannot be multiplied as a matrix"});
 }
 
 TEST_CASE("add [2,3] with [4] is a ShapeError: they cannot be broadcast together",

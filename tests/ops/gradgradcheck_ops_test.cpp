@@ -1,4 +1,4 @@
-// Every op's backward_graph (gradients of gradients, graph/higher_order.hpp) against finite
+// Every op's vjp (gradients of gradients, graph/higher_order.hpp) against finite
 // differences of its first derivatives, through the op catalog; and gradgradcheck shown failing
 // on a planted wrong second derivative and on a planted wrong first derivative.
 #include <fmt/format.h>
@@ -21,7 +21,7 @@ TEST_CASE("every op's second derivatives agree with finite differences of its fi
   for (const OpCase<double>& c : op_catalog<double>()) {
     for (int trial = 0; trial < 2; ++trial) {
       std::vector<Tensor<double>> inputs;
-      for (const Shape& s : c.inputs) inputs.push_back(testing::random_input(s, c.domain, rng));
+      for (std::size_t k = 0; k < c.inputs.size(); ++k) inputs.push_back(catalog_input(c, k, rng));
       const GradgradcheckResult r = gradgradcheck(c.call, inputs, {}, 10 + trial);
       INFO(c.op << ": " << c.description << " (trial " << trial << ")");
       for (std::size_t k = 0; k < r.first_order_errors.size(); ++k) {
@@ -41,7 +41,7 @@ TEST_CASE("every op's second derivatives agree with finite differences of its fi
 
 namespace {
 
-// sigmoid with a right backward and a backward_graph whose value is right but whose (1 − z)
+// sigmoid with a right backward and a vjp whose value is right but whose (1 − z)
 // factor is a constant: the recorded first derivative has the right value and the wrong
 // derivative (z(1 − z) differentiated as if (1 − z) did not depend on a).
 template <class T>
@@ -56,7 +56,7 @@ class DetachedSigmoidNode final : public Node<T> {
     for (std::size_t i = 0; i < z.size(); ++i)
       ga[i] += ctx.grad_output()[i] * z.data[i] * (1 - z.data[i]);
   }
-  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+  void vjp(const VjpContext<T>& ctx) const override {
     const Value<T>& z = this->output();
     Tensor<T> one_minus_z(z.shape);
     for (std::size_t i = 0; i < z.size(); ++i)
@@ -76,7 +76,7 @@ Var<double> planted_sigmoid(const Var<double>& a, bool wrong_value) {
   return op.finish<DetachedSigmoidNode<double>>(wrong_value);
 }
 
-// transpose whose backward_graph takes the incoming gradient's values as a constant: right in
+// transpose whose vjp takes the incoming gradient's values as a constant: right in
 // value, but the recorded first derivative no longer depends on the gradient it was given.
 template <class T>
 class FrozenTransposeNode final : public Node<T> {
@@ -89,7 +89,7 @@ class FrozenTransposeNode final : public Node<T> {
     for (std::size_t i = 0; i < s[0]; ++i)
       for (std::size_t j = 0; j < s[1]; ++j) ga[i * s[1] + j] += ctx.grad_output()[j * s[0] + i];
   }
-  void backward_graph(const GraphBackwardContext<T>& ctx) const override {
+  void vjp(const VjpContext<T>& ctx) const override {
     ctx.add_input_grad(0, transpose(Var<T>(ctx.grad_output().to_tensor())));  // planted
   }
 };
@@ -105,7 +105,7 @@ Var<double> frozen_transpose(const Var<double>& a) {
 
 }  // namespace
 
-TEST_CASE("gradgradcheck fails on a backward_graph that takes the incoming gradient as a constant",
+TEST_CASE("gradgradcheck fails on a vjp that takes the incoming gradient as a constant",
           "[ops][gradgradcheck]") {
   const std::vector<Tensor<double>> inputs{Tensor<double>({2, 3}, {0.4, -1.1, 0.8, 2, 0.3, -0.5})};
   const GradgradcheckResult r =

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "ops/detail/vector_math.hpp"
+#include "ops/math.hpp"
 
 using namespace tapegrad;
 

@@ -1,13 +1,14 @@
-// NumPy-style broadcasting for binary elementwise ops (add, sub, mul): the output shape, and a
-// loop that visits every output element with the offsets of the two input elements it reads.
-// The common cases (same shape, a scalar, a bias row added to a batch) get straight loops.
+// NumPy-style broadcasting for elementwise ops: the output shape, and a loop that visits every
+// output element with the offsets of the input elements it reads. For two operands the common
+// cases (same shape, a scalar, a bias row added to a batch) get straight loops; any number of
+// operands (where's three) take for_each_broadcast.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <string_view>
 
-#include "../../graph/shape.hpp"
+#include "../graph/shape.hpp"
 
 namespace tapegrad::detail {
 
@@ -97,5 +98,37 @@ class Broadcast {
   const Shape* a_ = nullptr;
   const Shape* b_ = nullptr;
 };
+
+// The shape `a` and `b` broadcast to; throws ShapeError naming the op and both shapes if they
+// do not.
+Shape broadcast_shapes(std::string_view op, const Shape& a, const Shape& b);
+
+// Calls f(i, offsets) for each element i of `out`, in order, with offsets[k] the element of
+// ins[k] it reads; each ins[k] must broadcast to `out`.
+template <std::size_t N, class F>
+void for_each_broadcast(const Shape& out, const std::array<const Shape*, N>& ins, F&& f) {
+  using Strides = std::array<std::size_t, Shape::kMaxRank>;
+  std::array<Strides, N> strides{};
+  const std::size_t rank = out.rank();
+  for (std::size_t k = 0; k < N; ++k) {
+    std::size_t stride = 1;
+    for (std::size_t j = 0; j < ins[k]->rank(); ++j) {
+      const std::size_t axis_in = ins[k]->rank() - 1 - j, axis_out = rank - 1 - j;
+      strides[k][axis_out] = (*ins[k])[axis_in] == 1 ? 0 : stride;
+      stride *= (*ins[k])[axis_in];
+    }
+  }
+  std::array<std::size_t, Shape::kMaxRank> index{};
+  std::array<std::size_t, N> offsets{};
+  for (std::size_t i = 0, n = out.size(); i < n; ++i) {
+    f(i, offsets);
+    for (std::size_t axis = rank; axis-- > 0;) {  // an odometer over the output's axes
+      for (std::size_t k = 0; k < N; ++k) offsets[k] += strides[k][axis];
+      if (++index[axis] < out[axis]) break;
+      for (std::size_t k = 0; k < N; ++k) offsets[k] -= strides[k][axis] * out[axis];
+      index[axis] = 0;
+    }
+  }
+}
 
 }  // namespace tapegrad::detail
