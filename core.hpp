@@ -33,6 +33,7 @@
 #include "ops/catalog.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/math.hpp"
+#include "ops/operators.hpp"
 #include "ops/ops.hpp"
 #include "ops/rule.hpp"
 #include "optim/adam.hpp"
