@@ -71,18 +71,31 @@ Var<T> Tape<T>::constant(const Tensor<T>& tensor, std::string_view label) {
 
 template <class T>
 Var<T> Tape<T>::variable(const Tensor<T>& tensor, bool requires_grad, std::string_view label) {
-  const Mark start = mark();
+  if (observer_ != nullptr) [[unlikely]]
+    return observed_variable(tensor, requires_grad, label);
+  return handle(new_leaf(tensor, requires_grad, label));
+}
+
+template <class T>
+Value<T>* Tape<T>::new_leaf(const Tensor<T>& tensor, bool requires_grad, std::string_view label) {
   Value<T>* value = new_value(
       tensor.shape(), requires_grad ? ValueKind::kLeaf : ValueKind::kConstant, requires_grad);
   std::copy_n(tensor.data(), tensor.size(), value->data);
   value->label = copy_label(label);
-  if (observer_ != nullptr) [[unlikely]] {
-    try {
-      observer_->settled();
-    } catch (...) {
-      rewind(start);  // as if the value had never been made
-      throw;
-    }
+  return value;
+}
+
+// The same, told to the observer once made; kept out of the common path, which it would slow.
+template <class T>
+Var<T> Tape<T>::observed_variable(const Tensor<T>& tensor, bool requires_grad,
+                                  std::string_view label) {
+  const Mark start = mark();
+  Value<T>* value = new_leaf(tensor, requires_grad, label);
+  try {
+    observer_->settled();
+  } catch (...) {
+    rewind(start);  // as if the value had never been made
+    throw;
   }
   return handle(value);
 }

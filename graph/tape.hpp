@@ -111,6 +111,10 @@ class Tape {
   T* allocate(std::size_t n);
   Value<T>* new_value(const Shape& shape, ValueKind kind, bool requires_grad);
   Label copy_label(std::string_view label);
+  Value<T>* new_leaf(const Tensor<T>& tensor, bool requires_grad, std::string_view label);
+  // variable() when an observer is set: kept out of line, off the common path.
+  [[gnu::noinline]] Var<T> observed_variable(const Tensor<T>& tensor, bool requires_grad,
+                                             std::string_view label);
   Var<T> handle(Value<T>* value) { return Var<T>(value, this, epoch_); }
   template <class NodeT, class... Args>
   NodeT* record(Value<T>* output, std::span<Value<T>* const> inputs, Args&&... args);
