@@ -6,31 +6,8 @@
 #include "detail/extremum.hpp"
 
 namespace tapegrad {
-namespace {
 
-template <class T>
-ValuesIndices<T> max_along(const Var<T>& a, int dim, bool keepdim) {
-  ValuesIndices<T> result;
-  result.values = detail::extremum("max", a, Axes(dim), keepdim, detail::Extreme::kLargest,
-                                   detail::Ties::kFirst, &result.indices);
-  return result;
-}
-
-template <class T>
-IndexTensor argmax(const Var<T>& a, std::optional<int> dim, bool keepdim) {
-  const NoGradGuard indices_only;
-  if (dim) return max_along(a, *dim, keepdim).indices;
-  // Over everything: the flat index, as torch's argmax without a dim.
-  const Var<T> flat = reshape(a, Shape{a.size()});
-  IndexTensor index = max_along(flat, 0, keepdim).indices;
-  if (keepdim) {
-    std::vector<std::size_t> ones(a.rank(), 1);
-    return index.reshaped(Shape(std::span<const std::size_t>(ones)));
-  }
-  return index;
-}
-
-}  // namespace
+using detail::Extreme;
 
 Var<float> max(const Var<float>& a) {
   return amax(a);
@@ -39,16 +16,16 @@ Var<double> max(const Var<double>& a) {
   return amax(a);
 }
 ValuesIndices<float> max(const Var<float>& a, int dim, bool keepdim) {
-  return max_along(a, dim, keepdim);
+  return detail::extremum_along("max", a, dim, keepdim, Extreme::kLargest);
 }
 ValuesIndices<double> max(const Var<double>& a, int dim, bool keepdim) {
-  return max_along(a, dim, keepdim);
+  return detail::extremum_along("max", a, dim, keepdim, Extreme::kLargest);
 }
 IndexTensor argmax(const Var<float>& a, std::optional<int> dim, bool keepdim) {
-  return argmax<float>(a, dim, keepdim);
+  return detail::arg_extremum("max", a, dim, keepdim, Extreme::kLargest);
 }
 IndexTensor argmax(const Var<double>& a, std::optional<int> dim, bool keepdim) {
-  return argmax<double>(a, dim, keepdim);
+  return detail::arg_extremum("max", a, dim, keepdim, Extreme::kLargest);
 }
 
 }  // namespace tapegrad

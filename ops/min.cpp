@@ -6,31 +6,8 @@
 #include "detail/extremum.hpp"
 
 namespace tapegrad {
-namespace {
 
-template <class T>
-ValuesIndices<T> min_along(const Var<T>& a, int dim, bool keepdim) {
-  ValuesIndices<T> result;
-  result.values = detail::extremum("min", a, Axes(dim), keepdim, detail::Extreme::kSmallest,
-                                   detail::Ties::kFirst, &result.indices);
-  return result;
-}
-
-template <class T>
-IndexTensor argmin(const Var<T>& a, std::optional<int> dim, bool keepdim) {
-  const NoGradGuard indices_only;
-  if (dim) return min_along(a, *dim, keepdim).indices;
-  // Over everything: the flat index, as torch's argmin without a dim.
-  const Var<T> flat = reshape(a, Shape{a.size()});
-  IndexTensor index = min_along(flat, 0, keepdim).indices;
-  if (keepdim) {
-    std::vector<std::size_t> ones(a.rank(), 1);
-    return index.reshaped(Shape(std::span<const std::size_t>(ones)));
-  }
-  return index;
-}
-
-}  // namespace
+using detail::Extreme;
 
 Var<float> min(const Var<float>& a) {
   return amin(a);
@@ -39,16 +16,16 @@ Var<double> min(const Var<double>& a) {
   return amin(a);
 }
 ValuesIndices<float> min(const Var<float>& a, int dim, bool keepdim) {
-  return min_along(a, dim, keepdim);
+  return detail::extremum_along("min", a, dim, keepdim, Extreme::kSmallest);
 }
 ValuesIndices<double> min(const Var<double>& a, int dim, bool keepdim) {
-  return min_along(a, dim, keepdim);
+  return detail::extremum_along("min", a, dim, keepdim, Extreme::kSmallest);
 }
 IndexTensor argmin(const Var<float>& a, std::optional<int> dim, bool keepdim) {
-  return argmin<float>(a, dim, keepdim);
+  return detail::arg_extremum("min", a, dim, keepdim, Extreme::kSmallest);
 }
 IndexTensor argmin(const Var<double>& a, std::optional<int> dim, bool keepdim) {
-  return argmin<double>(a, dim, keepdim);
+  return detail::arg_extremum("min", a, dim, keepdim, Extreme::kSmallest);
 }
 
 }  // namespace tapegrad

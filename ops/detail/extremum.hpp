@@ -11,7 +11,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <optional>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "../../graph/op.hpp"
 #include "../ops.hpp"
@@ -99,6 +102,28 @@ Var<T> extremum(std::string_view name, const Var<T>& a, const Axes& dims, bool k
   if (ties == Ties::kShare)
     r.for_each([&](std::size_t i, std::size_t j) { weights[i] /= tally[j]; });
   return op.template finish<ExtremumNode<T>>(name, r.kept(), weights);
+}
+
+// max(a, dim)/min(a, dim): the extreme along one axis and its index, the first of tied elements.
+template <class T>
+ValuesIndices<T> extremum_along(std::string_view name, const Var<T>& a, int dim, bool keepdim,
+                                Extreme e) {
+  ValuesIndices<T> result;
+  result.values = extremum(name, a, Axes(dim), keepdim, e, Ties::kFirst, &result.indices);
+  return result;
+}
+
+// argmax/argmin: the index alone; without a dim the flat index over all elements, as torch's.
+template <class T>
+IndexTensor arg_extremum(std::string_view name, const Var<T>& a, std::optional<int> dim,
+                         bool keepdim, Extreme e) {
+  const NoGradGuard indices_only;
+  if (dim) return extremum_along(name, a, *dim, keepdim, e).indices;
+  const Var<T> flat = reshape(a, Shape{a.size()});
+  IndexTensor index = extremum_along(name, flat, 0, keepdim, e).indices;
+  if (!keepdim) return index;
+  const std::vector<std::size_t> ones(a.rank(), 1);
+  return index.reshaped(Shape(std::span<const std::size_t>(ones)));
 }
 
 }  // namespace tapegrad::detail
