@@ -194,8 +194,11 @@ void add_element_edges(ComputationGraph& graph, const Node<T>& node, const Value
         if (factor == 0) continue;
         if (boost::num_edges(graph) >= options.max_edges)
           throw_too_large("edges", boost::num_edges(graph) + 1, options.max_edges);
-        EdgeInfo edge{k, fmt::format("{} = {:.6g}", formulas[k], factor), formulas[k], factor,
-                      false};
+        EdgeInfo edge{.id = boost::num_edges(graph),
+                      .input = k,
+                      .label = fmt::format("{} = {:.6g}", formulas[k], factor),
+                      .formula = formulas[k],
+                      .factor = factor};
         boost::add_edge(first.at(&node.input(k)) + j, first.at(&out) + i, std::move(edge), graph);
       }
   }
@@ -224,7 +227,11 @@ ComputationGraph tensor_view(const Tape<T>& tape, const Var<T>& root,
       std::string label =
           fmt::format("∂{}/∂{} = {}", names(&node->output()), names(&node->input(k)), derivative);
       boost::add_edge(vertex.at(&node->input(k)), vertex.at(&node->output()),
-                      EdgeInfo{k, std::move(label), std::move(derivative), 0, false}, graph);
+                      EdgeInfo{.id = boost::num_edges(graph),
+                               .input = k,
+                               .label = std::move(label),
+                               .formula = std::move(derivative)},
+                      graph);
     }
   return graph;
 }
@@ -379,6 +386,7 @@ ComputationGraph collapse_layers(const ComputationGraph& graph) {
     const GraphVertex u = image[boost::source(e, graph)], v = image[boost::target(e, graph)];
     if (u == v || !drawn.emplace(u, v).second) continue;
     EdgeInfo info = graph[e];
+    info.id = boost::num_edges(collapsed);
     // A formula names tensors inside a layer; between collapsed vertices it would mislead.
     if (!layer[boost::source(e, graph)].empty() || !layer[boost::target(e, graph)].empty())
       info.label.clear();

@@ -51,6 +51,9 @@ struct VertexInfo {
 };
 
 struct EdgeInfo {
+  // The edge's number in the order the view added its edges. Unlike an edge descriptor, which
+  // points into the storage of the graph it came from, it names the same edge in any copy.
+  std::size_t id = 0;
   std::size_t input = 0;  // which input of the op the source is
   // Tensor view: "∂z/∂a = z(1−z)". Expanded view: "z(1−z) = 0.196612", the formula with the
   // value of the local partial derivative ∂out_i/∂in_j, formatted with fmt "{:.6g}".
@@ -58,6 +61,11 @@ struct EdgeInfo {
   std::string formula;  // the local derivative's formula alone ("z(1−z)")
   double factor = 0;    // expanded view: ∂out_i/∂in_j; tensor view: 0
   bool highlighted = false;
+  // Set by the backward replay (graph/replay.hpp) on the edges of the op a frame shows: the
+  // gradient of the edge's target, and factor × grad_in, which the edge sends to its source.
+  bool replayed = false;
+  double grad_in = 0;
+  double contribution = 0;
 };
 
 using ComputationGraph =

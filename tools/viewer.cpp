@@ -226,7 +226,7 @@ nlohmann::json frames_json(const ComputationGraph& graph, const std::vector<Repl
       const GraphVertex v = parameters[i];
       running.push_back(frame.touched[v] ? nlohmann::json(frame.running[v]) : nlohmann::json());
       for (const ReplayContribution& c : frame.contributions)
-        if (boost::source(c.edge, graph) == v) {
+        if (c.source == v) {
           changed.push_back(i);
           break;
         }
