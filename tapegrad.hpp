@@ -10,6 +10,7 @@
 #include "tapegrad/graph/gradcheck.hpp"
 #include "tapegrad/graph/graph_view.hpp"
 #include "tapegrad/graph/higher_order.hpp"
+#include "tapegrad/graph/names.hpp"
 #include "tapegrad/graph/node.hpp"
 #include "tapegrad/graph/op.hpp"
 #include "tapegrad/graph/parameter.hpp"

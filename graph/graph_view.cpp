@@ -133,7 +133,8 @@ std::string formula(const Node<T>& node, std::size_t input, const ValueNames<T>&
 }
 
 template <class T>
-VertexInfo describe(const Value<T>& value, const std::string& name, const Value<T>* root) {
+VertexInfo describe(const Value<T>& value, const ValueNames<T>& names, const Value<T>* root) {
+  const std::string& name = names(&value);
   VertexInfo info;
   info.name = name;
   info.tensor = name;
@@ -142,7 +143,10 @@ VertexInfo describe(const Value<T>& value, const std::string& name, const Value<
                                                     : VertexKind::kInput;
   info.requires_grad = value.requires_grad;
   info.root = &value == root;
-  if (value.producer != nullptr) info.op = value.producer->name();
+  if (value.producer != nullptr) {
+    info.op = value.producer->name();
+    for (const Value<T>* input : value.producer->inputs()) info.inputs.push_back(names(input));
+  }
   info.shape = value.shape.str();
   info.size = value.size();
   return info;
@@ -214,7 +218,7 @@ ComputationGraph tensor_view(const Tape<T>& tape, const Var<T>& root,
   ComputationGraph graph;
   std::unordered_map<const Value<T>*, GraphVertex> vertex;
   for (const Value<T>* value : names.values()) {
-    VertexInfo info = describe(*value, names(value), recorded.root);
+    VertexInfo info = describe(*value, names, recorded.root);
     const std::size_t shown = std::min(value->size(), options.max_values);
     info.values.assign(value->data, value->data + shown);
     if (value->grad != nullptr) info.grads.assign(value->grad, value->grad + shown);
@@ -250,7 +254,7 @@ ComputationGraph expanded_view(const Tape<T>& tape, const Var<T>& root,
   for (const Value<T>* value : names.values()) {
     first.emplace(value, boost::num_vertices(graph));
     for (std::size_t j = 0; j < value->size(); ++j) {
-      VertexInfo info = describe(*value, names(value), recorded.root);
+      VertexInfo info = describe(*value, names, recorded.root);
       info.name += index_suffix(value->shape, j);
       info.element = j;
       info.values = {static_cast<double>(value->data[j])};
@@ -260,22 +264,6 @@ ComputationGraph expanded_view(const Tape<T>& tape, const Var<T>& root,
   }
   for (const Node<T>* node : recorded.nodes) add_element_edges(graph, *node, names, first, options);
   return graph;
-}
-
-GraphVertex vertex_named(const ComputationGraph& graph, std::string_view name) {
-  std::vector<GraphVertex> whole_tensor;  // one-element tensors named without an index
-  for (GraphVertex v : boost::make_iterator_range(boost::vertices(graph))) {
-    if (graph[v].name == name) return v;
-    if (graph[v].tensor == name && graph[v].size == 1) whole_tensor.push_back(v);
-  }
-  if (whole_tensor.size() == 1) return whole_tensor.front();
-  std::vector<std::string_view> some;
-  for (GraphVertex v : boost::make_iterator_range(boost::vertices(graph))) {
-    if (some.size() == 8) break;
-    some.push_back(graph[v].name);
-  }
-  throw Error(fmt::format("no vertex named '{}' in this graph of {} vertices; names look like: {}",
-                          name, boost::num_vertices(graph), fmt::join(some, ", ")));
 }
 
 namespace {

@@ -77,7 +77,9 @@ struct DotOptions {
 int run_dot(const DotOptions& options);
 
 struct ExplainCommandOptions {
-  std::string param;                   // "layers.0.weight[1,2]" or "w_2,3"; empty: the first
+  // "layers.0.weight[1,2]" or "w_2,3" (graph/names.hpp); not given: the first element. An empty
+  // name is refused.
+  std::optional<std::string> param;
   std::size_t inputs = 3, hidden = 4;  // the seed network's d and H
   std::uint64_t seed = 1;
   std::string model, weights, data;  // instead of the seed network

@@ -24,8 +24,10 @@ int run_explain(const ExplainCommandOptions& options) {
   const ExplainSubject subject =
       files ? model_subject(options.model, options.weights, options.data, options.row)
             : seed_subject(options.inputs, options.hidden, options.seed);
-  std::string param = options.param;
-  if (param.empty()) {
+  std::string param;
+  if (options.param) {
+    param = *options.param;
+  } else {
     const std::vector<std::string> elements = parameter_elements(subject);
     if (elements.empty()) throw Error("explain: the loss depends on no parameter");
     param = elements.front();
