@@ -11,6 +11,7 @@
 #include "tapegrad/graph/graph_view.hpp"
 #include "tapegrad/graph/higher_order.hpp"
 #include "tapegrad/graph/names.hpp"
+#include "tapegrad/graph/network.hpp"
 #include "tapegrad/graph/node.hpp"
 #include "tapegrad/graph/op.hpp"
 #include "tapegrad/graph/parameter.hpp"

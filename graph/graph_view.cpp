@@ -324,9 +324,9 @@ ComputationGraph collapse_layers(const ComputationGraph& graph) {
   for (GraphVertex v = 0; v < n; ++v) {  // vertices come in tape order: inputs first
     const VertexInfo& info = graph[v];
     if (info.root) continue;
-    if (info.kind == VertexKind::kParameter) {
-      if (const std::size_t dot = info.name.rfind('.'); dot != std::string::npos && dot > 0)
-        layer[v] = info.name.substr(0, dot);
+    if (info.kind == VertexKind::kParameter) {  // by its tensor's name, which renaming keeps
+      if (const std::size_t dot = info.tensor.rfind('.'); dot != std::string::npos && dot > 0)
+        layer[v] = info.tensor.substr(0, dot);
       continue;
     }
     if (info.kind != VertexKind::kOp) continue;

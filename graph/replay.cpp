@@ -81,7 +81,7 @@ ComputationGraph replay_frame_graph(const ComputationGraph& expanded,
     VertexInfo& info = graph[v];
     info.highlighted = false;
     info.grads.clear();  // the frame shows what is known so far, not the final gradients
-    if (frame.touched[v]) info.note = fmt::format("sum so far {:.6g}", frame.running[v]);
+    if (frame.touched[v]) info.note = fmt::format("sum so far {:.4g}", frame.running[v]);
   }
   // The copy's own edges by id (see ReplayContribution).
   std::unordered_map<std::size_t, GraphEdge> by_id;
@@ -92,7 +92,7 @@ ComputationGraph replay_frame_graph(const ComputationGraph& expanded,
   }
   for (GraphVertex out : frame.outputs) {
     graph[out].highlighted = true;
-    graph[out].note = fmt::format("grad in {:.6g}", frame.running[out]);
+    graph[out].note = fmt::format("grad in {:.4g}", frame.running[out]);
   }
   for (const ReplayContribution& c : frame.contributions) {
     const auto found = by_id.find(c.edge);

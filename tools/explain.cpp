@@ -122,6 +122,14 @@ bool close(double a, double b, double tolerance) {
 
 }  // namespace
 
+void name_by_derivation(ExplainSubject& subject) {
+  try {
+    use_derivation_names(subject.expanded);
+  } catch (const Error& error) {
+    throw Error(fmt::format("--names derivation: {}", error.what()));
+  }
+}
+
 Var<double> labelled_forward(MLP<double>& net, const Var<double>& x) {
   Var<double> h = x;
   const std::size_t n = net.layers().size();

@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
                     "One vertex per element (each neuron its own node) instead of per tensor");
   dot_cmd->add_option("--highlight", dot.highlight,
                       "Colour the paths from the loss to one parameter or element, e.g. "
-                      "layers.0.weight or, with --expanded, layers.0.weight[1,2]");
+                      "layers.0.weight or, with --expanded, layers.0.weight[1,2] or w_23");
   dot_cmd->add_option("--inputs", dot.inputs, "Inputs d of the seed network")
       ->capture_default_str()
       ->check(CLI::Range(1, 16));
@@ -108,8 +108,23 @@ int main(int argc, char** argv) {
 
   dot_cmd->add_option("--html", dot.html,
                       "Also write a self-contained HTML page that steps through the backward "
-                      "pass (Previous/Next, arrow keys) and explains a parameter element when "
-                      "clicked (expanded view)");
+                      "pass (Previous/Next, arrow keys; zoom with the wheel, +, - and 0) and "
+                      "explains a parameter element when clicked (expanded view)");
+  dot_cmd
+      ->add_option("--layout", dot.layout,
+                   "How the expanded view, --replay and --html draw a layered model: network "
+                   "(default; one column per layer, units in index order, each weight written on "
+                   "its edge) or boxes (every weight a box of its own)")
+      ->check(CLI::IsMember({"network", "boxes"}));
+  dot_cmd
+      ->add_option("--names", dot.names,
+                   "torch (default): layers.0.weight[1,2], z[1]; derivation: the reference "
+                   "derivation's 1-based names, w_23, z_2, x_3, v_0 (seed-shaped networks)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"torch", "derivation"}));
+  dot_cmd->add_flag("--details", dot.details,
+                    "Also show programmer details: each vertex's kind or op with its shape, and "
+                    "the bytes an op saved for backward");
 
   ExplainCommandOptions explain;
   CLI::App* explain_cmd = app.add_subcommand(
@@ -121,7 +136,7 @@ int main(int argc, char** argv) {
   explain_cmd->add_option(
       "--param", explain.param,
       "The element: layers.0.weight[1,2], or for the seed network the derivation's "
-      "name, w_2,3 or v_1 (1-based; w_h,0 and v_0 are the biases). Default: the "
+      "name, w_23 (or w_2,3) or v_1 (1-based; w_h0 and v_0 are the biases). Default: the "
       "first parameter element");
   explain_cmd->add_option("--inputs", explain.inputs, "Inputs d of the seed network")
       ->capture_default_str()
@@ -145,6 +160,12 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--digits", explain.digits, "Significant digits of the numbers shown")
       ->capture_default_str()
       ->check(CLI::Range(1, 17));
+  explain_cmd
+      ->add_option("--names", explain.names,
+                   "torch (default) or derivation: print the graph's elements by the reference "
+                   "derivation's 1-based names (w_23, z_2, x_3)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"torch", "derivation"}));
   explain_cmd->add_flag("--hessian", explain.hessian,
                         "Instead: the seed network's Hessian of E with respect to the output "
                         "layer, ∂²E/∂v_h∂v_k = z_h z_k (z_0 = 1), by autodiff against the formula");
