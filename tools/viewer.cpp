@@ -196,17 +196,23 @@ std::string inline_svg(const std::string& svg, std::size_t frame) {
   return out;
 }
 
+DotFormat titled(DotFormat format, std::string title) {
+  format.title = std::move(title);
+  return format;
+}
+
 // The frames' data (caption, each parameter element's running sum or null, the elements whose
 // sums changed), and their SVG drawings into `svgs`: frame 0 is the forward pass, frame k ≥ 1
 // backward step k.
 nlohmann::json frames_json(const ComputationGraph& graph, const std::vector<ReplayFrame>& replay,
-                           const std::vector<GraphVertex>& parameters,
+                           const std::vector<GraphVertex>& parameters, const ViewerOptions& viewer,
                            std::vector<std::string>& svgs) {
+  const DotFormat format{.layout = viewer.layout, .details = viewer.details};
   ComputationGraph forward = graph;
   for (GraphVertex v : boost::make_iterator_range(boost::vertices(forward)))
     forward[v].grads.clear();
   svgs.push_back(
-      render_dot(to_dot(forward, DotFormat{.title = "Forward pass: each element's value"}), "svg"));
+      render_dot(to_dot(forward, titled(format, "Forward pass: each element's value")), "svg"));
   nlohmann::json frames = nlohmann::json::array();
   frames.push_back({{"caption", fmt::format("Forward pass (0 of {}): press Next or → to run "
                                             "backward one op at a time",
@@ -219,14 +225,14 @@ nlohmann::json frames_json(const ComputationGraph& graph, const std::vector<Repl
         "Backward step {} of {}: {} ({}) passes its gradient back; each edge sends "
         "derivative × gradient in",
         k + 1, replay.size(), frame.op, frame.tensor);
-    svgs.push_back(render_dot(
-        to_dot(replay_frame_graph(graph, replay, k), DotFormat{.title = caption}), "svg"));
+    svgs.push_back(
+        render_dot(to_dot(replay_frame_graph(graph, replay, k), titled(format, caption)), "svg"));
     nlohmann::json running = nlohmann::json::array(), changed = nlohmann::json::array();
     for (std::size_t i = 0; i < parameters.size(); ++i) {
       const GraphVertex v = parameters[i];
       running.push_back(frame.touched[v] ? nlohmann::json(frame.running[v]) : nlohmann::json());
       for (const ReplayContribution& c : frame.contributions)
-        if (boost::source(c.edge, graph) == v) {
+        if (c.source == v) {
           changed.push_back(i);
           break;
         }
@@ -238,7 +244,8 @@ nlohmann::json frames_json(const ComputationGraph& graph, const std::vector<Repl
 
 }  // namespace
 
-std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& options) {
+std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& options,
+                        const ViewerOptions& viewer) {
   const ComputationGraph& graph = subject.expanded;
   const std::vector<ReplayFrame> replay = backward_replay(graph);
   const std::size_t n = boost::num_vertices(graph);
@@ -258,7 +265,7 @@ std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& opt
   data["parameters"] = parameters;
 
   std::vector<std::string> svgs;
-  data["frames"] = frames_json(graph, replay, parameters, svgs);
+  data["frames"] = frames_json(graph, replay, parameters, viewer, svgs);
 
   nlohmann::json explanations = nlohmann::json::object();
   for (GraphVertex v : parameters)

@@ -15,10 +15,18 @@
 #include <string>
 
 #include "explain.hpp"
+#include "graph/views/dot.hpp"
 
 namespace tapegrad::tools {
 
-// The page for `subject` (its expanded view, after backward). Renders with Graphviz in-process.
-std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& options = {});
+struct ViewerOptions {
+  GraphLayout layout = GraphLayout::kNetwork;  // of the element drawings
+  bool details = false;                        // programmer details in the drawings
+};
+
+// The page for `subject` (its expanded view, after backward; renamed by name_by_derivation for
+// the derivation's names). Renders with Graphviz in-process.
+std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& options = {},
+                        const ViewerOptions& viewer = {});
 
 }  // namespace tapegrad::tools
