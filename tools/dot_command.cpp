@@ -115,7 +115,8 @@ int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
   const DotFormat format{
       .title = title,
       .layout = options.expanded ? expanded_layout(options) : GraphLayout::kBoxes,
-      .details = options.details};
+      // The collapsed view is a programmer's summary: each layer's ops and the bytes they keep.
+      .details = options.details || options.collapse == "layers"};
   write_graph(options.output, to_dot(graph, format));
   fmt::print("Wrote {} ({} view{}: {} vertices, {} edges)\n", options.output,
              options.expanded           ? "expanded"

@@ -123,7 +123,7 @@ int run(int argc, char** argv) {
   add_integer(check_cmd, "--max-elements", check.max_elements,
               "With --model: check at most N elements of each parameter, a random sample drawn "
               "with --seed (0: all)");
-  check_cmd->add_flag("--json", check.json, "With --model: print the report as JSON");
+  check_cmd->add_flag("--json", check.json, "Print the report as JSON (every mode)");
   check_cmd->add_flag("--richardson", check.richardson,
                       "Richardson extrapolation of the finite differences (error O(h⁴))");
   add_integer(check_cmd, "--worst", check.worst, "Worst elements shown per parameter");
