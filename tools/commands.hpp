@@ -64,6 +64,8 @@ struct TrainCommandOptions {
   int checkpoint_every = 1;
   bool data_parallel = false;    // under mpirun: one replica per rank (tools/collective.hpp)
   bool overwrite_input = false;  // --out may be an input (tools/output_paths.hpp)
+  bool quiet = false;            // no progress or epoch lines: only what was written
+  int every = 0;                 // epochs between plain lines off a terminal; 0: about 20 lines
 };
 int run_train(const TrainCommandOptions& options);
 

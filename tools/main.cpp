@@ -263,9 +263,16 @@ int run(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"sgd", "momentum", "adam"}));
   train_cmd->add_option("--val", train.validation, "Validation data (CSV), evaluated each epoch");
-  train_cmd->add_option("--log", train.log, "CSV file for the loss per epoch");
+  train_cmd->add_option("--log", train.log,
+                        "CSV file for the loss per epoch (for sse, per row: E over the rows)");
   train_cmd->add_option("--plot", train.plot, "SVG file for the loss curves");
   add_integer(train_cmd, "--seed", train.seed, "Random seed for the order of the rows");
+  train_cmd->add_flag("--quiet", train.quiet,
+                      "Print no progress and no epoch lines, only the files written");
+  add_integer(train_cmd, "--every", train.every,
+              "Off a terminal, print the loss every N epochs (and the last); default: about 20 "
+              "lines for the run",
+              1);
   train_cmd->add_option("--checkpoint", train.checkpoint,
                         "Also write the weights here (atomically) every --checkpoint-every epochs");
   add_integer(train_cmd, "--checkpoint-every", train.checkpoint_every, "Epochs between checkpoints",

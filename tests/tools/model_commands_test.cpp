@@ -467,7 +467,7 @@ TEST_CASE("tapegrad train lowers the loss and writes weights, a CSV log and an S
   std::istringstream log(read_file(folder.path / "log.csv"));
   std::string line;
   std::getline(log, line);
-  CHECK(line == "epoch,train_loss,validation_loss,seconds,examples_per_second");
+  CHECK(line == "epoch,train_loss_per_row,validation_loss_per_row,seconds,examples_per_second");
   std::vector<double> train_loss, validation_loss;
   while (std::getline(log, line)) {
     std::istringstream fields(line);
