@@ -19,6 +19,8 @@ using dot_style::kFaded;
 using dot_style::kFont;
 using dot_style::kHighlight;
 
+constexpr std::size_t kShortName = 8;  // bytes; longer names go on a line of their own
+
 std::string number(const std::vector<double>& values) {
   return values.empty() ? std::string("?") : fmt::format("{:.4g}", values[0]);
 }
@@ -36,7 +38,7 @@ class NetworkWriter {
   std::string write() {
     out_ = fmt::format(
         "digraph G {{\nrankdir={};\nnewrank=true;\nnodesep=0.08;\nranksep=0.18;\n"
-        "node [fontname=\"{}\", fontsize=14];\nedge [fontname=\"{}\", fontsize=12, "
+        "node [fontname=\"{}\", fontsize=14];\nedge [fontname=\"{}\", fontsize=14, "
         "arrowsize=0.7];\n",
         dot_quoted(format_.rankdir), kFont, kFont);
     if (!format_.title.empty())
@@ -84,8 +86,18 @@ class NetworkWriter {
   // "z_2 = 0.3172", then its gradient ("grad 0.002863") or replay note on a line of its own.
   // A constant's running sum in a replay frame is left out, as its contributions are: it needs
   // no gradient.
+  // "w_23 = 0.475"; a long name (layers.0.weight[1,2]) gets a line of its own, so that the
+  // column of weights stays narrow enough for the drawing to be read fitted to a window.
+  static void name_value(const std::string& name, const std::vector<double>& values,
+                         std::vector<std::string>& lines) {
+    if (name.size() > kShortName)
+      lines.insert(lines.end(), {name, "= " + number(values)});
+    else
+      lines.push_back(fmt::format("{} = {}", name, number(values)));
+  }
+
   static void value_lines(const VertexInfo& v, std::vector<std::string>& lines) {
-    lines.push_back(fmt::format("{} = {}", v.name, number(v.values)));
+    name_value(v.name, v.values, lines);
     if (!v.grads.empty()) lines.push_back("grad " + number(v.grads));
     const bool constant = v.kind == VertexKind::kInput && !v.requires_grad;
     if (!v.note.empty() && !constant) lines.push_back(v.note);
@@ -130,7 +142,7 @@ class NetworkWriter {
     return fmt::format(R"(shape={}, style="{}", fillcolor="{}", color="{}", penwidth={}{})", shape,
                        unit.bias || leaf ? "filled" : "rounded,filled", fill, border,
                        highlighted_unit(u) ? 3 : 1,
-                       unit.bias ? ", fontsize=12, width=0.35, fixedsize=true"
+                       unit.bias ? ", fontsize=14, width=0.4, fixedsize=true"
                        : root    ? ", peripheries=2"
                                  : ", margin=\"0.06,0.03\"");
   }
@@ -143,7 +155,7 @@ class NetworkWriter {
     std::vector<std::string> lines;
     const EdgeInfo* to_weight = edge(link.weight_edge);
     if (to_weight != nullptr && to_weight->replayed) {
-      lines.push_back(fmt::format("{} = {}", w.name, number(w.values)));
+      name_value(w.name, w.values, lines);
       lines.push_back(contribution("grad", *to_weight));
     } else {
       value_lines(w, lines);
@@ -175,17 +187,19 @@ class NetworkWriter {
     const std::string from = unit_id(link.from), to = unit_id(link.to);
     if (!link.weight) {  // the loss's inputs: an ordinary labelled edge
       const EdgeInfo* e = edge(link.unit_edge);
-      out_ += fmt::format("{} -> {} [label={}, {}];\n", from, to,
+      out_ += fmt::format("{}:e -> {}:w [label={}, {}];\n", from, to,
                           dot_quoted(e ? loss_label(*e) : std::string()), edge_style(on_path));
       return;
     }
     const std::string label = fmt::format("w{}", *link.weight);
     const std::string_view colour = on_path ? kHighlight : any_highlighted_ ? kFaded : "#1c4587";
     out_ += fmt::format(
-        "{} [shape=plaintext, fontsize=12, margin=\"0.04,0.01\", width=0, height=0, label={}, "
+        "{} [shape=plaintext, fontsize=14, margin=\"0.04,0.01\", width=0, height=0, label={}, "
         "fontcolor=\"{}\"];\n",
         label, dot_quoted(weight_label(link)), colour);
-    out_ += fmt::format("{} -> {} [dir=none, {}];\n{} -> {} [{}];\n", from, label,
+    // Compass ports: an edge leaves a unit on its right and enters the next on its left, so
+    // the edges of a layer stay between its two columns rather than curling round a unit.
+    out_ += fmt::format("{}:e -> {}:w [dir=none, {}];\n{}:e -> {}:w [{}];\n", from, label,
                         edge_style(on_path), label, to, edge_style(on_path));
   }
 

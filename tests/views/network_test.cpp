@@ -5,8 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
-#include <regex>
 #include <set>
+#include <sstream>
+#include <tuple>
 
 #include "views_support.hpp"
 
@@ -17,7 +18,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 struct Box {
-  double x = 0, y = 0, half_width = 0;  // centre and half the width, in points
+  double x = 0, y = 0, half_width = 0, half_height = 0;  // centre and half sizes, in points
 };
 
 struct Layout {
@@ -25,6 +26,30 @@ struct Layout {
   std::vector<std::pair<std::string, std::string>> edges;       // visible ones, tail → head
   std::vector<std::vector<std::pair<double, double>>> splines;  // their points
 };
+
+// Points on an edge as drawn, from Graphviz's "pos": the arrowhead's tip ("e,x,y") and
+// points along each cubic Bézier segment (p0, then c1 c2 p3 per segment). The control points
+// themselves may lie off the curve, even inside a unit the curve goes round, so they are not used.
+std::vector<std::pair<double, double>> points_on_spline(const std::string& pos) {
+  std::vector<std::pair<double, double>> controls, points;
+  std::istringstream tokens(pos);
+  for (std::string token; tokens >> token;) {
+    const bool tip = token.rfind("e,", 0) == 0 || token.rfind("s,", 0) == 0;
+    double x = 0, y = 0;
+    REQUIRE(std::sscanf(token.c_str() + (tip ? 2 : 0), "%lf,%lf", &x, &y) == 2);
+    (tip ? points : controls).emplace_back(x, y);
+  }
+  REQUIRE(controls.size() % 3 == 1);
+  for (std::size_t k = 0; k + 3 < controls.size(); k += 3)
+    for (double t = 0; t <= 1.0001; t += 0.125) {
+      const double u = 1 - t, a = u * u * u, b = 3 * u * u * t, c = 3 * u * t * t, d = t * t * t;
+      const auto& [p0, p1, p2, p3] =
+          std::tie(controls[k], controls[k + 1], controls[k + 2], controls[k + 3]);
+      points.emplace_back(a * p0.first + b * p1.first + c * p2.first + d * p3.first,
+                          a * p0.second + b * p1.second + c * p2.second + d * p3.second);
+    }
+  return points;
+}
 
 // Graphviz's computed layout of `dot`, through libgvc's JSON renderer.
 Layout computed_layout(const std::string& dot) {
@@ -37,19 +62,14 @@ Layout computed_layout(const std::string& dot) {
     REQUIRE(std::sscanf(object.at("pos").get<std::string>().c_str(), "%lf,%lf", &box.x, &box.y) ==
             2);
     box.half_width = std::stod(object.at("width").get<std::string>()) * 72 / 2;
+    box.half_height = std::stod(object.at("height").get<std::string>()) * 72 / 2;
     layout.nodes[object.at("name")] = box;
     names[object.at("_gvid")] = object.at("name");
   }
   for (const auto& edge : json.at("edges")) {
     if (edge.value("style", "") == "invis") continue;
     layout.edges.emplace_back(names.at(edge.at("tail")), names.at(edge.at("head")));
-    std::vector<std::pair<double, double>> points;
-    const std::string pos = edge.at("pos");
-    const std::regex point(R"((-?[\d.]+),(-?[\d.]+))");
-    for (auto it = std::sregex_iterator(pos.begin(), pos.end(), point);
-         it != std::sregex_iterator(); ++it)
-      points.emplace_back(std::stod((*it)[1]), std::stod((*it)[2]));
-    layout.splines.push_back(std::move(points));
+    layout.splines.push_back(points_on_spline(edge.at("pos")));
   }
   return layout;
 }
@@ -101,7 +121,7 @@ TEST_CASE("network layout: input→hidden edges left of the hidden column, hidde
   for (int h = 0; h < 4; ++h) hidden.insert(seed.node(fmt::format("z[{}]", h)));
   const auto inside = [&](const std::string& node, double x, double y) {
     const Box& box = layout.nodes.at(node);
-    return std::abs(x - box.x) <= box.half_width + 1 && std::abs(y - box.y) <= 60;
+    return std::abs(x - box.x) <= box.half_width + 1 && std::abs(y - box.y) <= box.half_height + 1;
   };
   // An edge of the picture is two DOT edges: unit → its weight's label ("w<k>") → unit.
   std::map<std::string, std::string> weight_source, weight_target;
