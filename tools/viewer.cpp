@@ -41,7 +41,7 @@ constexpr std::string_view kStyle = R"html(</title>
   #frames svg { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
   #frames g.node[data-element] { cursor: pointer; }
   #frames g.node.selected > :is(polygon, ellipse, path) { stroke: #c00; stroke-width: 3; }
-  aside { width: 27em; padding: 8px 14px; border-left: 1px solid #ccc; overflow-y: auto; }
+  aside { width: 25em; padding: 8px 14px; border-left: 1px solid #ccc; overflow-y: auto; }
   aside h2 { font-size: 14px; margin: 6px 0; }
   table { border-collapse: collapse; width: 100%; }
   td, th { padding: 1px 6px; text-align: left; font-variant-numeric: tabular-nums; }

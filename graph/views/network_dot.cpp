@@ -103,11 +103,13 @@ class NetworkWriter {
     if (!v.note.empty() && !constant) lines.push_back(v.note);
   }
 
-  // What a replayed edge sends back, on two short lines: "to z_2: 0.3032 × 0.00944" (the
-  // derivative times the gradient flowing in) and "= 0.002863". `to` is "grad" for the weight
-  // the label belongs to.
+  // What a replayed edge sends back: the derivative times the gradient flowing in. For the
+  // weight the label belongs to, on one line, "grad: 0.3032 × 0.00944 = 0.002863", which keeps
+  // the column of weights short enough to be read fitted to a window; for a unit, on two lines,
+  // "to z_2: 0.3032 × 0.00944" and "= 0.002863", which keep the unit narrow.
   static std::string contribution(std::string_view to, const EdgeInfo& e) {
-    return fmt::format("{}: {:.4g} × {:.4g}\n= {:.4g}", to, e.factor, e.grad_in, e.contribution);
+    return fmt::format("{}: {:.4g} × {:.4g}{}= {:.4g}", to, e.factor, e.grad_in,
+                       to == "grad" ? " " : "\n", e.contribution);
   }
 
   std::string unit_label(const NetworkUnit& unit) const {

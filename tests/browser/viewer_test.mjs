@@ -152,6 +152,15 @@ try {
     check(closeTo(shown, gradient, 5e-6), `${name}: page shows ${shown}, tapegrad grad ${gradient}`);
   }
 
+  // Every frame, fitted to the window, keeps its labels at 12 CSS px or more.
+  await page.press('Home');
+  for (let frame = 0; frame <= 4; frame += 1) {
+    await page.press('0');
+    const px = await smallestLabel();
+    check(px >= 12, `frame ${frame}: the smallest label at fit is ${px.toFixed(2)} CSS px, below 12`);
+    if (frame < 4) await page.press('ArrowRight');
+  }
+
   // The arrow keys go back, Home and End jump.
   await page.press('ArrowLeft');
   check((await text('#step')).startsWith('Backward step 3 of 4'), `after ←: ${await text('#step')}`);
