@@ -6,6 +6,8 @@
 #include "core.hpp"
 #include "graph/views/dot.hpp"
 #include "graph/views/graph_view.hpp"
+#include "graph/views/names.hpp"
+#include "graph/views/network.hpp"
 #include "graph/views/paths.hpp"
 #include "graph/views/render.hpp"
 #include "graph/views/replay.hpp"

@@ -51,15 +51,32 @@ std::vector<std::vector<double>> autodiff_jacobian(Tape<double>& tape,
   return jacobian;
 }
 
+// How bad an entry is: its error relative to its tolerance, NaN the worst of all; at equal
+// ratios the larger error ranks first, so an exact zero (a dead relu) is never preferred.
+struct Badness {
+  double ratio = -INFINITY, abs_error = -INFINITY;
+  bool operator>(const Badness& other) const {
+    return ratio != other.ratio ? ratio > other.ratio : abs_error > other.abs_error;
+  }
+};
+Badness badness(const JacobianEntry& e) {
+  const double ratio = std::isnan(e.error_ratio) ? INFINITY : e.error_ratio;
+  return {ratio, std::isnan(e.abs_error) ? INFINITY : e.abs_error};
+}
+
 void compare(ParameterCheck& check, JacobianEntry entry, const GradcheckOptions& options,
-             double& worst_excess) {
+             Badness& worst) {
   entry.abs_error = std::abs(entry.autodiff - entry.numeric);
   const double scale = std::max(std::abs(entry.autodiff), std::abs(entry.numeric));
   entry.rel_error = scale > 0 ? entry.abs_error / scale : 0.0;
+  entry.tolerance = options.atol + options.rtol * std::abs(entry.numeric) + entry.error_estimate;
+  // 0/0 (an exact zero with no tolerance) is no error; x/0 is infinitely past it.
+  entry.error_ratio = entry.abs_error == 0  ? 0.0
+                      : entry.tolerance > 0 ? entry.abs_error / entry.tolerance
+                                            : INFINITY;
   // NaN in either value is a failure: !(x <= y) is true for NaN.
-  const double excess = entry.abs_error - (options.atol + options.rtol * std::abs(entry.numeric) +
-                                           entry.error_estimate);
-  if (entry.kink && !(excess <= 0)) {
+  const bool within = entry.abs_error <= entry.tolerance;
+  if (entry.kink && !within) {
     ++check.kinks;
     if (check.kink_entries.size() < options.report_worst) check.kink_entries.push_back(entry);
     return;
@@ -67,24 +84,19 @@ void compare(ParameterCheck& check, JacobianEntry entry, const GradcheckOptions&
   entry.kink = false;  // within tolerance: differentiable enough here
   check.max_abs_error = std::max(check.max_abs_error, entry.abs_error);
   check.max_rel_error = std::max(check.max_rel_error, entry.rel_error);
-  if (!(excess <= 0)) {
+  if (!within) {
     check.passed = false;
     ++check.failures;
   }
-  if (!(excess <= worst_excess)) {
-    worst_excess = std::isnan(excess) ? INFINITY : excess;
+  const Badness key = badness(entry);
+  if (key > worst) {
+    worst = key;
     check.worst = entry;
   }
-  // Keep the report_worst largest excesses, worst first; NaN counts as the worst of all.
-  const double key = std::isnan(excess) ? INFINITY : excess;
+  // Keep the report_worst worst entries, worst first.
   auto& kept = check.worst_entries;
-  auto excess_of = [&](const JacobianEntry& e) {
-    const double x =
-        e.abs_error - (options.atol + options.rtol * std::abs(e.numeric) + e.error_estimate);
-    return std::isnan(x) ? INFINITY : x;
-  };
   const auto at = std::find_if(kept.begin(), kept.end(),
-                               [&](const JacobianEntry& e) { return key > excess_of(e); });
+                               [&](const JacobianEntry& e) { return key > badness(e); });
   if (static_cast<std::size_t>(at - kept.begin()) < options.report_worst) {
     kept.insert(at, entry);
     if (kept.size() > options.report_worst) kept.pop_back();
@@ -190,7 +202,7 @@ GradcheckResult gradcheck(std::span<const Parameter<double>> params_in,
     check.name = param.name();
     check.shape = param.shape();
     check.checked = samples[p].size();
-    double worst_excess = -INFINITY;
+    Badness worst;
     std::span<double> values = param.values();
     for (const std::size_t j : samples[p]) {
       const double theta = values[j];
@@ -210,7 +222,7 @@ GradcheckResult gradcheck(std::span<const Parameter<double>> params_in,
         entry.error_estimate = std::abs(d2 - d1) / 3;
         entry.kink = options.detect_kinks &&
                      looks_like_kink(f0[i], theta, plus, minus, plus2, minus2, i, options);
-        compare(check, entry, options, worst_excess);
+        compare(check, entry, options, worst);
       }
       if (options.progress) options.progress(++done, total);
     }
@@ -322,7 +334,7 @@ void check_one_op(Tape<double>& tape, const std::function<Var<double>()>& f, OpC
 
   ParameterCheck tally;  // reuses gradcheck's comparison and bookkeeping
   const double step = relative_step(options);
-  double worst_excess = -INFINITY;
+  Badness worst;
   std::size_t worst_input = 0;
   for (std::size_t k = 0; k < node.num_inputs(); ++k) {
     const std::size_t size = node.input(k).size();
@@ -345,9 +357,9 @@ void check_one_op(Tape<double>& tape, const std::function<Var<double>()>& f, OpC
       entry.error_estimate = std::abs(d2 - d1) / 3;
       entry.kink = options.detect_kinks &&
                    looks_like_kink(f0, theta, plus, minus, plus2, minus2, 0, options);
-      const double before = worst_excess;
-      compare(tally, entry, options, worst_excess);
-      if (worst_excess != before) worst_input = k;
+      const Badness before = worst;
+      compare(tally, entry, options, worst);
+      if (worst > before) worst_input = k;
     }
   }
   check.passed = tally.passed;

@@ -64,7 +64,11 @@ struct JacobianEntry {
   double error_estimate = 0;
   double abs_error = 0;
   double rel_error = 0;  // abs_error / max(|autodiff|, |numeric|), 0 when both are 0
-  bool kink = false;     // out of tolerance, but at a point where f is not differentiable
+  double tolerance = 0;  // atol + rtol·|numeric| + error_estimate: the entry passes within it
+  // abs_error / tolerance (0 for an exact match): above 1 the entry fails. Entries are ranked
+  // by it, so the worst is the one nearest to or furthest past its tolerance, not an exact zero.
+  double error_ratio = 0;
+  bool kink = false;  // out of tolerance, but at a point where f is not differentiable
 };
 
 struct ParameterCheck {
@@ -76,8 +80,10 @@ struct ParameterCheck {
   std::size_t kinks = 0;     // entries at a kink
   double max_abs_error = 0;  // over entries not at a kink
   double max_rel_error = 0;
-  JacobianEntry worst;  // the entry with the largest excess over its tolerance (kinks excluded)
-  // The options.report_worst entries with the largest excess, worst first (kinks excluded).
+  // The entry with the largest error relative to its tolerance (error_ratio; at equal ratios
+  // the larger error), kinks excluded.
+  JacobianEntry worst;
+  // The options.report_worst entries ranked so, worst first (kinks excluded).
   std::vector<JacobianEntry> worst_entries;
   // The first options.report_worst entries found at a kink, in the order they were checked.
   std::vector<JacobianEntry> kink_entries;

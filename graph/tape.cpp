@@ -308,6 +308,24 @@ Tensor<T> Var<T>::grad_tensor() const {
 }
 
 template <class T>
+void GradSpan<T>::out_of_range(std::size_t i) const {
+  const Value<T>& v = *value_;
+  const std::string name = !v.label.empty() ? fmt::format("'{}'", v.label.view())
+                           : v.producer != nullptr
+                               ? fmt::format("the output of {}", v.producer->name())
+                               : std::string("an unlabelled value");
+  if (this->empty())
+    throw TapeError(fmt::format(
+        "grad(): no gradient has reached {} (shape {}), so there is no element {} to read; "
+        "run backward() on a result that depends on it first, test grad().empty(), or use "
+        "grad_tensor(), which gives zeros",
+        name, v.shape.str(), i));
+  throw TapeError(
+      fmt::format("grad(): index {} is out of range for the gradient of {}, {} elements", i, name,
+                  this->size()));
+}
+
+template <class T>
 Var<T>& Var<T>::named(std::string_view label) {
   Value<T>& v = const_cast<Value<T>&>(checked());
   if (tape_ == nullptr)
@@ -342,6 +360,8 @@ template class Tape<float>;
 template class Tape<double>;
 template class Var<float>;
 template class Var<double>;
+template class GradSpan<float>;
+template class GradSpan<double>;
 template class TapeGuard<float>;
 template class TapeGuard<double>;
 

@@ -73,6 +73,29 @@ struct ParameterSlot {
   }
 };
 
+// A value's gradient as Var::grad() returns it: a std::span over the gradient, empty if no
+// gradient has reached the value, whose element access is checked. Indexing it (operator[],
+// front(), back()) past its size, and so any indexing of an empty one, throws TapeError naming
+// the value and saying why, instead of reading memory the gradient does not own. Iterating,
+// size() and empty() are the span's. It is valid as the span is: until the tape is cleared or
+// the next backward pass; converted to a plain std::span it is no longer checked.
+template <class T>
+class GradSpan : public std::span<const T> {
+ public:
+  GradSpan(std::span<const T> grad, const Value<T>* value)
+      : std::span<const T>(grad), value_(value) {}
+  const T& operator[](std::size_t i) const {
+    if (i >= this->size()) out_of_range(i);
+    return std::span<const T>::operator[](i);
+  }
+  const T& front() const { return (*this)[0]; }
+  const T& back() const { return (*this)[this->empty() ? 0 : this->size() - 1]; }
+
+ private:
+  [[noreturn]] void out_of_range(std::size_t i) const;
+  const Value<T>* value_;
+};
+
 template <class T>
 class Var {
  public:
@@ -88,10 +111,12 @@ class Var {
   std::string_view label() const { return checked().label; }
 
   std::span<const T> data() const { return {checked().data, size()}; }
-  // The accumulated gradient, or an empty span if no gradient has reached this value.
-  std::span<const T> grad() const {
+  // The accumulated gradient, or an empty span if no gradient has reached this value (its
+  // indexing then throws TapeError naming the value; see GradSpan). grad_tensor() gives zeros
+  // instead.
+  GradSpan<T> grad() const {
     const Value<T>& v = checked();
-    return v.grad ? std::span<const T>(v.grad, v.size()) : std::span<const T>();
+    return {v.grad ? std::span<const T>(v.grad, v.size()) : std::span<const T>(), &v};
   }
   T item() const;  // the single value of a one-element Var
   Tensor<T> to_tensor() const;

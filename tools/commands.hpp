@@ -64,6 +64,8 @@ struct TrainCommandOptions {
   int checkpoint_every = 1;
   bool data_parallel = false;    // under mpirun: one replica per rank (tools/collective.hpp)
   bool overwrite_input = false;  // --out may be an input (tools/output_paths.hpp)
+  bool quiet = false;            // no progress or epoch lines: only what was written
+  int every = 0;                 // epochs between plain lines off a terminal; 0: about 20 lines
 };
 int run_train(const TrainCommandOptions& options);
 
@@ -80,11 +82,18 @@ struct DotOptions {
   std::size_t max_values = 8;  // values shown per tensor (tensor view)
   std::string replay_dir;      // also write the backward replay, one SVG per step, here
   std::string html;            // also write the step-through viewer (tools/viewer.hpp) here
+  // For the expanded drawings (--expanded, --replay, --html): "network" (graph/network.hpp, the
+  // default) or "boxes" (every weight a vertex of its own).
+  std::string layout;
+  std::string names = "torch";  // or "derivation": the reference derivation's 1-based names
+  bool details = false;         // kinds, op names with shapes, bytes saved for backward
 };
 int run_dot(const DotOptions& options);
 
 struct ExplainCommandOptions {
-  std::string param;                   // "layers.0.weight[1,2]" or "w_2,3"; empty: the first
+  // "layers.0.weight[1,2]" or "w_2,3" (graph/names.hpp); not given: the first element. An empty
+  // name is refused.
+  std::optional<std::string> param;
   std::size_t inputs = 3, hidden = 4;  // the seed network's d and H
   std::uint64_t seed = 1;
   std::string model, weights, data;  // instead of the seed network
@@ -92,7 +101,8 @@ struct ExplainCommandOptions {
   std::size_t paths = 5;
   int digits = 6;
   double eps = 0;
-  bool hessian = false;  // the seed network's ∂²E/∂v_h∂v_k = z_h z_k instead
+  bool hessian = false;         // the seed network's ∂²E/∂v_h∂v_k = z_h z_k instead
+  std::string names = "torch";  // or "derivation": print the derivation's names
 };
 int run_explain(const ExplainCommandOptions& options);
 

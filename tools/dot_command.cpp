@@ -13,6 +13,7 @@
 #include "graph/tape.hpp"
 #include "graph/views/dot.hpp"
 #include "graph/views/graph_view.hpp"
+#include "graph/views/names.hpp"
 #include "graph/views/render.hpp"
 #include "graph/views/replay.hpp"
 #include "models/io/atomic_file.hpp"
@@ -28,56 +29,100 @@ namespace tapegrad::tools {
 
 namespace {
 
-// Draws `E`'s graph and writes it; `what` names the example in the title.
-// Writes one SVG per backward step into options.replay_dir (graph/replay.hpp).
+// The layout of the expanded drawings (the graph with --expanded, the replay, the viewer).
+GraphLayout expanded_layout(const DotOptions& options) {
+  if (options.layout.empty() || options.layout == "network") return GraphLayout::kNetwork;
+  if (options.layout == "boxes") return GraphLayout::kBoxes;
+  throw Error(fmt::format("dot: --layout is network or boxes, got '{}'", options.layout));
+}
+
+void check_view_options(const DotOptions& options) {
+  if (!options.collapse.empty() && options.expanded)
+    throw Error("dot: --collapse draws the tensor view; leave out --expanded");
+  expanded_layout(options);
+  if (!options.layout.empty() && !options.expanded && options.replay_dir.empty() &&
+      options.html.empty())
+    throw Error(
+        "dot: --layout is for the expanded view (one vertex per element); add --expanded, or "
+        "leave out --layout for the tensor view");
+  if (options.names != "torch" && options.names != "derivation")
+    throw Error(fmt::format("dot: --names is torch or derivation, got '{}'", options.names));
+}
+
+// The derivation's names on `graph` if asked for; the error says what they need.
+void apply_names(ComputationGraph& graph, const DotOptions& options) {
+  if (options.names != "derivation") return;
+  try {
+    use_derivation_names(graph);
+  } catch (const Error& error) {
+    throw Error(fmt::format("dot: --names derivation: {}", error.what()));
+  }
+}
+
+// Writes one SVG per backward step into options.replay_dir (graph/replay.hpp); `what` names
+// the example in the titles.
 void write_replay(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
                   const std::string& what) {
-  const ComputationGraph expanded = expanded_view(tape, E);
+  ComputationGraph expanded = expanded_view(tape, E);
+  apply_names(expanded, options);
   const std::vector<ReplayFrame> frames = backward_replay(expanded);
+  const DotFormat format{.layout = expanded_layout(options), .details = options.details};
+  std::vector<std::string> drawings;  // all drawn before any is written
+  for (std::size_t k = 0; k < frames.size(); ++k) {
+    DotFormat frame = format;
+    frame.title = fmt::format("{}: backward step {} of {}, {} ({})", what, k + 1, frames.size(),
+                              frames[k].op, frames[k].tensor);
+    drawings.push_back(to_dot(replay_frame_graph(expanded, frames, k), frame));
+  }
   std::error_code error;
   std::filesystem::create_directories(options.replay_dir, error);
   if (error)
     throw Error(
         fmt::format("dot: cannot create the folder {}: {}", options.replay_dir, error.message()));
-  for (std::size_t k = 0; k < frames.size(); ++k) {
-    const std::string title = fmt::format("{}: backward step {} of {}, {} ({})", what, k + 1,
-                                          frames.size(), frames[k].op, frames[k].tensor);
-    write_graph(fmt::format("{}/frame-{:02}.svg", options.replay_dir, k + 1),
-                to_dot(replay_frame_graph(expanded, frames, k), DotFormat{.title = title}));
-  }
+  for (std::size_t k = 0; k < drawings.size(); ++k)
+    write_graph(fmt::format("{}/frame-{:02}.svg", options.replay_dir, k + 1), drawings[k]);
   fmt::print("Wrote {} frames of the backward pass to {}\n", frames.size(), options.replay_dir);
 }
 
 int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
          const std::string& what) {
-  if (!options.collapse.empty() && options.expanded)
-    throw Error("dot: --collapse draws the tensor view; leave out --expanded");
+  check_view_options(options);
   // The page first: it is the part most likely to fail (a graph too big for the element view),
   // and a command that fails writes nothing.
   std::string page;
   if (!options.html.empty()) {
-    const ExplainSubject subject =
+    ExplainSubject subject =
         options.model.empty()
             ? seed_subject(options.inputs, options.hidden, options.seed)
             : model_subject(options.model, options.weights, options.data, options.row);
-    page = viewer_html(subject);
+    if (options.names == "derivation") name_by_derivation(subject);
+    page = viewer_html(
+        subject, {}, ViewerOptions{.layout = expanded_layout(options), .details = options.details});
   }
   GraphViewOptions view;
   view.max_values = options.max_values;
   ComputationGraph graph =
       options.expanded ? expanded_view(tape, E, view) : tensor_view(tape, E, view);
+  apply_names(graph, options);
   if (options.collapse == "layers") graph = collapse_layers(graph);
   std::string title = fmt::format("{} after backward", what);
   if (!options.highlight.empty()) {
-    if (highlight(graph, options.highlight) == 0)
+    const GraphVertex from = vertex_named(graph, options.highlight);
+    if (highlight(graph, from) == 0)
       throw Error(fmt::format("dot: the loss does not depend on '{}'", options.highlight));
-    title += fmt::format("; paths to {} highlighted", options.highlight);
+    title += fmt::format("; paths to {} highlighted", graph[from].name);
   }
-  write_graph(options.output, to_dot(graph, DotFormat{.title = title}));
-  fmt::print("Wrote {} ({} view: {} vertices, {} edges)\n", options.output,
+  const DotFormat format{
+      .title = title,
+      .layout = options.expanded ? expanded_layout(options) : GraphLayout::kBoxes,
+      // The collapsed view is a programmer's summary: each layer's ops and the bytes they keep.
+      .details = options.details || options.collapse == "layers"};
+  write_graph(options.output, to_dot(graph, format));
+  fmt::print("Wrote {} ({} view{}: {} vertices, {} edges)\n", options.output,
              options.expanded           ? "expanded"
              : options.collapse.empty() ? "tensor"
                                         : "collapsed",
+             format.layout == GraphLayout::kNetwork ? ", network layout" : "",
              boost::num_vertices(graph), boost::num_edges(graph));
   if (!options.replay_dir.empty()) write_replay(tape, E, options, what);
   if (!options.html.empty()) {

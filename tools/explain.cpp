@@ -10,6 +10,7 @@
 #include "graph/gradcheck.hpp"
 #include "graph/higher_order.hpp"
 #include "graph/tape.hpp"
+#include "graph/views/names.hpp"
 #include "models/io/config.hpp"
 #include "models/io/csv_data.hpp"
 #include "models/io/training.hpp"
@@ -26,51 +27,21 @@ std::string number(double value, int digits) {
   return value < 0 ? fmt::format("({})", text) : text;
 }
 
-std::optional<std::size_t> parse_index(std::string_view text) {
-  std::size_t value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
-// The seed network's element for a derivation name: "v_0", "v_2", "w_2,0", "w_2,3" (and "w_23"
-// when both indices are single digits). nullopt if `name` is not of that form.
-std::optional<std::string> torch_name_of(std::string_view name, std::size_t inputs,
-                                         std::size_t hidden) {
-  if (name.starts_with("v_")) {
-    const auto h = parse_index(name.substr(2));
-    if (!h || *h > hidden) return std::nullopt;
-    return *h == 0 ? std::string("layers.1.bias[0]") : fmt::format("layers.1.weight[0,{}]", *h - 1);
-  }
-  if (!name.starts_with("w_")) return std::nullopt;
-  std::string_view rest = name.substr(2);
-  std::optional<std::size_t> h, j;
-  if (const std::size_t comma = rest.find(','); comma != std::string_view::npos) {
-    h = parse_index(rest.substr(0, comma));
-    j = parse_index(rest.substr(comma + 1));
-  } else if (rest.size() == 2) {
-    h = parse_index(rest.substr(0, 1));
-    j = parse_index(rest.substr(1));
-  }
-  if (!h || !j || *h == 0 || *h > hidden || *j > inputs) return std::nullopt;
-  return *j == 0 ? fmt::format("layers.0.bias[{}]", *h - 1)
-                 : fmt::format("layers.0.weight[{},{}]", *h - 1, *j - 1);
-}
-
 GraphVertex parameter_vertex(const ExplainSubject& subject, std::string_view element) {
-  std::string name(element);
-  if (subject.seed)
-    if (auto torch =
-            torch_name_of(element, subject.seed->network.inputs(), subject.seed->network.hidden()))
-      name = *torch;
   const ComputationGraph& graph = subject.expanded;
-  for (GraphVertex v : boost::make_iterator_range(boost::vertices(graph)))
-    if (graph[v].kind == VertexKind::kParameter && graph[v].name == name) return v;
-  std::vector<std::string> some = parameter_elements(subject);
-  if (some.size() > 6) some.resize(6);
-  throw Error(fmt::format("explain: no parameter element '{}'{}; names look like: {}", element,
-                          subject.seed ? " (or derivation names v_0, v_h, w_h,j)" : "",
-                          fmt::join(some, ", ")));
+  std::optional<GraphVertex> v;
+  try {
+    v = find_vertex(graph, element);
+  } catch (const Error& error) {
+    throw Error(fmt::format("explain: {}", error.what()));
+  }
+  if (!v)
+    throw Error(fmt::format("explain: no parameter element '{}'; {}", element, valid_names(graph)));
+  if (graph[*v].kind != VertexKind::kParameter)
+    throw Error(fmt::format("explain: no parameter element '{}': it is {}, {}; {}", element,
+                            graph[*v].kind == VertexKind::kOp ? "an op's output" : "an input",
+                            graph[*v].name, valid_names(graph)));
+  return *v;
 }
 
 Parameter<double> parameter_named(const ExplainSubject& subject, std::string_view tensor) {
@@ -150,6 +121,14 @@ bool close(double a, double b, double tolerance) {
 }
 
 }  // namespace
+
+void name_by_derivation(ExplainSubject& subject) {
+  try {
+    use_derivation_names(subject.expanded);
+  } catch (const Error& error) {
+    throw Error(fmt::format("--names derivation: {}", error.what()));
+  }
+}
 
 Var<double> labelled_forward(MLP<double>& net, const Var<double>& x) {
   Var<double> h = x;
@@ -297,7 +276,7 @@ SeedChain seed_chain(const SeedExample& example, std::string_view tensor, std::s
     if (element >= (bias ? H : H * d))
       throw Error(fmt::format("seed_chain: {}[{}] is out of range", tensor, element));
     const std::size_t h = (bias ? element : element / d) + 1, j = bias ? 0 : element % d + 1;
-    chain.derivation = fmt::format("w_{},{}", h, j);
+    chain.derivation = derivation_weight_name(h, j);
     const double zh = z[h - 1];
     chain.factors.push_back(
         {fmt::format("∂ŷ/∂z_{}", h), fmt::format("v_{}", h), n(v[h - 1]), v[h - 1]});
@@ -389,7 +368,10 @@ Explanation explain(const ExplainSubject& subject, std::string_view element,
 
   std::string& out = result.text;
   out += fmt::format("∂{}/∂{}", subject.loss_name, info.name);
-  if (result.chain) out += fmt::format(" (∂E/∂{} in the derivation)", result.chain->derivation);
+  if (!info.alias.empty())
+    out += fmt::format(" ({} in torch's names)", info.alias);
+  else if (result.chain)
+    out += fmt::format(" (∂E/∂{} in the derivation)", result.chain->derivation);
   out += fmt::format(" for {}\n", subject.title);
   if (result.chain) {
     out += "\nThe chain rule, as in the reference derivation:\n";

@@ -36,6 +36,11 @@ struct ExplainSubject {
   std::shared_ptr<const SeedExample> seed;  // set for the seed network: its derivation applies
 };
 
+// Renames the subject's graph by the reference derivation (use_derivation_names in
+// graph/names.hpp): explain and the viewer then print w_23, z_2, x_3. Throws Error for a model
+// the derivation does not describe.
+void name_by_derivation(ExplainSubject& subject);
+
 // net.forward(x) with its values labelled for graph dumps in the derivation's notation, layer k
 // (1-based) giving a_k = W_k h + b_k and z_k = activation(a_k); the last layer's output is "ŷ".
 Var<double> labelled_forward(MLP<double>& net, const Var<double>& x);

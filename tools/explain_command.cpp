@@ -21,11 +21,16 @@ int run_explain(const ExplainCommandOptions& options) {
     fmt::print("{}", hessian.text);
     return hessian.agree ? 0 : 1;
   }
-  const ExplainSubject subject =
+  if (options.names != "torch" && options.names != "derivation")
+    throw Error(fmt::format("explain: --names is torch or derivation, got '{}'", options.names));
+  ExplainSubject subject =
       files ? model_subject(options.model, options.weights, options.data, options.row)
             : seed_subject(options.inputs, options.hidden, options.seed);
-  std::string param = options.param;
-  if (param.empty()) {
+  if (options.names == "derivation") name_by_derivation(subject);
+  std::string param;
+  if (options.param) {
+    param = *options.param;
+  } else {
     const std::vector<std::string> elements = parameter_elements(subject);
     if (elements.empty()) throw Error("explain: the loss depends on no parameter");
     param = elements.front();

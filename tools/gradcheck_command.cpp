@@ -1,5 +1,6 @@
 // `tapegrad gradcheck`: every built-in op (through the op catalog) and the seed MLP against
-// central finite differences in double, printed as a table.
+// central finite differences in double, printed as a table or JSON (tools/gradcheck_report.hpp);
+// --formula compares the reference derivation's formulas; --model checks a model from files.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,31 +19,20 @@ namespace tapegrad::tools {
 
 namespace {
 
-constexpr const char* kRow = "{:<22} {:<38} {:<17} {:>12} {:>12}  {:<16} {}\n";
-
-// Prints one row per checked input; returns whether all passed.
-bool print_rows(std::string_view op, std::string_view what, const GradcheckResult& result) {
-  for (const ParameterCheck& p : result.parameters) {
-    // The element closest to (or furthest beyond) its tolerance, and the output it feeds.
-    const std::string worst = fmt::format("{} of out{}", p.shape.index_str(p.worst.element),
-                                          result.output_shape.index_str(p.worst.output));
-    fmt::print(kRow, op, what, p.name, fmt::format("{:.2e}", p.max_abs_error),
-               fmt::format("{:.2e}", p.max_rel_error), worst, p.passed ? "ok" : "FAIL");
-    if (!p.passed)
-      fmt::print(
-          "{:23}{} element(s) out of tolerance; worst: autodiff {:.10g}, finite "
-          "difference {:.10g}\n",
-          "", p.failures, p.worst.autodiff, p.worst.numeric);
-  }
-  return result.passed;
-}
-
 // `--formula`: the derivation's formulas, autodiff and finite differences side by side.
 int run_formula_check(const GradcheckCommandOptions& options) {
   SeedExample example = make_seed_example(3, 4, options.seed);
   const std::vector<SeedGradientRow> rows =
       seed_gradient_table(example.network, example.x, example.y[0],
                           relative_step(GradcheckOptions{.eps = options.eps}));
+  SeedGradientTolerance tolerance;
+  tolerance.atol = options.atol;
+  tolerance.rtol = options.rtol;
+  const auto disagreement = first_disagreement(rows, tolerance);
+  if (options.json) {
+    fmt::print("{}", formula_json(rows, !disagreement.has_value()));
+    return disagreement ? 1 : 0;
+  }
   fmt::print(
       "The seed network (d = 3, H = 4), one example: ∂E/∂θ by the reference derivation's "
       "formula, by autodiff and by central finite differences.\n\n");
@@ -51,10 +41,7 @@ int run_formula_check(const GradcheckCommandOptions& options) {
   for (const SeedGradientRow& row : rows)
     fmt::print("{:<7} {:<22} {:<34} {:>20.12e} {:>20.12e} {:>20.12e}\n", row.derivation,
                row.parameter, row.formula, row.formula_value, row.autodiff, row.finite_difference);
-  SeedGradientTolerance tolerance;
-  tolerance.atol = options.atol;
-  tolerance.rtol = options.rtol;
-  if (const auto wrong = first_disagreement(rows, tolerance)) {
+  if (const auto& wrong = disagreement) {
     fmt::print(
         "\nFAIL: {} ({}) disagrees: formula {:.15g}, autodiff {:.15g}, finite difference "
         "{:.15g}\n",
@@ -69,35 +56,9 @@ int run_formula_check(const GradcheckCommandOptions& options) {
   return 0;
 }
 
-// `--order 2`: every op's second derivatives and the seed MLP's, by gradgradcheck.
-int run_second_order_check(const GradcheckCommandOptions& options, const GradcheckOptions& check) {
-  std::mt19937_64 rng(options.seed);
-  fmt::print(
-      "Second derivatives in double: with random w and u, G = ∂⟨w, f⟩/∂x recorded by the ops' "
-      "vjp, then ∂⟨u, G⟩/∂x by differentiating that record, against central "
-      "differences of ⟨u, G⟩ with G from backward(); step eps·max(1,|x|) with eps = {:.2g}; an "
-      "element passes if |autodiff − numeric| ≤ {:g} + {:g}·|numeric| + its error estimate.\n\n",
-      relative_step(check), check.atol, check.rtol);
-  fmt::print(kRow, "op", "case", "input", "max abs err", "max rel err", "worst element", "");
-  bool all_passed = true;
-  std::size_t checks = 0;
-  const auto report = [&](std::string_view op, std::string_view what,
-                          const GradgradcheckResult& r) {
-    if (!r.first_order_passed)
-      fmt::print(
-          "{:<22} {:<38} a first derivative recorded for differentiation differs from "
-          "backward()'s by up to {:.2e}: FAIL\n",
-          op, what, *std::max_element(r.first_order_errors.begin(), r.first_order_errors.end()));
-    const bool second_passed = print_rows(op, what, r.second_order);
-    all_passed = all_passed && r.first_order_passed && second_passed;
-    ++checks;
-  };
-  for (const OpCase<double>& c : op_catalog<double>()) {
-    std::vector<Tensor<double>> inputs;
-    for (std::size_t k = 0; k < c.inputs.size(); ++k) inputs.push_back(catalog_input(c, k, rng));
-    report(c.op, c.description, gradgradcheck(c.call, inputs, check, options.seed));
-  }
-  // The seed MLP as a function of its four parameters: E(W, w0, v, v0).
+// The seed MLP as a function of its four parameters, E(W, w0, v, v0), for the second-order check.
+CatalogCheck seed_second_order(const GradcheckCommandOptions& options,
+                               const GradcheckOptions& check) {
   const SeedExample example = make_seed_example(3, 4, options.seed);
   const std::vector<Tensor<double>> theta{
       example.network.hidden_weight().value(), example.network.hidden_bias().value(),
@@ -109,11 +70,36 @@ int run_second_order_check(const GradcheckCommandOptions& options, const Gradche
   const char* names[] = {"W", "w0", "v", "v0"};
   for (std::size_t k = 0; k < std::size(names); ++k)  // the last, w, keeps "grad_output"
     seed.second_order.parameters.at(k).name = names[k];
-  report("seed MLP", "E(W, w0, v, v0), d = 3, H = 4", seed);
-  fmt::print("\n{}: {} checks, {}\n", all_passed ? "PASS" : "FAIL", checks,
-             all_passed ? "every second derivative agrees with finite differences of the first"
-                        : "some second derivatives disagree (rows marked FAIL)");
-  return all_passed ? 0 : 1;
+  return {"seed MLP", "E(W, w0, v, v0), d = 3, H = 4", std::move(seed.second_order),
+          seed.first_order_errors, seed.first_order_passed};
+}
+
+// Every case of the op catalog and the seed MLP, checked to `order`.
+std::vector<CatalogCheck> check_catalog(const GradcheckCommandOptions& options,
+                                        const GradcheckOptions& check) {
+  std::mt19937_64 rng(options.seed);
+  std::vector<CatalogCheck> checks;
+  for (const OpCase<double>& c : op_catalog<double>()) {
+    std::vector<Tensor<double>> inputs;
+    for (std::size_t k = 0; k < c.inputs.size(); ++k) inputs.push_back(catalog_input(c, k, rng));
+    if (options.order == 2) {
+      GradgradcheckResult r = gradgradcheck(c.call, inputs, check, options.seed);
+      checks.push_back({c.op, c.description, std::move(r.second_order), r.first_order_errors,
+                        r.first_order_passed});
+    } else {
+      checks.push_back({c.op, c.description, gradcheck(c.call, inputs, check), {}, true});
+    }
+  }
+  if (options.order == 2) {
+    checks.push_back(seed_second_order(options, check));
+  } else {
+    SeedExample example = make_seed_example(3, 4, options.seed);
+    auto loss = [&] { return example.network.loss(example.x, example.y); };
+    const auto params = example.network.parameters();
+    checks.push_back(
+        {"seed MLP", "E = ½(y − ŷ)², d = 3, H = 4", gradcheck(params, loss, check), {}, true});
+  }
+  return checks;
 }
 
 }  // namespace
@@ -130,36 +116,28 @@ int run_gradcheck(const GradcheckCommandOptions& options) {
     return run_gradcheck_files(options);
   }
   const GradcheckOptions check = gradcheck_options(options);
-  if (options.order == 2) return run_second_order_check(options, check);
-  std::mt19937_64 rng(options.seed);
-
-  fmt::print(
-      "Central finite differences in double; step eps·max(1,|θ|) with eps = {:.2g}; an "
-      "element passes if |autodiff − numeric| ≤ {:g} + {:g}·|numeric| + its error "
-      "estimate.\n\n",
-      relative_step(check), check.atol, check.rtol);
-  fmt::print(kRow, "op", "case", "input", "max abs err", "max rel err", "worst element", "");
-  bool all_passed = true;
-  std::size_t checks = 0;
-  for (const OpCase<double>& c : op_catalog<double>()) {
-    std::vector<Tensor<double>> inputs;
-    for (std::size_t k = 0; k < c.inputs.size(); ++k) inputs.push_back(catalog_input(c, k, rng));
-    all_passed = print_rows(c.op, c.description, gradcheck(c.call, inputs, check)) && all_passed;
-    ++checks;
+  const std::vector<CatalogCheck> checks = check_catalog(options, check);
+  const bool passed =
+      std::all_of(checks.begin(), checks.end(), [](const CatalogCheck& c) { return c.passed(); });
+  if (options.json) {
+    fmt::print("{}", catalog_json(checks, options.order, check));
+    return passed ? 0 : 1;
   }
-
-  SeedExample example = make_seed_example(3, 4, options.seed);
-  auto loss = [&] { return example.network.loss(example.x, example.y); };
-  const auto params = example.network.parameters();
-  all_passed =
-      print_rows("seed MLP", "E = ½(y − ŷ)², d = 3, H = 4", gradcheck(params, loss, check)) &&
-      all_passed;
-  ++checks;
-
-  fmt::print("\n{}: {} checks, {}\n", all_passed ? "PASS" : "FAIL", checks,
-             all_passed ? "every gradient agrees with finite differences"
-                        : "some gradients disagree (rows marked FAIL)");
-  return all_passed ? 0 : 1;
+  if (options.order == 2)
+    fmt::print(
+        "Second derivatives in double: with random w and u, G = ∂⟨w, f⟩/∂x recorded by the ops' "
+        "vjp, then ∂⟨u, G⟩/∂x by differentiating that record, against central differences of "
+        "⟨u, G⟩ with G from backward(); step eps·max(1,|x|) with eps = {:.2g}; an element passes "
+        "if |autodiff − numeric| ≤ {:g} + {:g}·|numeric| + its error estimate.\n\n",
+        relative_step(check), check.atol, check.rtol);
+  else
+    fmt::print(
+        "Central finite differences in double; step eps·max(1,|θ|) with eps = {:.2g}; an "
+        "element passes if |autodiff − numeric| ≤ {:g} + {:g}·|numeric| + its error "
+        "estimate.\n\n",
+        relative_step(check), check.atol, check.rtol);
+  fmt::print("{}", catalog_table(checks, options.order));
+  return passed ? 0 : 1;
 }
 
 }  // namespace tapegrad::tools

@@ -123,7 +123,7 @@ int run(int argc, char** argv) {
   add_integer(check_cmd, "--max-elements", check.max_elements,
               "With --model: check at most N elements of each parameter, a random sample drawn "
               "with --seed (0: all)");
-  check_cmd->add_flag("--json", check.json, "With --model: print the report as JSON");
+  check_cmd->add_flag("--json", check.json, "Print the report as JSON (every mode)");
   check_cmd->add_flag("--richardson", check.richardson,
                       "Richardson extrapolation of the finite differences (error O(h⁴))");
   add_integer(check_cmd, "--worst", check.worst, "Worst elements shown per parameter");
@@ -148,7 +148,7 @@ int run(int argc, char** argv) {
                     "One vertex per element (each neuron its own node) instead of per tensor");
   dot_cmd->add_option("--highlight", dot.highlight,
                       "Colour the paths from the loss to one parameter or element, e.g. "
-                      "layers.0.weight or, with --expanded, layers.0.weight[1,2]");
+                      "layers.0.weight or, with --expanded, layers.0.weight[1,2] or w_23");
   add_integer(dot_cmd, "--inputs", dot.inputs, "Inputs d of the seed network", 1, 16);
   add_integer(dot_cmd, "--hidden", dot.hidden, "Hidden units H of the seed network", 1, 16);
   add_integer(dot_cmd, "--seed", dot.seed, "Random seed for weights and the example");
@@ -168,8 +168,23 @@ int run(int argc, char** argv) {
 
   dot_cmd->add_option("--html", dot.html,
                       "Also write a self-contained HTML page that steps through the backward "
-                      "pass (Previous/Next, arrow keys) and explains a parameter element when "
-                      "clicked (expanded view)");
+                      "pass (Previous/Next, arrow keys; zoom with the wheel, +, - and 0) and "
+                      "explains a parameter element when clicked (expanded view)");
+  dot_cmd
+      ->add_option("--layout", dot.layout,
+                   "How the expanded view, --replay and --html draw a layered model: network "
+                   "(default; one column per layer, units in index order, each weight written on "
+                   "its edge) or boxes (every weight a box of its own)")
+      ->check(CLI::IsMember({"network", "boxes"}));
+  dot_cmd
+      ->add_option("--names", dot.names,
+                   "torch (default): layers.0.weight[1,2], z[1]; derivation: the reference "
+                   "derivation's 1-based names, w_23, z_2, x_3, v_0 (seed-shaped networks)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"torch", "derivation"}));
+  dot_cmd->add_flag("--details", dot.details,
+                    "Also show programmer details: each vertex's kind or op with its shape, and "
+                    "the bytes an op saved for backward");
 
   ExplainCommandOptions explain;
   CLI::App* explain_cmd = app.add_subcommand(
@@ -181,7 +196,7 @@ int run(int argc, char** argv) {
   explain_cmd->add_option(
       "--param", explain.param,
       "The element: layers.0.weight[1,2], or for the seed network the derivation's "
-      "name, w_2,3 or v_1 (1-based; w_h,0 and v_0 are the biases). Default: the "
+      "name, w_23 (or w_2,3) or v_1 (1-based; w_h0 and v_0 are the biases). Default: the "
       "first parameter element");
   add_integer(explain_cmd, "--inputs", explain.inputs, "Inputs d of the seed network", 1, 16);
   add_integer(explain_cmd, "--hidden", explain.hidden, "Hidden units H of the seed network", 1, 16);
@@ -197,6 +212,12 @@ int run(int argc, char** argv) {
               std::size_t{1}, std::size_t{1000000});
   add_integer(explain_cmd, "--digits", explain.digits, "Significant digits of the numbers shown", 1,
               17);
+  explain_cmd
+      ->add_option("--names", explain.names,
+                   "torch (default) or derivation: print the graph's elements by the reference "
+                   "derivation's 1-based names (w_23, z_2, x_3)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"torch", "derivation"}));
   explain_cmd->add_flag("--hessian", explain.hessian,
                         "Instead: the seed network's Hessian of E with respect to the output "
                         "layer, ∂²E/∂v_h∂v_k = z_h z_k (z_0 = 1), by autodiff against the formula");
@@ -242,9 +263,16 @@ int run(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"sgd", "momentum", "adam"}));
   train_cmd->add_option("--val", train.validation, "Validation data (CSV), evaluated each epoch");
-  train_cmd->add_option("--log", train.log, "CSV file for the loss per epoch");
+  train_cmd->add_option("--log", train.log,
+                        "CSV file for the loss per epoch (for sse, per row: E over the rows)");
   train_cmd->add_option("--plot", train.plot, "SVG file for the loss curves");
   add_integer(train_cmd, "--seed", train.seed, "Random seed for the order of the rows");
+  train_cmd->add_flag("--quiet", train.quiet,
+                      "Print no progress and no epoch lines, only the files written");
+  add_integer(train_cmd, "--every", train.every,
+              "Off a terminal, print the loss every N epochs (and the last); default: about 20 "
+              "lines for the run",
+              1);
   train_cmd->add_option("--checkpoint", train.checkpoint,
                         "Also write the weights here (atomically) every --checkpoint-every epochs");
   add_integer(train_cmd, "--checkpoint-every", train.checkpoint_every, "Epochs between checkpoints",

@@ -179,8 +179,14 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   Generator generator(options.seed);  // the same seed on every rank: the same batches
   // mpirun gives the ranks a pseudo-terminal even when its output goes to a file: plain lines.
   const bool interactive = !team && is_terminal(stdout);
+  // sse sums over the rows, so files of different sizes (training, validation) would not
+  // compare: what is shown and logged is the loss per row, E/n, and says so.
+  const bool per_row = config.loss == Loss::kSse;
   std::optional<Progress> progress;
-  if (lead) progress.emplace(stdout, interactive, options.epochs, order.batches());
+  if (lead && !options.quiet)
+    progress.emplace(stdout, interactive, options.epochs, order.batches(),
+                     options.every > 0 ? options.every : default_line_every(options.epochs),
+                     per_row);
   Tape<T> tape;
   TapeGuard<T> guard(tape);
   Tensor<T> xb, yb;
@@ -188,7 +194,8 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   auto evaluate = [&](const Tensor<T>& x, const Tensor<T>& y) {
     NoGradGuard no_grad;
     tape.clear();
-    return static_cast<double>(apply_loss(config.loss, net.forward(x), Var<T>(y)).item());
+    const double loss = apply_loss(config.loss, net.forward(x), Var<T>(y)).item();
+    return per_row ? loss / static_cast<double>(x.shape()[0]) : loss;
   };
   std::optional<Tensor<T>> val_x, val_y;
   if (validation) val_x = validation->x_as<T>(), val_y = validation->y_as<T>();
@@ -197,11 +204,11 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   std::vector<EpochRecord> records;
   const double initial = evaluate(all_x, all_y);
   refuse_overflow<T>("train", initial, nullptr, "at the initial weights");
-  if (lead)
-    fmt::print("{} rows, {} steps per epoch, {} with lr {}{}; loss {} at the start: {:.6g}\n",
+  if (progress)
+    fmt::print("{} rows, {} steps per epoch, {} with lr {}{}; loss {}{} at the start: {:.6g}\n",
                data.rows, order.batches(), options.optimizer, options.lr,
                team ? fmt::format(", data-parallel over {} ranks", ranks) : "",
-               to_string(config.loss), initial);
+               to_string(config.loss), per_row ? " per row" : "", initial);
   std::size_t total_steps = 0;
   std::vector<std::size_t> shard;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
@@ -229,7 +236,8 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
       }
       optimizer->step();
       seen += rows.size();
-      if (lead) progress->step(epoch, ++step, static_cast<double>(loss_value), seen);
+      ++step;
+      if (progress) progress->step(epoch, step, static_cast<double>(loss_value), seen);
     }
     EpochRecord record;
     record.epoch = epoch;
@@ -244,11 +252,11 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
           fmt::format("train: the loss diverged: it became {} in epoch {}; try a smaller --lr, or "
                       "--detect-anomaly to find the op where it started",
                       std::isnan(record.train_loss) ? "NaN" : "infinite", epoch));
-    if (lead) progress->epoch_done(record);
+    if (progress) progress->epoch_done(record);
     records.push_back(record);
     if (lead && !options.checkpoint.empty() && epoch % options.checkpoint_every == 0) {
       save_weights(options.checkpoint, named_values(net));  // atomic: a crash keeps the last one
-      if (!is_terminal(stdout))
+      if (!is_terminal(stdout) && !options.quiet)
         fmt::print("checkpoint: epoch {} in {}\n", epoch, options.checkpoint);
     }
   }
@@ -263,12 +271,13 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   TensorFile trained;
   for (auto& [name, value] : named_values(net)) trained.add(name, std::move(value));
   outputs.add(options.out, serialize_safetensors(trained));
-  if (!options.log.empty()) outputs.add(options.log, loss_log_csv(records));
+  if (!options.log.empty()) outputs.add(options.log, loss_log_csv(records, per_row));
   if (!options.plot.empty())
-    outputs.add(options.plot, loss_plot_svg(records, fmt::format("{}: {} loss per epoch",
-                                                                 config.name.empty() ? options.model
-                                                                                     : config.name,
-                                                                 to_string(config.loss))));
+    outputs.add(
+        options.plot,
+        loss_plot_svg(records, fmt::format("{}: {} loss{} per epoch",
+                                           config.name.empty() ? options.model : config.name,
+                                           to_string(config.loss), per_row ? " per row" : "")));
   outputs.commit();
   for (const std::string* written : {&options.out, &options.log, &options.plot})
     if (!written->empty()) fmt::print("wrote {}\n", *written);

@@ -23,8 +23,18 @@ bool is_terminal(std::FILE* file) {
   return isatty(fileno(file)) == 1;
 }
 
-Progress::Progress(std::FILE* out, bool interactive, int epochs, std::size_t steps_per_epoch)
-    : out_(out), interactive_(interactive), epochs_(epochs), steps_per_epoch_(steps_per_epoch) {}
+Progress::Progress(std::FILE* out, bool interactive, int epochs, std::size_t steps_per_epoch,
+                   int every, bool per_row)
+    : out_(out),
+      interactive_(interactive),
+      epochs_(epochs),
+      steps_per_epoch_(steps_per_epoch),
+      every_(std::max(every, 1)),
+      per_row_(per_row) {}
+
+int default_line_every(int epochs) {
+  return std::max(1, (epochs + 19) / 20);
+}
 
 void Progress::step(int epoch, std::size_t step, double loss, std::size_t examples_so_far) {
   if (!interactive_) return;
@@ -46,15 +56,19 @@ void Progress::step(int epoch, std::size_t step, double loss, std::size_t exampl
 }
 
 void Progress::epoch_done(const EpochRecord& r) {
+  if (!interactive_ && r.epoch % every_ != 0 && r.epoch != epochs_) return;
   if (interactive_) fmt::print(out_, "\r\x1b[K");
-  fmt::print(out_, "epoch {}/{}  train loss {:.6g}", r.epoch, epochs_, r.train_loss);
-  if (r.validation_loss) fmt::print(out_, "  validation loss {:.6g}", *r.validation_loss);
+  const std::string_view unit = per_row_ ? " per row" : "";
+  fmt::print(out_, "epoch {}/{}  train loss{} {:.6g}", r.epoch, epochs_, unit, r.train_loss);
+  if (r.validation_loss) fmt::print(out_, "  validation loss{} {:.6g}", unit, *r.validation_loss);
   fmt::print(out_, "  {:.0f} ex/s  {:.2f} s\n", r.examples_per_second, r.seconds);
   std::fflush(out_);
 }
 
-std::string loss_log_csv(const std::vector<EpochRecord>& records) {
-  std::string csv = "epoch,train_loss,validation_loss,seconds,examples_per_second\n";
+std::string loss_log_csv(const std::vector<EpochRecord>& records, bool per_row) {
+  std::string csv = per_row ? "epoch,train_loss_per_row,validation_loss_per_row,seconds,"
+                              "examples_per_second\n"
+                            : "epoch,train_loss,validation_loss,seconds,examples_per_second\n";
   for (const EpochRecord& r : records)
     csv += fmt::format("{},{:.17g},{},{:.6f},{:.1f}\n", r.epoch, r.train_loss,
                        r.validation_loss ? fmt::format("{:.17g}", *r.validation_loss) : "",

@@ -25,17 +25,23 @@ constexpr std::string_view kHead = R"html(<!DOCTYPE html>
 
 constexpr std::string_view kStyle = R"html(</title>
 <style>
-  body { margin: 0; font-family: "DejaVu Sans", sans-serif; font-size: 14px; color: #222; }
+  html, body { height: 100%; }
+  body { margin: 0; font-family: "DejaVu Sans", sans-serif; font-size: 14px; color: #222;
+         display: flex; flex-direction: column; }
   header { padding: 8px 14px; background: #f3f3f3; border-bottom: 1px solid #ccc; }
   header h1 { font-size: 16px; margin: 0 0 6px 0; }
   button { font-size: 14px; padding: 3px 12px; }
   #step { margin-left: 10px; }
-  main { display: flex; align-items: flex-start; }
-  #frames { flex: 1; padding: 8px; overflow: auto; }
-  #frames svg { max-width: 100%; height: auto; }
+  #zoom { margin-left: 16px; }
+  main { display: flex; flex: 1; min-height: 0; }
+  /* The drawing is zoomed and panned by a transform on its svg; the frame clips it. */
+  #frames { flex: 1; position: relative; overflow: hidden; cursor: grab; touch-action: none; }
+  #frames.dragging { cursor: grabbing; }
+  #frames div.frame { position: absolute; inset: 0; }
+  #frames svg { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
   #frames g.node[data-element] { cursor: pointer; }
   #frames g.node.selected > :is(polygon, ellipse, path) { stroke: #c00; stroke-width: 3; }
-  aside { width: 40em; padding: 8px 14px; border-left: 1px solid #ccc; }
+  aside { width: 25em; padding: 8px 14px; border-left: 1px solid #ccc; overflow-y: auto; }
   aside h2 { font-size: 14px; margin: 6px 0; }
   table { border-collapse: collapse; width: 100%; }
   td, th { padding: 1px 6px; text-align: left; font-variant-numeric: tabular-nums; }
@@ -44,8 +50,9 @@ constexpr std::string_view kStyle = R"html(</title>
   tr.param:hover { background: #eef; }
   tr.param.changed td.sum { background: #fff0c0; }
   tr.param.selected { outline: 2px solid #c00; }
-  pre#explain { white-space: pre; overflow-x: auto; font-size: 12px; background: #fafafa; border: 1px solid #ddd;
-                padding: 6px; min-height: 4em; }
+  /* Long lines wrap rather than run out of the panel. */
+  pre#explain { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px; background: #fafafa;
+                border: 1px solid #ddd; padding: 6px; min-height: 4em; }
 </style>
 </head>
 <body>
@@ -53,6 +60,11 @@ constexpr std::string_view kStyle = R"html(</title>
   <h1 id="title"></h1>
   <button id="prev" type="button" title="Previous step (←)">◀ Previous</button>
   <button id="next" type="button" title="Next step (→)">Next ▶</button>
+  <span id="zoom">
+    <button id="zoom-out" type="button" title="Zoom out (-)">−</button>
+    <button id="fit" type="button" title="Fit the drawing to the window (0)">Fit</button>
+    <button id="zoom-in" type="button" title="Zoom in (+)">+</button>
+  </span>
   <span id="step"></span>
 </header>
 <main>
@@ -94,7 +106,10 @@ for (const p of data.parameters) {
 }
 for (const frame of frames)
   for (const node of frame.querySelectorAll("g.node")) {
-    const vertex = data.vertices[Number(node.querySelector("title").textContent)];
+    // Node names: "12" in the boxes layout, "v12" (a unit) or "w12" (a weight) in the network
+    // layout (graph/views/network_dot.cpp), for vertex 12.
+    const name = /^[vw]?(\d+)$/.exec(node.querySelector("title").textContent);
+    const vertex = name ? data.vertices[Number(name[1])] : undefined;
     if (vertex && vertex.kind === "parameter") node.dataset.element = vertex.name;
   }
 
@@ -137,17 +152,92 @@ document.getElementById("prev").addEventListener("click", () => show(current - 1
 document.getElementById("next").addEventListener("click", () => show(current + 1));
 document.addEventListener("keydown", (event) => {
   // Alt+arrows (history) and Ctrl/Meta+Home/End belong to the browser.
-  if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
+  if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || event.defaultPrevented)
+    return;
   const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last };
   if (!(event.key in moves)) return;
   event.preventDefault();
   show(moves[event.key]);
 });
 document.getElementById("frames").addEventListener("click", (event) => {
+  if (event.currentTarget.dataset.dragged) {
+    delete event.currentTarget.dataset.dragged;
+    return;
+  }
   const node = event.target.closest("g.node[data-element]");
   if (node) select(node.dataset.element);
 });
+// Zoom and pan: one view (scale, then offset in CSS px) for every frame, so that stepping keeps
+// the place one looks at. Wheel zooms about the pointer, dragging pans, + and - zoom about the
+// centre, 0 fits, Shift+arrows pan.
+const area = document.getElementById("frames");
+const view = { scale: 1, x: 0, y: 0 };
+function draw() {
+  for (const svg of area.querySelectorAll("svg"))
+    svg.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
+}
+function size() {
+  const svg = frames[current].querySelector("svg");
+  return { width: svg.width.baseVal.value, height: svg.height.baseVal.value };
+}
+function fit() {
+  const { width, height } = size();
+  view.scale = Math.min(area.clientWidth / width, area.clientHeight / height);
+  view.x = (area.clientWidth - width * view.scale) / 2;
+  view.y = (area.clientHeight - height * view.scale) / 2;
+  draw();
+}
+function zoom(factor, cx = area.clientWidth / 2, cy = area.clientHeight / 2) {
+  const scale = Math.max(0.05, Math.min(40, view.scale * factor));
+  view.x = cx - (cx - view.x) * (scale / view.scale);
+  view.y = cy - (cy - view.y) * (scale / view.scale);
+  view.scale = scale;
+  draw();
+}
+function pan(dx, dy) { view.x += dx; view.y += dy; draw(); }
+area.addEventListener("wheel", (event) => {
+  event.preventDefault();
+  const box = area.getBoundingClientRect();
+  zoom(Math.exp(-event.deltaY * 0.002), event.clientX - box.left, event.clientY - box.top);
+}, { passive: false });
+let drag = null;
+area.addEventListener("pointerdown", (event) => {
+  if (event.button !== 0) return;
+  delete area.dataset.dragged;
+  drag = { x: event.clientX, y: event.clientY, moved: false };
+});
+window.addEventListener("pointermove", (event) => {
+  if (!drag) return;
+  const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
+  if (!drag.moved && Math.hypot(dx, dy) < 4) return;  // a click, not yet a drag
+  drag.moved = true;
+  area.classList.add("dragging");
+  drag.x = event.clientX;
+  drag.y = event.clientY;
+  pan(dx, dy);
+});
+window.addEventListener("pointerup", () => {
+  if (drag && drag.moved) area.dataset.dragged = "1";  // the click that ends a drag selects nothing
+  drag = null;
+  area.classList.remove("dragging");
+});
+document.getElementById("zoom-in").addEventListener("click", () => zoom(1.25));
+document.getElementById("zoom-out").addEventListener("click", () => zoom(0.8));
+document.getElementById("fit").addEventListener("click", fit);
+document.addEventListener("keydown", (event) => {
+  if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
+  const step = 60;
+  const pans = { ArrowRight: [-step, 0], ArrowLeft: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+  if (event.shiftKey && event.key in pans) pan(...pans[event.key]);
+  else if (event.key === "+" || event.key === "=") zoom(1.25);
+  else if (event.key === "-") zoom(0.8);
+  else if (event.key === "0") fit();
+  else return;
+  event.preventDefault();
+});
+window.addEventListener("resize", fit);
 show(0);
+fit();
 </script>
 </body>
 </html>
@@ -196,17 +286,23 @@ std::string inline_svg(const std::string& svg, std::size_t frame) {
   return out;
 }
 
+DotFormat titled(DotFormat format, std::string title) {
+  format.title = std::move(title);
+  return format;
+}
+
 // The frames' data (caption, each parameter element's running sum or null, the elements whose
 // sums changed), and their SVG drawings into `svgs`: frame 0 is the forward pass, frame k ≥ 1
 // backward step k.
 nlohmann::json frames_json(const ComputationGraph& graph, const std::vector<ReplayFrame>& replay,
-                           const std::vector<GraphVertex>& parameters,
+                           const std::vector<GraphVertex>& parameters, const ViewerOptions& viewer,
                            std::vector<std::string>& svgs) {
+  const DotFormat format{.layout = viewer.layout, .details = viewer.details};
   ComputationGraph forward = graph;
   for (GraphVertex v : boost::make_iterator_range(boost::vertices(forward)))
     forward[v].grads.clear();
   svgs.push_back(
-      render_dot(to_dot(forward, DotFormat{.title = "Forward pass: each element's value"}), "svg"));
+      render_dot(to_dot(forward, titled(format, "Forward pass: each element's value")), "svg"));
   nlohmann::json frames = nlohmann::json::array();
   frames.push_back({{"caption", fmt::format("Forward pass (0 of {}): press Next or → to run "
                                             "backward one op at a time",
@@ -219,14 +315,14 @@ nlohmann::json frames_json(const ComputationGraph& graph, const std::vector<Repl
         "Backward step {} of {}: {} ({}) passes its gradient back; each edge sends "
         "derivative × gradient in",
         k + 1, replay.size(), frame.op, frame.tensor);
-    svgs.push_back(render_dot(
-        to_dot(replay_frame_graph(graph, replay, k), DotFormat{.title = caption}), "svg"));
+    svgs.push_back(
+        render_dot(to_dot(replay_frame_graph(graph, replay, k), titled(format, caption)), "svg"));
     nlohmann::json running = nlohmann::json::array(), changed = nlohmann::json::array();
     for (std::size_t i = 0; i < parameters.size(); ++i) {
       const GraphVertex v = parameters[i];
       running.push_back(frame.touched[v] ? nlohmann::json(frame.running[v]) : nlohmann::json());
       for (const ReplayContribution& c : frame.contributions)
-        if (boost::source(c.edge, graph) == v) {
+        if (c.source == v) {
           changed.push_back(i);
           break;
         }
@@ -238,7 +334,8 @@ nlohmann::json frames_json(const ComputationGraph& graph, const std::vector<Repl
 
 }  // namespace
 
-std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& options) {
+std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& options,
+                        const ViewerOptions& viewer) {
   const ComputationGraph& graph = subject.expanded;
   const std::vector<ReplayFrame> replay = backward_replay(graph);
   const std::size_t n = boost::num_vertices(graph);
@@ -258,7 +355,7 @@ std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& opt
   data["parameters"] = parameters;
 
   std::vector<std::string> svgs;
-  data["frames"] = frames_json(graph, replay, parameters, svgs);
+  data["frames"] = frames_json(graph, replay, parameters, viewer, svgs);
 
   nlohmann::json explanations = nlohmann::json::object();
   for (GraphVertex v : parameters)

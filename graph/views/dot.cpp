@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "network.hpp"
+
 // g++ 12 at -O2 warns (wrongly) about an uninitialised value inside write_graphviz.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
@@ -20,9 +22,9 @@
 namespace tapegrad {
 namespace {
 
-constexpr std::string_view kFont = "DejaVu Sans";
-constexpr std::string_view kHighlight = "#ff6600";  // the highlighted path: strong orange
-constexpr std::string_view kFaded = "#c0c0c0";      // edges off the path, when there is one
+using dot_style::kFaded;
+using dot_style::kFont;
+using dot_style::kHighlight;
 
 // "0.5", or "[0.5, 0.25]", or for a tensor of which only the first values were kept
 // "[0.5, 0.25, … +7 more]".
@@ -33,20 +35,25 @@ std::string numbers(const std::vector<double>& values, std::size_t size) {
   return fmt::format("[{:.4g}]", fmt::join(values, ", "));
 }
 
-std::string vertex_label(const VertexInfo& v) {
-  std::string kind = v.kind == VertexKind::kOp          ? v.op
-                     : v.kind == VertexKind::kParameter ? "parameter"
-                     : v.requires_grad                  ? "variable"
-                                                        : "constant";
-  // An element vertex ("z[1]") shows its tensor's shape only through its index.
-  if (v.name == v.tensor) kind += " " + v.shape;
-  std::string label = v.name + "\n" + kind;
+std::string vertex_label(const VertexInfo& v, bool details) {
+  // A tensor vertex's name is its tensor's (or, renamed, its alias is).
+  const bool whole = v.name == v.tensor || v.alias == v.tensor;
+  std::string label = v.name;
+  if (details) {
+    std::string kind = v.kind == VertexKind::kOp          ? v.op
+                       : v.kind == VertexKind::kParameter ? "parameter"
+                       : v.requires_grad                  ? "variable"
+                                                          : "constant";
+    // An element vertex ("z[1]") shows its tensor's shape only through its index.
+    if (whole) kind += " " + v.shape;
+    label += "\n" + kind;
+  }
   // An element vertex holds one value of a larger tensor: it is all there is to show.
-  const std::size_t size = v.name == v.tensor ? v.size : 1;
+  const std::size_t size = whole ? v.size : 1;
   if (!v.values.empty()) label += "\nvalue " + numbers(v.values, size);
   if (!v.grads.empty()) label += "\ngrad " + numbers(v.grads, size);
-  if (v.saved_bytes > 0) label += fmt::format("\nsaved {} B", v.saved_bytes);
   if (!v.note.empty()) label += "\n" + v.note;
+  if (details && v.saved_bytes > 0) label += fmt::format("\nsaved {} B", v.saved_bytes);
   return label;
 }
 
@@ -67,14 +74,16 @@ std::string vertex_style(const VertexInfo& v) {
 
 class VertexWriter {
  public:
-  explicit VertexWriter(const ComputationGraph& graph) : graph_(graph) {}
+  VertexWriter(const ComputationGraph& graph, bool details) : graph_(graph), details_(details) {}
   void operator()(std::ostream& out, GraphVertex v) const {
     const VertexInfo& info = graph_[v];
-    out << "[label=" << dot_quoted(vertex_label(info)) << ", " << vertex_style(info) << "]";
+    out << "[label=" << dot_quoted(vertex_label(info, details_)) << ", " << vertex_style(info)
+        << "]";
   }
 
  private:
   const ComputationGraph& graph_;
+  bool details_;
 };
 
 class EdgeWriter {
@@ -128,6 +137,7 @@ std::string dot_quoted(std::string_view text) {
 }
 
 std::string to_dot(const ComputationGraph& graph, const DotFormat& format) {
+  if (format.layout == GraphLayout::kNetwork) return network_dot(graph, format);
   const auto edges = boost::make_iterator_range(boost::edges(graph));
   const bool any_highlighted =
       std::any_of(edges.begin(), edges.end(), [&](GraphEdge e) { return graph[e].highlighted; });
@@ -136,8 +146,8 @@ std::string to_dot(const ComputationGraph& graph, const DotFormat& format) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-  boost::write_graphviz(out, graph, VertexWriter(graph), EdgeWriter(graph, any_highlighted),
-                        GraphWriter(format));
+  boost::write_graphviz(out, graph, VertexWriter(graph, format.details),
+                        EdgeWriter(graph, any_highlighted), GraphWriter(format));
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif

@@ -133,7 +133,8 @@ std::string formula(const Node<T>& node, std::size_t input, const ValueNames<T>&
 }
 
 template <class T>
-VertexInfo describe(const Value<T>& value, const std::string& name, const Value<T>* root) {
+VertexInfo describe(const Value<T>& value, const ValueNames<T>& names, const Value<T>* root) {
+  const std::string& name = names(&value);
   VertexInfo info;
   info.name = name;
   info.tensor = name;
@@ -142,7 +143,10 @@ VertexInfo describe(const Value<T>& value, const std::string& name, const Value<
                                                     : VertexKind::kInput;
   info.requires_grad = value.requires_grad;
   info.root = &value == root;
-  if (value.producer != nullptr) info.op = value.producer->name();
+  if (value.producer != nullptr) {
+    info.op = value.producer->name();
+    for (const Value<T>* input : value.producer->inputs()) info.inputs.push_back(names(input));
+  }
   info.shape = value.shape.str();
   info.size = value.size();
   return info;
@@ -194,8 +198,11 @@ void add_element_edges(ComputationGraph& graph, const Node<T>& node, const Value
         if (factor == 0) continue;
         if (boost::num_edges(graph) >= options.max_edges)
           throw_too_large("edges", boost::num_edges(graph) + 1, options.max_edges);
-        EdgeInfo edge{k, fmt::format("{} = {:.6g}", formulas[k], factor), formulas[k], factor,
-                      false};
+        EdgeInfo edge{.id = boost::num_edges(graph),
+                      .input = k,
+                      .label = fmt::format("{} = {:.6g}", formulas[k], factor),
+                      .formula = formulas[k],
+                      .factor = factor};
         boost::add_edge(first.at(&node.input(k)) + j, first.at(&out) + i, std::move(edge), graph);
       }
   }
@@ -211,7 +218,7 @@ ComputationGraph tensor_view(const Tape<T>& tape, const Var<T>& root,
   ComputationGraph graph;
   std::unordered_map<const Value<T>*, GraphVertex> vertex;
   for (const Value<T>* value : names.values()) {
-    VertexInfo info = describe(*value, names(value), recorded.root);
+    VertexInfo info = describe(*value, names, recorded.root);
     const std::size_t shown = std::min(value->size(), options.max_values);
     info.values.assign(value->data, value->data + shown);
     if (value->grad != nullptr) info.grads.assign(value->grad, value->grad + shown);
@@ -224,7 +231,11 @@ ComputationGraph tensor_view(const Tape<T>& tape, const Var<T>& root,
       std::string label =
           fmt::format("∂{}/∂{} = {}", names(&node->output()), names(&node->input(k)), derivative);
       boost::add_edge(vertex.at(&node->input(k)), vertex.at(&node->output()),
-                      EdgeInfo{k, std::move(label), std::move(derivative), 0, false}, graph);
+                      EdgeInfo{.id = boost::num_edges(graph),
+                               .input = k,
+                               .label = std::move(label),
+                               .formula = std::move(derivative)},
+                      graph);
     }
   return graph;
 }
@@ -243,7 +254,7 @@ ComputationGraph expanded_view(const Tape<T>& tape, const Var<T>& root,
   for (const Value<T>* value : names.values()) {
     first.emplace(value, boost::num_vertices(graph));
     for (std::size_t j = 0; j < value->size(); ++j) {
-      VertexInfo info = describe(*value, names(value), recorded.root);
+      VertexInfo info = describe(*value, names, recorded.root);
       info.name += index_suffix(value->shape, j);
       info.element = j;
       info.values = {static_cast<double>(value->data[j])};
@@ -253,22 +264,6 @@ ComputationGraph expanded_view(const Tape<T>& tape, const Var<T>& root,
   }
   for (const Node<T>* node : recorded.nodes) add_element_edges(graph, *node, names, first, options);
   return graph;
-}
-
-GraphVertex vertex_named(const ComputationGraph& graph, std::string_view name) {
-  std::vector<GraphVertex> whole_tensor;  // one-element tensors named without an index
-  for (GraphVertex v : boost::make_iterator_range(boost::vertices(graph))) {
-    if (graph[v].name == name) return v;
-    if (graph[v].tensor == name && graph[v].size == 1) whole_tensor.push_back(v);
-  }
-  if (whole_tensor.size() == 1) return whole_tensor.front();
-  std::vector<std::string_view> some;
-  for (GraphVertex v : boost::make_iterator_range(boost::vertices(graph))) {
-    if (some.size() == 8) break;
-    some.push_back(graph[v].name);
-  }
-  throw Error(fmt::format("no vertex named '{}' in this graph of {} vertices; names look like: {}",
-                          name, boost::num_vertices(graph), fmt::join(some, ", ")));
 }
 
 namespace {
@@ -329,9 +324,9 @@ ComputationGraph collapse_layers(const ComputationGraph& graph) {
   for (GraphVertex v = 0; v < n; ++v) {  // vertices come in tape order: inputs first
     const VertexInfo& info = graph[v];
     if (info.root) continue;
-    if (info.kind == VertexKind::kParameter) {
-      if (const std::size_t dot = info.name.rfind('.'); dot != std::string::npos && dot > 0)
-        layer[v] = info.name.substr(0, dot);
+    if (info.kind == VertexKind::kParameter) {  // by its tensor's name, which renaming keeps
+      if (const std::size_t dot = info.tensor.rfind('.'); dot != std::string::npos && dot > 0)
+        layer[v] = info.tensor.substr(0, dot);
       continue;
     }
     if (info.kind != VertexKind::kOp) continue;
@@ -379,6 +374,7 @@ ComputationGraph collapse_layers(const ComputationGraph& graph) {
     const GraphVertex u = image[boost::source(e, graph)], v = image[boost::target(e, graph)];
     if (u == v || !drawn.emplace(u, v).second) continue;
     EdgeInfo info = graph[e];
+    info.id = boost::num_edges(collapsed);
     // A formula names tensors inside a layer; between collapsed vertices it would mislead.
     if (!layer[boost::source(e, graph)].empty() || !layer[boost::target(e, graph)].empty())
       info.label.clear();

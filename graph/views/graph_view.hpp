@@ -23,6 +23,7 @@
 #endif
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,13 +45,17 @@ struct VertexInfo {
   // "parameter", "constant" or "variable" for leaves; repeated names get "#2", "#3", ...
   std::string name;
   std::string tensor;  // the tensor's name (equal to name in the tensor view)
+  // Another name the vertex answers to: after use_derivation_names (graph/names.hpp), the name
+  // it had before ("layers.0.weight[1,2]" for "w_23"); else empty.
+  std::string alias;
   VertexKind kind = VertexKind::kInput;
-  bool requires_grad = false;  // for inputs: a tape variable (true) or a constant (false)
-  bool root = false;           // the loss (in the expanded view: every element of it)
-  std::string op;              // the op's name for kOp vertices ("sigmoid"), else empty
-  std::string shape;           // the tensor's shape, "[2,3]"
-  std::size_t size = 0;        // the tensor's number of elements
-  std::size_t element = 0;     // expanded view: the element's flat (row-major) index
+  bool requires_grad = false;       // for inputs: a tape variable (true) or a constant (false)
+  bool root = false;                // the loss (in the expanded view: every element of it)
+  std::string op;                   // the op's name for kOp vertices ("sigmoid"), else empty
+  std::vector<std::string> inputs;  // kOp vertices: the tensors the op read, in order
+  std::string shape;                // the tensor's shape, "[2,3]"
+  std::size_t size = 0;             // the tensor's number of elements
+  std::size_t element = 0;          // expanded view: the element's flat (row-major) index
   // Values and gradients (double whatever T is): in the tensor view the first
   // GraphViewOptions::max_values of them (all, for a tensor that small), in the expanded view
   // one per element vertex. grads is empty when no gradient reached the value.
@@ -62,6 +67,9 @@ struct VertexInfo {
 };
 
 struct EdgeInfo {
+  // The edge's number in the order the view added its edges. Unlike an edge descriptor, which
+  // points into the storage of the graph it came from, it names the same edge in any copy.
+  std::size_t id = 0;
   std::size_t input = 0;  // which input of the op the source is
   // Tensor view: "∂z/∂a = z(1−z)". Expanded view: "z(1−z) = 0.196612", the formula with the
   // value of the local partial derivative ∂out_i/∂in_j, formatted with fmt "{:.6g}".
@@ -69,6 +77,11 @@ struct EdgeInfo {
   std::string formula;  // the local derivative's formula alone ("z(1−z)")
   double factor = 0;    // expanded view: ∂out_i/∂in_j; tensor view: 0
   bool highlighted = false;
+  // Set by the backward replay (graph/replay.hpp) on the edges of the op a frame shows: the
+  // gradient of the edge's target, and factor × grad_in, which the edge sends to its source.
+  bool replayed = false;
+  double grad_in = 0;
+  double contribution = 0;
 };
 
 using ComputationGraph =
@@ -105,10 +118,15 @@ ComputationGraph expanded_view(const Tape<T>& tape, const Var<T>& root,
 // collapsed, nor are ops and values outside any layer.
 ComputationGraph collapse_layers(const ComputationGraph& tensor_graph);
 
-// The vertex with this name ("layers.0.weight", "z[1]"); in the expanded view a one-element
-// tensor's name alone also finds its element ("E", "ŷ" for "ŷ[0]"). Throws Error listing some
-// valid names if there is none.
+// The vertex a user means by `name`, by the grammar of graph/names.hpp: its name or alias
+// ("layers.0.weight", "z[1]"), a one-element tensor's name alone in the expanded view ("E", "ŷ"
+// for "ŷ[0]"), or for the derivation's network its derivation name in any spelling ("w_23",
+// "w_2,3", "w_{2,3}", "v_1"). Throws Error for an empty name, for an element named in the tensor
+// view (saying to use the expanded view), and for a name that fits nothing, listing the valid
+// names with shapes and index ranges (valid_names).
 GraphVertex vertex_named(const ComputationGraph& graph, std::string_view name);
+// The same, with nullopt instead of the error for a name that fits nothing.
+std::optional<GraphVertex> find_vertex(const ComputationGraph& graph, std::string_view name);
 
 // Marks the vertices and edges that lie on some path from `from` to the root (clearing earlier
 // marks), found with breadth-first searches forward from `from` and backward from the root.

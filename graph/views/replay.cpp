@@ -55,7 +55,7 @@ std::vector<ReplayFrame> backward_replay(const ComputationGraph& expanded) {
       for (const GraphEdge e : boost::make_iterator_range(boost::in_edges(out, expanded))) {
         const double factor = expanded[e].factor;
         const GraphVertex in = boost::source(e, expanded);
-        frame.contributions.push_back({e, grad_in, factor, factor * grad_in});
+        frame.contributions.push_back({expanded[e].id, in, out, grad_in, factor, factor * grad_in});
         running[in] += factor * grad_in;
         touched[in] = true;
       }
@@ -72,23 +72,43 @@ ComputationGraph replay_frame_graph(const ComputationGraph& expanded,
   if (k >= frames.size())
     throw Error(fmt::format("backward replay: frame {} of {}", k, frames.size()));
   const ReplayFrame& frame = frames[k];
+  if (frame.running.size() != boost::num_vertices(expanded))
+    throw Error(fmt::format(
+        "backward replay: the frames are of a graph of {} vertices, not of this one of {}",
+        frame.running.size(), boost::num_vertices(expanded)));
   ComputationGraph graph = expanded;
   for (GraphVertex v : boost::make_iterator_range(boost::vertices(graph))) {
     VertexInfo& info = graph[v];
     info.highlighted = false;
     info.grads.clear();  // the frame shows what is known so far, not the final gradients
-    if (frame.touched[v]) info.note = fmt::format("sum so far {:.6g}", frame.running[v]);
+    if (frame.touched[v]) info.note = fmt::format("sum so far {:.4g}", frame.running[v]);
   }
-  for (GraphEdge e : boost::make_iterator_range(boost::edges(graph))) graph[e].highlighted = false;
+  // The copy's own edges by id (see ReplayContribution).
+  std::unordered_map<std::size_t, GraphEdge> by_id;
+  for (GraphEdge e : boost::make_iterator_range(boost::edges(graph))) {
+    graph[e].highlighted = false;
+    graph[e].replayed = false;
+    by_id.emplace(graph[e].id, e);
+  }
   for (GraphVertex out : frame.outputs) {
     graph[out].highlighted = true;
-    graph[out].note = fmt::format("grad in {:.6g}", frame.running[out]);
+    graph[out].note = fmt::format("grad in {:.4g}", frame.running[out]);
   }
   for (const ReplayContribution& c : frame.contributions) {
-    EdgeInfo& edge = graph[c.edge];
+    const auto found = by_id.find(c.edge);
+    if (found == by_id.end() || boost::source(found->second, graph) != c.source ||
+        boost::target(found->second, graph) != c.target)
+      throw Error(fmt::format(
+          "backward replay: frame {} names edge {} from vertex {} to {}, which this graph does not "
+          "have; draw frames on the graph they were replayed from",
+          k, c.edge, c.source, c.target));
+    EdgeInfo& edge = graph[found->second];
     edge.highlighted = true;
+    edge.replayed = true;
+    edge.grad_in = c.grad_in;
+    edge.contribution = c.contribution;
     edge.label = fmt::format("{} × {:.6g} = {:.6g}", edge.label, c.grad_in, c.contribution);
-    graph[boost::source(c.edge, graph)].highlighted = true;
+    graph[c.source].highlighted = true;
   }
   return graph;
 }

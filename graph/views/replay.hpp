@@ -14,8 +14,13 @@
 
 namespace tapegrad {
 
+// One edge of the replayed op, from an input element (source) to one of its output elements
+// (target). The edge is named by its EdgeInfo::id, not by a descriptor: a descriptor of an
+// adjacency_list points into the storage of the graph it came from, so one taken from the
+// expanded view would, used on a copy, read and write the original's properties.
 struct ReplayContribution {
-  GraphEdge edge;           // from an input element to one of the op's output elements
+  std::size_t edge = 0;  // EdgeInfo::id
+  GraphVertex source = 0, target = 0;
   double grad_in = 0;       // ∂root/∂(the output element): final when the op is processed
   double factor = 0;        // the local derivative on the edge
   double contribution = 0;  // factor × grad_in, added to the input element's running sum
@@ -37,8 +42,9 @@ struct ReplayFrame {
 std::vector<ReplayFrame> backward_replay(const ComputationGraph& expanded);
 
 // A copy of `expanded` drawn as frame k: the op's output elements and the edges into them
-// highlighted, edges labelled "derivative × grad in = contribution", and each element touched
-// so far noting its running sum.
+// highlighted and marked EdgeInfo::replayed (with grad_in and contribution), those edges
+// labelled "derivative × grad in = contribution", and each element touched so far noting its
+// running sum. Every property of the copy is its own: `expanded` is left as it was.
 ComputationGraph replay_frame_graph(const ComputationGraph& expanded,
                                     const std::vector<ReplayFrame>& frames, std::size_t k);
 

@@ -75,7 +75,7 @@ try {
     tensor.values.forEach((value, flat) => expected.set(elementName(name, tensor.shape, flat), value));
   check(expected.size === 4 * 3 + 4 + 4 + 1, `tapegrad grad wrote ${expected.size} elements`);
 
-  browser = await launch({ width: 1600, height: 1000 });
+  browser = await launch({ width: 1400, height: 1000 });
   const page = await browser.newPage();
   // The page is self-contained: it must not ask for anything but itself.
   const pageUrl = pathToFileURL(join(work, 'viewer.html')).href;
@@ -92,11 +92,49 @@ try {
   check(await disabled('prev'), 'Previous is disabled on the first frame');
   check((await text(sumCell('layers.0.weight[1,2]'))) === '—', 'no sum before backward starts');
 
+  // Fitted to the window, the smallest label is at least 12 CSS px: its font size in the SVG's
+  // units times the scale from those units to the screen (measured, transforms included).
+  const smallestLabel = () => page.evaluate(`Math.min(...Array.from(
+      document.querySelectorAll('div.frame:not([hidden]) svg text')).map((t) =>
+      Number(t.getAttribute('font-size')) * t.getBoundingClientRect().height / t.getBBox().height))`);
+  const smallest = await smallestLabel();
+  check(smallest >= 12, `the smallest label at fit is ${smallest.toFixed(2)} CSS px, below 12`);
+  // Zoom: the wheel over the drawing grows a label's box at least 1.5 times; 0 fits again.
+  const labelBox = () => page.evaluate(`(() => {
+      const r = document.querySelector('div.frame:not([hidden]) g.node text').getBoundingClientRect();
+      return { x: r.left, y: r.top, width: r.width, height: r.height }; })()`);
+  const fitted = await labelBox();
+  await page.send('Input.dispatchMouseEvent', { type: 'mouseWheel', x: 400, y: 500, deltaX: 0, deltaY: -250 });
+  await page.waitFor(`document.querySelector('div.frame:not([hidden]) g.node text').getBoundingClientRect().width > ${fitted.width * 1.1}`);
+  const zoomed = await labelBox();
+  check(zoomed.width >= 1.5 * fitted.width && zoomed.height >= 1.5 * fitted.height,
+        `zooming in: a label's box went from ${fitted.width}×${fitted.height} to ${zoomed.width}×${zoomed.height}`);
+  // Dragging pans the drawing by the distance dragged.
+  const drag = (type, x, y, buttons) =>
+    page.send('Input.dispatchMouseEvent', { type, x, y, button: 'left', buttons, clickCount: 1 });
+  await drag('mousePressed', 300, 400, 1);
+  await drag('mouseMoved', 350, 420, 1);
+  await drag('mouseMoved', 400, 440, 1);
+  await drag('mouseReleased', 400, 440, 0);
+  const panned = await labelBox();
+  check(Math.abs(panned.x - zoomed.x - 100) < 2 && Math.abs(panned.y - zoomed.y - 40) < 2,
+        `dragging by (100, 40) moved a label by (${panned.x - zoomed.x}, ${panned.y - zoomed.y})`);
+  await page.press('0');
+  const refitted = await labelBox();
+  check(Math.abs(refitted.width - fitted.width) < 0.5 && Math.abs(refitted.x - fitted.x) < 0.5,
+        'the key 0 fits the drawing to the window again');
+
   // Step with the button once, then the arrow key, until Next is disabled.
   await page.click('#next');
   let steps = 1;
   check((await text('#step')).startsWith('Backward step 1 of 4: sse_loss'),
         `after one Next: ${await text('#step')}`);
+  // The step's own edge shows its contribution in this frame, not the next: ŷ → E reads
+  // "−(y−ŷ) = g" and below it "× 1 = g", the gradient 1 flowing in times the derivative.
+  const edgeLabels = await page.evaluate(`Array.from(document.querySelectorAll(
+      'div.frame:not([hidden]) g.edge')).map((e) => e.textContent.replace(/\\s+/g, ' ')).join(' | ')`);
+  const lossEdge = /−\(y−ŷ\) = (\S+) × 1 = (\S+)/.exec(edgeLabels);
+  check(lossEdge && lossEdge[1] === lossEdge[2], `step 1's edge labels: ${edgeLabels}`);
   while (!(await disabled('next'))) {
     await page.press('ArrowRight');
     steps += 1;
@@ -114,6 +152,15 @@ try {
     check(closeTo(shown, gradient, 5e-6), `${name}: page shows ${shown}, tapegrad grad ${gradient}`);
   }
 
+  // Every frame, fitted to the window, keeps its labels at 12 CSS px or more.
+  await page.press('Home');
+  for (let frame = 0; frame <= 4; frame += 1) {
+    await page.press('0');
+    const px = await smallestLabel();
+    check(px >= 12, `frame ${frame}: the smallest label at fit is ${px.toFixed(2)} CSS px, below 12`);
+    if (frame < 4) await page.press('ArrowRight');
+  }
+
   // The arrow keys go back, Home and End jump.
   await page.press('ArrowLeft');
   check((await text('#step')).startsWith('Backward step 3 of 4'), `after ←: ${await text('#step')}`);
@@ -122,8 +169,15 @@ try {
   await page.press('End');
   check((await text('#step')).startsWith('Backward step 4 of 4'), `after End: ${await text('#step')}`);
 
-  // A click on a weight in the graph shows its explanation, which agrees with tapegrad grad.
+  // In the last step each weight's edge label carries its contribution: "grad: x × g = c",
+  // with c the gradient (4 significant digits).
   const weight = 'layers.0.weight[1,2]';
+  const weightLabel = await text(`div.frame:not([hidden]) g.node[data-element=${JSON.stringify(weight)}]`);
+  const contribution = Number(/grad: \S+ × \S+\s*= (\S+)/.exec(weightLabel)?.[1]);
+  check(closeTo(contribution, expected.get(weight), 5e-4),
+        `the last step's label of ${weight}: "${weightLabel}", tapegrad grad ${expected.get(weight)}`);
+
+  // A click on a weight in the graph shows its explanation, which agrees with tapegrad grad.
   await page.click(`div.frame:not([hidden]) g.node[data-element=${JSON.stringify(weight)}]`);
   const explanation = await text('#explain');
   check(explanation.startsWith(`∂E/∂${weight} `), `explanation: ${explanation.slice(0, 80)}`);
@@ -138,6 +192,11 @@ try {
   check(foreign.length === 0, `the page requested ${foreign.join(', ')}`);
   check(requests.includes(pageUrl), 'the request log saw the page itself (the check is live)');
 
+  // The explanation's lines wrap inside the panel rather than being cut off.
+  check(await page.evaluate(`(() => { const e = document.getElementById('explain');
+      return e.scrollWidth <= e.clientWidth; })()`), 'the explanation panel cuts lines off');
+
+  await page.press('0');  // the last frame is taller than the first: fit it for the picture
   await page.evaluate('window.scrollTo(0, 0)');
   await mkdir(artifactDir, { recursive: true });
   await page.screenshot(join(artifactDir, 'viewer.png'));

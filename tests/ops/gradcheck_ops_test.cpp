@@ -298,3 +298,28 @@ TEST_CASE("the default step fits double: ε^(1/3) for central differences, ε^(1
     CHECK(r.parameters[0].max_rel_error < 1e-9);
   }
 }
+
+TEST_CASE("gradcheck ranks entries by error relative to tolerance, exact zeros last",
+          "[ops][gradcheck]") {
+  // A dead relu's derivative is exactly 0 by both methods: nothing to learn from it. Ranked by
+  // slack under the tolerance (atol − 0 beats atol + rtol·|e^x| − tiny), it used to come first.
+  const Tensor<double> x({3}, {-1.0, 0.7, 1.3});
+  GradcheckOptions options;
+  options.report_worst = 3;
+  const GradcheckResult r =
+      gradcheck([](std::span<const Var<double>> v) { return sum(exp(relu(v[0]))); },
+                std::vector<Tensor<double>>{x}, options);
+  REQUIRE(r.passed);
+  const auto& worst = r.parameters[0].worst_entries;
+  REQUIRE(worst.size() == 3);
+  CHECK(worst[2].element == 0);  // the dead relu: autodiff 0, finite difference 0
+  CHECK(worst[2].abs_error == 0);
+  CHECK(worst[2].error_ratio == 0);
+  CHECK(worst[0].error_ratio >= worst[1].error_ratio);
+  CHECK(worst[1].error_ratio > 0);
+  CHECK(r.parameters[0].worst.element == worst[0].element);
+  for (const JacobianEntry& e : worst) {  // the ratio is the error over the stated tolerance
+    CHECK(e.tolerance == Approx(1e-6 + 1e-5 * std::abs(e.numeric) + e.error_estimate));
+    CHECK(e.error_ratio == Approx(e.abs_error / e.tolerance));
+  }
+}

@@ -97,15 +97,18 @@ TEST_CASE("explain: derivation names and the printed chain for w_hj", "[tools][e
   const ExplainSubject subject = seed_subject(3, 4, 2);
   const Explanation e = explain(subject, "w_2,3");
   CHECK(e.element == "layers.0.weight[1,2]");
-  CHECK(e.chain->derivation == "w_2,3");
-  CHECK(e.text.find("∂E/∂w_2,3 = ∂E/∂ŷ · ∂ŷ/∂z_2 · ∂z_2/∂a_2 · ∂a_2/∂w_2,3") != std::string::npos);
+  CHECK(e.chain->derivation == "w_23");
+  CHECK(e.text.find("∂E/∂w_23 = ∂E/∂ŷ · ∂ŷ/∂z_2 · ∂z_2/∂a_2 · ∂a_2/∂w_23") != std::string::npos);
   CHECK(e.text.find("= −(y − ŷ) · v_2 · z_2(1 − z_2) · x_3") != std::string::npos);
   CHECK(explain(subject, "w_23").element == "layers.0.weight[1,2]");
   CHECK(explain(subject, "w_2,0").element == "layers.0.bias[1]");
   CHECK(explain(subject, "v_0").element == "layers.1.bias[0]");
   CHECK(explain(subject, "v_4").element == "layers.1.weight[0,3]");
   CHECK_THROWS_WITH(explain(subject, "v_5"), Catch::Contains("no parameter element 'v_5'"));
-  CHECK_THROWS_WITH(explain(subject, "w_1,4"), Catch::Contains("layers.0.weight[0,0]"));
+  CHECK_THROWS_WITH(explain(subject, "w_1,4"),
+                    Catch::Contains("layers.0.weight [4,3]: layers.0.weight[i,j] with i 0..3, "
+                                    "j 0..2; or w_hj with h 1..4, j 1..3"));
+  CHECK_THROWS_WITH(explain(subject, ""), Catch::Contains("an empty name"));
   CHECK_THROWS_WITH(explain(subject, "x[0]"), Catch::Contains("no parameter element"));
 }
 

@@ -74,8 +74,13 @@ TEST_CASE("DOT styles: kinds, the loss, and the highlighted path", "[views][dot]
   CHECK(occurrences(dot, "shape=box, style=\"rounded,filled\"") == 3);  // a z ŷ
   CHECK_THAT(dot, Contains("rankdir=\"LR\""));
   CHECK_THAT(dot, Contains(R"dot(label="∂z/∂a = z(1−z)")dot"));
-  CHECK_THAT(dot, Contains(R"(label="z\nsigmoid [2]\nvalue [)"));
-  CHECK_THAT(dot, Contains(R"(\nsaved 72 B")"));  // a = linear(x, W, b) keeps x and W: 9 doubles
+  // Programmer details only when asked for: the kind and shape, the bytes saved for backward.
+  CHECK_THAT(dot,
+             Contains(R"(label="z\nvalue [)") && !Contains("sigmoid [2]") && !Contains("saved"));
+  const std::string detailed = to_dot(graph, {.details = true});
+  CHECK_THAT(detailed, Contains(R"(label="z\nsigmoid [2]\nvalue [)"));
+  CHECK_THAT(detailed,
+             Contains(R"(\nsaved 72 B")"));  // a = linear(x, W, b) keeps x and W: 9 doubles
 
   highlight(graph, "w");
   dot = to_dot(graph);

@@ -30,7 +30,7 @@ TEST_CASE("replay: one frame per op of the seed network, from the loss back", "[
   const SeedExample& ex = seed.example;
   const double dE_dyhat = -(ex.y - ex.yhat());
   for (const ReplayContribution& c : frames[2].contributions) {
-    const std::string to = graph[boost::target(c.edge, graph)].name;
+    const std::string to = graph[c.target].name;
     const std::size_t h = to == "z[0]" ? 0 : 1;
     CHECK(c.grad_in == Approx(dE_dyhat * ex.V[h]).epsilon(1e-12));
     CHECK(c.factor == Approx(ex.z(h) * (1 - ex.z(h))).epsilon(1e-12));
