@@ -17,6 +17,15 @@
 #include "allocation_hooks.hpp"
 #include "tapegrad.hpp"
 
+// The tape's arena, which this test needs to fill (graph/tape.hpp grants it).
+template <class T>
+struct tapegrad::detail::TapeInternals {
+  static void take_bytes(tapegrad::Tape<T>& tape, std::size_t n) { tape.arena_.allocate(n, 1); }
+};
+
+namespace file_alloc_exception_safety_test {  // the file's own scope: the test programs are unity
+                                              // builds
+
 using namespace tapegrad;
 using tapegrad::testing::FailAllocation;
 
@@ -34,12 +43,6 @@ Tensor<T> inputs_for(const Shape& shape, Domain domain, std::size_t salt) {
 }
 
 }  // namespace
-
-// The tape's arena, which this test needs to fill (graph/tape.hpp grants it).
-template <class T>
-struct tapegrad::detail::TapeInternals {
-  static void take_bytes(Tape<T>& tape, std::size_t n) { tape.arena_.allocate(n, 1); }
-};
 
 namespace {
 
@@ -266,3 +269,5 @@ TEST_CASE(
     for (std::size_t i = 1; i < 6; ++i) CHECK(w.grad()[i] == 0);
   }
 }
+
+}  // namespace file_alloc_exception_safety_test

@@ -13,6 +13,8 @@
 #include "allocation_hooks.hpp"
 #include "tapegrad.hpp"
 
+namespace file_alloc_limits_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using tapegrad::testing::allocations;
 using tapegrad::testing::largest_allocation;
@@ -139,3 +141,5 @@ TEST_CASE("sizes beyond memory are refused before anything of their size is allo
   CHECK(largest_allocation() < (std::size_t{1} << 20));
   CHECK(tape.size() == recorded);
 }
+
+}  // namespace file_alloc_limits_test

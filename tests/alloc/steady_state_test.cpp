@@ -6,6 +6,9 @@
 #include "allocation_hooks.hpp"
 #include "tapegrad.hpp"
 
+namespace file_alloc_steady_state_test {  // the file's own scope: the test programs are unity
+                                          // builds
+
 using tapegrad::testing::allocations;
 using namespace tapegrad;
 
@@ -97,3 +100,5 @@ TEST_CASE("a 1-D example (the seed network's x [d]) allocates nothing after the 
   for (int i = 0; i < 20; ++i) step();
   CHECK(allocations() - before == 0);
 }
+
+}  // namespace file_alloc_steady_state_test

@@ -9,6 +9,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_core_checks_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Contains;
 
@@ -243,3 +245,5 @@ TEST_CASE("the contract checks start as TAPEGRAD_CONTRACT_CHECKS says and switch
   ContractCheckScope on(true);
   CHECK_THROWS_AS(sum(forgetful_add(a, b)).backward(), ContractError);
 }
+
+}  // namespace file_core_checks_test

@@ -9,6 +9,8 @@
 
 #include "core.hpp"
 
+namespace file_core_factories_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 namespace {
@@ -94,3 +96,5 @@ TEST_CASE("a tensor prints as torch prints one", "[core][print]") {
   CHECK(printed(tape.variable(Tensor<float>({1}, {2}), true)) ==
         "tensor([2.], requires_grad=True)");
 }
+
+}  // namespace file_core_factories_test

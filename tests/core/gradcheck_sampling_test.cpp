@@ -11,6 +11,9 @@
 #include "graph/tape.hpp"
 #include "ops/ops.hpp"
 
+namespace file_core_gradcheck_sampling_test {  // the file's own scope: the test programs are unity
+                                               // builds
+
 using namespace tapegrad;
 using Catch::Contains;
 
@@ -102,3 +105,5 @@ TEST_CASE("an op whose finite differences overflow is not blamed", "[core][gradc
   CHECK_FALSE(ops[0].passed);  // exp's own check fails on the infinite difference...
   CHECK_FALSE(locate_wrong_op(f).has_value());  // ...and it is not named as the wrong op
 }
+
+}  // namespace file_core_gradcheck_sampling_test

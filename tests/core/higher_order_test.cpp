@@ -10,6 +10,8 @@
 #include "models/seed/seed_network.hpp"
 #include "ops/ops.hpp"
 
+namespace file_core_higher_order_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 namespace {
@@ -265,3 +267,5 @@ TEST_CASE("grad with create_graph names an op whose vjp forgets an input", "[cor
                     Catch::Contains("forgetful_mul (op 0 on the tape): vjp gave no "
                                     "gradient for input 1"));
 }
+
+}  // namespace file_core_higher_order_test

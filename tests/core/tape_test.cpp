@@ -9,6 +9,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_core_tape_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 
@@ -279,3 +281,5 @@ TEST_CASE("each thread records on its own tape", "[core][tape]") {
   CHECK(r1 == Approx(1.0 * std::pow(0.8, 100)));
   CHECK(r2 == Approx(2.0 * std::pow(0.8, 100)));
 }
+
+}  // namespace file_core_tape_test

@@ -7,6 +7,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_core_tensor_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 
@@ -95,3 +97,5 @@ TEST_CASE("grad() on a const Parameter reads zeros after zero_grad without writi
   CHECK(p.has_grad());                      // ...and from then on it holds them
   CHECK(&p.grad() == &p.grad());            // by reference
 }
+
+}  // namespace file_core_tensor_test

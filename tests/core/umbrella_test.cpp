@@ -12,6 +12,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_core_umbrella_test {  // the file's own scope: the test programs are unity builds
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -80,3 +82,5 @@ TEST_CASE("no core header includes an io or views header", "[core][api]") {
     CHECK(text.find("graphviz/") == std::string::npos);
   }
 }
+
+}  // namespace file_core_umbrella_test

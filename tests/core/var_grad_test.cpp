@@ -4,6 +4,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_core_var_grad_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 
@@ -53,3 +55,5 @@ TEST_CASE("grad() of a value that received a gradient reads it and refuses an in
   CHECK(g.back() == 3);
   CHECK_THROWS_WITH(g[3], Contains("index 3 is out of range") && Contains("'w'"));
 }
+
+}  // namespace file_core_var_grad_test

@@ -13,6 +13,8 @@
 #include "scoped_environment.hpp"
 #include "tapegrad.hpp"
 
+namespace file_files_config_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 using Catch::Matchers::EndsWith;
@@ -390,3 +392,5 @@ TEST_CASE("A NUL byte in a config is an error, not the end of the text",
   const std::string text = config_text(kTwoLayers) + std::string(1, '\0') + "{\"junk";
   CHECK_THAT(parse_error(text), StartsWith("model.json:") && Contains("a NUL byte"));
 }
+
+}  // namespace file_files_config_test

@@ -12,6 +12,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_files_csv_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 using Catch::Matchers::Equals;
@@ -285,3 +287,5 @@ TEST_CASE("parse_csv_dataset survives thousands of mutated files", "[files][csv]
   CHECK(parsed > 500);
   CHECK(rejected > 1000);
 }
+
+}  // namespace file_files_csv_test

@@ -12,6 +12,8 @@
 #include "models/name_index.hpp"
 #include "tapegrad.hpp"
 
+namespace file_files_growth_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 namespace {
@@ -129,3 +131,5 @@ TEST_CASE("a weights file of 50000 tensors is read and checked against a model",
   CHECK(file.tensors().size() == 50000);
   CHECK(file.find("t49999") != nullptr);
 }
+
+}  // namespace file_files_growth_test

@@ -16,6 +16,8 @@
 #include "scoped_environment.hpp"
 #include "tapegrad.hpp"
 
+namespace file_files_limits_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 using tapegrad::testing::ScopedEnvironment;
@@ -212,3 +214,5 @@ TEST_CASE("CSV in UTF-16 or with CR-only line ends is named for what it is", "[f
              Contains("mac.csv:1: the line is longer than 64 bytes") &&
                  Contains("the file's lines seem to end in CR alone"));
 }
+
+}  // namespace file_files_limits_test

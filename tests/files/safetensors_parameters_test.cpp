@@ -18,6 +18,9 @@
 
 #include "tapegrad.hpp"
 
+namespace file_files_safetensors_parameters_test {  // the file's own scope: the test programs are
+                                                    // unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
@@ -236,3 +239,5 @@ TEST_CASE("load_parameters refuses another element type unless widening F32 is a
   CHECK_THROWS_WITH(load_parameters(f64, floats, DTypeConversion::kWidenF32),
                     Contains("tensor 'layers.0.bias' is F64 but the model is float"));
 }
+
+}  // namespace file_files_safetensors_parameters_test

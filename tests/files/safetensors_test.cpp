@@ -19,6 +19,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_files_safetensors_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
@@ -488,3 +490,5 @@ TEST_CASE("Mutated and truncated files load or throw Error and never crash",
   CHECK(loaded > 100);  // changes to the data bytes still give a valid file
   CHECK(refused > 1000);
 }
+
+}  // namespace file_files_safetensors_test

@@ -6,6 +6,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_models_init_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 TEST_CASE("init bounds are √(6/in) for He and √(6/(in+out)) for Glorot", "[models][init]") {
@@ -55,3 +57,5 @@ TEST_CASE("initialize_by_activation is reproducible from the seed", "[models][in
   CHECK(std::equal(a.values().begin(), a.values().end(), b.values().begin()));
   CHECK_FALSE(std::equal(a.values().begin(), a.values().end(), c.values().begin()));
 }
+
+}  // namespace file_models_init_test

@@ -6,6 +6,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_models_linear_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 
@@ -121,3 +123,5 @@ TEST_CASE("after Module zero_grad every parameter's gradient reads as 0", "[mode
   for (const Parameter<double>& p : layer.parameters())
     for (double g : p.grad().values()) CHECK(g == 0.0);
 }
+
+}  // namespace file_models_linear_test

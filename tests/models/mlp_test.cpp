@@ -9,6 +9,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_models_mlp_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 
@@ -142,3 +144,5 @@ TEST_CASE("MLP rejects no layers and empty layers", "[models][mlp][errors]") {
   CHECK_THROWS_WITH(MLP<double>(MLPOptions(0).layer(2, Activation::kTanh)),
                     Contains("inputs must be > 0"));
 }
+
+}  // namespace file_models_mlp_test

@@ -7,6 +7,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_models_random_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 TEST_CASE("Generator's bits are std::mt19937_64's", "[random]") {
@@ -84,3 +86,5 @@ TEST_CASE("uniform_tensor draws row-major from the generator", "[random]") {
   REQUIRE(t.shape() == Shape{2, 3});
   for (std::size_t i = 0; i < t.size(); ++i) CHECK(t[i] == reference.uniform(-0.5, 0.5));
 }
+
+}  // namespace file_models_random_test

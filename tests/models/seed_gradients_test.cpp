@@ -4,6 +4,9 @@
 
 #include "tapegrad.hpp"
 
+namespace file_models_seed_gradients_test {  // the file's own scope: the test programs are unity
+                                             // builds
+
 using namespace tapegrad;
 
 namespace {
@@ -65,3 +68,5 @@ TEST_CASE("seed_gradient_table leaves the network's values and gradients as they
   const Tensor<double>& after = e.network.hidden_weight().value();
   CHECK(std::equal(before.values().begin(), before.values().end(), after.values().begin()));
 }
+
+}  // namespace file_models_seed_gradients_test

@@ -14,6 +14,9 @@
 
 #include "tapegrad.hpp"
 
+namespace file_models_seed_network_test {  // the file's own scope: the test programs are unity
+                                           // builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 
@@ -299,3 +302,5 @@ TEST_CASE("seed network loss rejects mismatched x and y with both shapes",
                     Contains("x [d] with y [1]"));
   CHECK_THROWS_AS(hand_derived_updates(net, Tensor<double>({3}), 1.0, 0.1), ShapeError);
 }
+
+}  // namespace file_models_seed_network_test

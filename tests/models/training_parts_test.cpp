@@ -6,6 +6,9 @@
 
 #include "tapegrad.hpp"
 
+namespace file_models_training_parts_test {  // the file's own scope: the test programs are unity
+                                             // builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 
@@ -69,3 +72,5 @@ TEST_CASE("gather_rows copies the chosen rows and converts the element type",
         std::vector<float>{5, 6, 1, 2});
   CHECK_THROWS_AS(gather_rows(source, {3}, out), ShapeError);
 }
+
+}  // namespace file_models_training_parts_test

@@ -6,6 +6,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_models_training_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 namespace {
@@ -72,3 +74,5 @@ TEST_CASE("MLP trained with Adam cuts the regression loss 100-fold", "[models][t
   CAPTURE(first, last);
   CHECK(last < first / 100.0);
 }
+
+}  // namespace file_models_training_test

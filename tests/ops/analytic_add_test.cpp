@@ -5,6 +5,8 @@
 
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_add_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -215,3 +217,5 @@ TEMPLATE_TEST_CASE("add with a constant b gives da = G and leaves b without a gr
   expect_close(va.grad(), g);
   CHECK(vb.grad().empty());
 }
+
+}  // namespace file_ops_analytic_add_test

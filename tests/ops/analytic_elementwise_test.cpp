@@ -12,6 +12,9 @@
 
 #include "core.hpp"
 
+namespace file_ops_analytic_elementwise_test {  // the file's own scope: the test programs are unity
+                                                // builds
+
 using namespace tapegrad;
 
 namespace {
@@ -135,3 +138,5 @@ TEST_CASE("binary elementwise ops agree with their partial derivatives worked ou
     }
   }
 }
+
+}  // namespace file_ops_analytic_elementwise_test

@@ -3,6 +3,8 @@
 
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_exp_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -19,3 +21,5 @@ TEMPLATE_TEST_CASE("exp(x) + x sums both paths: d/dx = e^x + 1", "[ops][exp]", d
   check_elementwise_accumulates<T>([](const Var<T>& x) { return exp(x); }, Shape{2, 3},
                                    values(6, 0.3), [](double a) { return std::exp(a); });
 }
+
+}  // namespace file_ops_analytic_exp_test

@@ -6,6 +6,9 @@
 #include "analytic_support.hpp"
 #include "ops/detail/gemm.hpp"
 
+namespace file_ops_analytic_linear_test {  // the file's own scope: the test programs are unity
+                                           // builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -199,3 +202,5 @@ TEMPLATE_TEST_CASE(
     expect_close(bias.grad().values(), twice(grad_bias(g, d)));
   }
 }
+
+}  // namespace file_ops_analytic_linear_test

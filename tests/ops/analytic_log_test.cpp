@@ -4,6 +4,8 @@
 
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_log_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -24,3 +26,5 @@ TEMPLATE_TEST_CASE("log(x) + x sums both paths: d/dx = 1/x + 1", "[ops][log]", d
   check_elementwise_accumulates<T>([](const Var<T>& x) { return log(x); }, Shape{2, 3},
                                    positive_values(6, 0.3), [](double a) { return 1.0 / a; });
 }
+
+}  // namespace file_ops_analytic_log_test

@@ -4,6 +4,9 @@
 // of the scalar loss scales each. Every case runs in double and in float.
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_losses_test {  // the file's own scope: the test programs are unity
+                                           // builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -165,3 +168,5 @@ TEST_CASE("float reductions over 262,144 elements stay within 1e-6 of the sum in
   CHECK(sum(Var<float>(yhat_f)).item() == Approx(sum_yhat).epsilon(1e-6));
   CHECK(mean(Var<float>(yhat_f)).item() == Approx(sum_yhat / double(n)).epsilon(1e-6));
 }
+
+}  // namespace file_ops_analytic_losses_test

@@ -6,6 +6,9 @@
 #include "analytic_support.hpp"
 #include "ops/detail/gemm.hpp"
 
+namespace file_ops_analytic_matmul_test {  // the file's own scope: the test programs are unity
+                                           // builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -186,3 +189,5 @@ TEMPLATE_TEST_CASE("matmul with a constant A gives dB = Aᵀ·G and leaves A wit
   CHECK(va.grad().empty());
   expect_close(vb.grad(), grad_b(a, g, d));
 }
+
+}  // namespace file_ops_analytic_matmul_test

@@ -3,6 +3,8 @@
 // Every case runs in double and in float.
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_mul_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -94,3 +96,5 @@ TEMPLATE_TEST_CASE("mul with a constant b gives da = G ⊙ b and leaves b withou
   expect_close(pa.grad().values(), da_want);
   CHECK(vb.grad().empty());
 }
+
+}  // namespace file_ops_analytic_mul_test

@@ -3,6 +3,9 @@
 // Every case runs in double and in float.
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_reductions_test {  // the file's own scope: the test programs are unity
+                                               // builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -95,3 +98,5 @@ TEMPLATE_TEST_CASE(
     expect_close(vx.grad(), dx_want);
   }
 }
+
+}  // namespace file_ops_analytic_reductions_test

@@ -2,6 +2,8 @@
 // subgradient 0 at a = 0, as PyTorch uses). Every case runs in double and in float.
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_relu_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -42,3 +44,5 @@ TEMPLATE_TEST_CASE("relu(x) + x sums both paths: d/dx = 1[x > 0] + 1", "[ops][re
   check_elementwise_accumulates<T>([](const Var<T>& x) { return relu(x); }, Shape{2, 3},
                                    values(6, 0.3), [](double a) { return a > 0 ? 1.0 : 0.0; });
 }
+
+}  // namespace file_ops_analytic_relu_test

@@ -2,6 +2,9 @@
 // operators that spell it (s * x, x * s, −x). Every case runs in double and in float.
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_scale_test {  // the file's own scope: the test programs are unity
+                                          // builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -32,3 +35,5 @@ TEMPLATE_TEST_CASE("scale(x, s) + x sums both paths: d/dx = s + 1", "[ops][scale
   check_elementwise_accumulates<T>([](const Var<T>& x) { return scale(x, T(-2.5)); }, Shape{2, 3},
                                    values(6, 0.3), [](double) { return -2.5; });
 }
+
+}  // namespace file_ops_analytic_scale_test

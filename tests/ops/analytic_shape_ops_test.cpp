@@ -2,6 +2,9 @@
 // against their closed forms, values and gradients, in double and float.
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_shape_ops_test {  // the file's own scope: the test programs are unity
+                                              // builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -95,3 +98,5 @@ TEMPLATE_TEST_CASE("log_softmax is a_j − log Σ_k e^(a_k) per row; its gradien
   CHECK(big.data()[0] == Approx(-std::log(1 + std::exp(-1.0))));
   CHECK(big.data()[1] == Approx(-1 - std::log(1 + std::exp(-1.0))));
 }
+
+}  // namespace file_ops_analytic_shape_ops_test

@@ -4,6 +4,9 @@
 
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_sigmoid_test {  // the file's own scope: the test programs are unity
+                                            // builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -73,3 +76,5 @@ TEMPLATE_TEST_CASE("sigmoid(x) + x sums both paths: d/dx = σ(1−σ) + 1", "[op
                                    values(6, 0.3),
                                    [](double x) { return sigma(x) * (1.0 - sigma(x)); });
 }
+
+}  // namespace file_ops_analytic_sigmoid_test

@@ -3,6 +3,9 @@
 // for an incoming gradient g of the scalar loss. Every case runs in double and in float.
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_softmax_cross_entropy_test {  // the file's own scope: the test programs
+                                                          // are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 using Catch::Matchers::Contains;
@@ -90,3 +93,5 @@ TEST_CASE("softmax_cross_entropy rejects mismatched shapes and fewer than 2 clas
                     Contains("k ≥ 2 classes"));
   CHECK(tape.size() == 0);  // the failed ops left nothing behind
 }
+
+}  // namespace file_ops_analytic_softmax_cross_entropy_test

@@ -8,6 +8,9 @@
 
 #include "core.hpp"
 
+namespace file_ops_analytic_structured_test {  // the file's own scope: the test programs are unity
+                                               // builds
+
 using namespace tapegrad;
 using std::vector;
 
@@ -181,3 +184,5 @@ TEST_CASE("where sends the gradient to the input it picked", "[ops][analytic]") 
   CHECK_THAT(a.grad_tensor().values(), near(vector<double>{1, 0, 3}));
   CHECK_THAT(b.grad_tensor().values(), near(vector<double>{0, 2, 0}));
 }
+
+}  // namespace file_ops_analytic_structured_test

@@ -3,6 +3,8 @@
 // Every case runs in double and in float.
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_sub_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -86,3 +88,5 @@ TEMPLATE_TEST_CASE("sub with a constant a gives db = −G and leaves a without a
   CHECK(va.grad().empty());
   expect_close(vb.grad(), db_want);
 }
+
+}  // namespace file_ops_analytic_sub_test

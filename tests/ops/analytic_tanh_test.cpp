@@ -4,6 +4,8 @@
 
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_tanh_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -41,3 +43,5 @@ TEMPLATE_TEST_CASE("tanh(x) + x sums both paths: d/dx = 1 − tanh² + 1", "[ops
                                    values(6, 0.3),
                                    [](double a) { return 1.0 / (std::cosh(a) * std::cosh(a)); });
 }
+
+}  // namespace file_ops_analytic_tanh_test

@@ -2,6 +2,9 @@
 // element, so the gradient is G transposed back: da_ij = G_ji. Every case runs in double and float.
 #include "analytic_support.hpp"
 
+namespace file_ops_analytic_transpose_test {  // the file's own scope: the test programs are unity
+                                              // builds
+
 using namespace tapegrad;
 using namespace tapegrad::analytic;
 
@@ -70,3 +73,5 @@ TEMPLATE_TEST_CASE("transpose(A) + A sums both paths: dA = Gᵀ + G", "[ops][tra
   expect_close(y.data(), y_want);
   expect_close(va.grad(), da_want);
 }
+
+}  // namespace file_ops_analytic_transpose_test

@@ -5,6 +5,9 @@
 
 #include "errors_support.hpp"
 
+namespace file_ops_errors_new_ops_test {  // the file's own scope: the test programs are unity
+                                          // builds
+
 using namespace tapegrad;
 using testing::expect_shape_error;
 using testing::RecordedTape;
@@ -94,3 +97,5 @@ TEST_CASE("losses name the shapes, and a bad target leaves the tape as it was", 
                      {"binary_cross_entropy_with_logits", "[2,3]", "[3,2]"});
   expect_shape_error(t.tape, [&] { huber_loss(logits, other); }, {"huber_loss", "[2,3]", "[3,2]"});
 }
+
+}  // namespace file_ops_errors_new_ops_test

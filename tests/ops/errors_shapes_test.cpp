@@ -10,6 +10,8 @@
 #include "errors_support.hpp"
 #include "tapegrad.hpp"
 
+namespace file_ops_errors_shapes_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 using testing::expect_shape_error;
@@ -176,3 +178,5 @@ TEST_CASE("a failed op in float leaves the tape as it was too", "[ops][errors][f
   CHECK(tape.size() == size_before);
   CHECK(tape.used_bytes() == used_before);
 }
+
+}  // namespace file_ops_errors_shapes_test

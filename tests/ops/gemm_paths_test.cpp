@@ -15,6 +15,8 @@
 
 #include "ops/detail/gemm.hpp"
 
+namespace file_ops_gemm_paths_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 namespace {
@@ -177,3 +179,5 @@ TEMPLATE_TEST_CASE("the direct loop writes with beta = 0 the bits it adds into z
           }
         }
 }
+
+}  // namespace file_ops_gemm_paths_test

@@ -16,6 +16,8 @@
 #include "ops/ops.hpp"
 #include "random_inputs.hpp"
 
+namespace file_ops_grad_target_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using testing::random_input;
 
@@ -216,3 +218,5 @@ TEST_CASE("zero_grad leaves a parameter's gradient reading as zeros until backwa
   step();
   for (std::size_t i = 0; i < 4; ++i) CHECK(w.grad().values()[i] == expected[i] + 1);
 }
+
+}  // namespace file_ops_grad_target_test

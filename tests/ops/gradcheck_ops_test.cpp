@@ -14,6 +14,8 @@
 #include "ops/ops.hpp"
 #include "random_inputs.hpp"
 
+namespace file_ops_gradcheck_ops_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 TEST_CASE("every op's backward agrees with central finite differences in double",
@@ -323,3 +325,5 @@ TEST_CASE("gradcheck ranks entries by error relative to tolerance, exact zeros l
     CHECK(e.error_ratio == Approx(e.abs_error / e.tolerance));
   }
 }
+
+}  // namespace file_ops_gradcheck_ops_test

@@ -13,6 +13,9 @@
 #include "ops/ops.hpp"
 #include "random_inputs.hpp"
 
+namespace file_ops_gradgradcheck_ops_test {  // the file's own scope: the test programs are unity
+                                             // builds
+
 using namespace tapegrad;
 
 TEST_CASE("every op's second derivatives agree with finite differences of its first (double)",
@@ -148,3 +151,5 @@ TEST_CASE("gradgradcheck fails on a recorded first derivative with a wrong value
   CHECK(r.first_order_errors.at(0) > 1e-3);
   CHECK_FALSE(r.passed);
 }
+
+}  // namespace file_ops_gradgradcheck_ops_test

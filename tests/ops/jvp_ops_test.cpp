@@ -11,6 +11,8 @@
 #include "ops/ops.hpp"
 #include "random_inputs.hpp"
 
+namespace file_ops_jvp_ops_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 namespace {
@@ -136,3 +138,5 @@ TEST_CASE("jvp through a whole MLP equals central differences along v", "[ops][j
   CHECK(r.tangent.values()[0] == Approx(numeric).epsilon(1e-8));
   CHECK_THROWS_AS(jvp<double>(E, W, Tensor<double>({3})), ShapeError);
 }
+
+}  // namespace file_ops_jvp_ops_test

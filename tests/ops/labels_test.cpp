@@ -12,6 +12,8 @@
 #include "core.hpp"
 #include "ops/rule.hpp"
 
+namespace file_ops_labels_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 namespace {
@@ -97,3 +99,5 @@ TEST_CASE("derivative rules print as formulas, with precedence and simplificatio
   CHECK(Sym(2.5).text() == "2.5");
   CHECK(Sym(-1).text() == "−1");
 }
+
+}  // namespace file_ops_labels_test

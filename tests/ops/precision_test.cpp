@@ -7,6 +7,8 @@
 #include "ops/catalog.hpp"
 #include "random_inputs.hpp"
 
+namespace file_ops_precision_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 namespace {
@@ -63,3 +65,5 @@ TEST_CASE("every op computes the same values and gradients in float as in double
         CHECK(f.grads[p][i] == Approx(d.grads[p][i]).epsilon(1e-5).margin(1e-5));
   }
 }
+
+}  // namespace file_ops_precision_test

@@ -11,6 +11,9 @@
 
 #include "core.hpp"
 
+namespace file_ops_rule_consistency_test {  // the file's own scope: the test programs are unity
+                                            // builds
+
 namespace {
 
 using namespace tapegrad;
@@ -111,3 +114,5 @@ TEST_CASE("numbers mix with Vars on either side, and pow(b, 3) is tapegrad's", "
   c.backward();
   CHECK(b.grad()[0] == 2);  // c = b + (b + 1)
 }
+
+}  // namespace file_ops_rule_consistency_test

@@ -21,6 +21,9 @@
 #include "ops/ops.hpp"
 #include "torch_edge_cases.hpp"
 
+namespace file_ops_torch_reference_test {  // the file's own scope: the test programs are unity
+                                           // builds
+
 using namespace tapegrad;
 using nlohmann::json;
 
@@ -183,3 +186,5 @@ TEST_CASE("every op agrees with PyTorch: values, gradients and second derivative
     }
   }
 }
+
+}  // namespace file_ops_torch_reference_test

@@ -7,6 +7,8 @@
 
 #include "ops/math.hpp"
 
+namespace file_ops_vector_math_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 namespace {
@@ -59,3 +61,5 @@ TEMPLATE_TEST_CASE("sigmoid_of is within 4 ulp of 1/(1 + e^(−a)) on both sides
   INFO("worst at a = " << worst_a);
   CHECK(worst <= 4.0);
 }
+
+}  // namespace file_ops_vector_math_test

@@ -7,6 +7,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_optim_adam_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 
@@ -100,3 +102,5 @@ TEST_CASE("Adam rejects bad options with a message naming the option", "[optim][
   CHECK_THROWS_WITH(Adam<double>({p}, AdamOptions().weight_decay(-0.1)),
                     Contains("weight_decay must be >= 0"));
 }
+
+}  // namespace file_optim_adam_test

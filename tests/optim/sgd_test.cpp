@@ -8,6 +8,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_optim_sgd_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 
@@ -173,3 +175,5 @@ TEST_CASE("SGD in float moves against the gradient", "[optim][sgd][float]") {
   CHECK(p.value()[1] == -2.0f - 0.5f * 0.5f);
   CHECK(p.value()[2] == 0.5f - 0.5f * 0.75f);
 }
+
+}  // namespace file_optim_sgd_test

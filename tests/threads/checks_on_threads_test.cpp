@@ -11,6 +11,9 @@
 
 #include "training_runs.hpp"
 
+namespace file_threads_checks_on_threads_test {  // the file's own scope: the test programs are
+                                                 // unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::testing;
 
@@ -65,3 +68,5 @@ TEST_CASE("gradcheck and the DOT views on four threads at once give what they gi
   }
   CHECK(alone[0].tensor_dot != alone[1].tensor_dot);  // the seeds give different weights
 }
+
+}  // namespace file_threads_checks_on_threads_test

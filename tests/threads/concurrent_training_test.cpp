@@ -9,6 +9,9 @@
 #include "ops/detail/gemm.hpp"
 #include "training_runs.hpp"
 
+namespace file_threads_concurrent_training_test {  // the file's own scope: the test programs are
+                                                   // unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::testing;
 
@@ -75,3 +78,5 @@ TEMPLATE_TEST_CASE(
   // Different seeds: the runs are not all the same one.
   CHECK(difference(sequential[0], sequential[2]) != "");
 }
+
+}  // namespace file_threads_concurrent_training_test

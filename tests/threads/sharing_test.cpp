@@ -18,6 +18,8 @@
 
 #include "training_runs.hpp"
 
+namespace file_threads_sharing_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::testing;
 using Catch::Matchers::Message;
@@ -155,3 +157,5 @@ TEMPLATE_TEST_CASE("several threads may run one model's forward at once under No
   }
   CHECK(parameters() == parameters_before);  // values and gradients untouched
 }
+
+}  // namespace file_threads_sharing_test

@@ -17,6 +17,8 @@
 #include "graph/views/render.hpp"
 #include "ops/catalog.hpp"
 
+namespace file_tools_cli_test {  // the file's own scope: the test programs are unity builds
+
 namespace fs = std::filesystem;
 using tapegrad::testing::read_file;
 using tapegrad::testing::Run;
@@ -207,3 +209,5 @@ TEST_CASE("tapegrad dot --collapse layers and --max-values", "[tools][dot]") {
   CHECK(run_tapegrad("dot --collapse layers --expanded x.dot", folder.path).status == 2);
   CHECK_FALSE(fs::exists(folder.path / "x.dot"));
 }
+
+}  // namespace file_tools_cli_test

@@ -13,6 +13,9 @@
 #include "tools/collective.hpp"
 #include "tools/gradient_exchange.hpp"
 
+namespace file_tools_data_parallel_test {  // the file's own scope: the test programs are unity
+                                           // builds
+
 using namespace tapegrad;
 using tapegrad::testing::read_file;
 using tapegrad::testing::Run;
@@ -273,3 +276,5 @@ TEST_CASE("train --checkpoint writes the weights every N epochs, atomically", "[
   CHECK(run_tapegrad(common + " --epochs 1 --checkpoint-every 0 --out x.safetensors", folder.path)
             .status == 2);
 }
+
+}  // namespace file_tools_data_parallel_test

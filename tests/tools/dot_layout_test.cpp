@@ -9,6 +9,8 @@
 #include "cli_support.hpp"
 #include "graph/views/render.hpp"
 
+namespace file_tools_dot_layout_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad::testing;
 namespace fs = std::filesystem;
 
@@ -62,3 +64,5 @@ TEST_CASE("dot shows programmer details only with --details", "[tools][dot]") {
   CHECK_THAT(tensor.output, Catch::Contains("--expanded"));
   CHECK_FALSE(fs::exists(folder.path / "t.dot"));
 }
+
+}  // namespace file_tools_dot_layout_test

@@ -17,6 +17,8 @@
 #include "tools/explain.hpp"
 #include "tools/viewer.hpp"
 
+namespace file_tools_explain_test {  // the file's own scope: the test programs are unity builds
+
 namespace fs = std::filesystem;
 using namespace tapegrad;
 using namespace tapegrad::tools;
@@ -253,3 +255,5 @@ TEST_CASE("explain reports a planted wrong derivative: the finite difference dis
   CHECK_FALSE(t.agree);
   CHECK(t.text.find("the sum over paths is not autodiff's value") != std::string::npos);
 }
+
+}  // namespace file_tools_explain_test

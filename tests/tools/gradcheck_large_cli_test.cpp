@@ -8,6 +8,9 @@
 
 #include "hardening_support.hpp"
 
+namespace file_tools_gradcheck_large_cli_test {  // the file's own scope: the test programs are
+                                                 // unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::testing;
 using Catch::Contains;
@@ -47,3 +50,5 @@ TEST_CASE("gradcheck estimates its time and shows progress on a terminal",
   const Run plain = folder.run("gradcheck --model m.json --weights w.st --data d.csv");
   CHECK_THAT(plain.output, !Contains("elements to check") && !Contains("\r"));
 }
+
+}  // namespace file_tools_gradcheck_large_cli_test

@@ -12,6 +12,9 @@
 #include "cli_support.hpp"
 #include "tools/weights.hpp"
 
+namespace file_tools_gradcheck_output_test {  // the file's own scope: the test programs are unity
+                                              // builds
+
 using namespace tapegrad;
 using namespace tapegrad::testing;
 
@@ -141,3 +144,5 @@ TEST_CASE("gradcheck --model lists the largest errors first, not a dead relu's e
   CHECK(weight["worst"][0]["error_ratio"].get<double>() >=
         weight["worst"][1]["error_ratio"].get<double>());
 }
+
+}  // namespace file_tools_gradcheck_output_test

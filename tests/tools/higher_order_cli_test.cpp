@@ -10,6 +10,9 @@
 #include "tools/explain.hpp"
 #include "tools/seed_example.hpp"
 
+namespace file_tools_higher_order_cli_test {  // the file's own scope: the test programs are unity
+                                              // builds
+
 using namespace tapegrad;
 using namespace tapegrad::tools;
 using tapegrad::testing::run_tapegrad;
@@ -107,3 +110,5 @@ TEST_CASE("tapegrad explain --hessian prints z zᵀ for the output layer, checke
   }
   CHECK(run_tapegrad("explain --hessian --model m.json --weights w --data d").status == 2);
 }
+
+}  // namespace file_tools_higher_order_cli_test

@@ -11,6 +11,9 @@
 
 #include "hardening_support.hpp"
 
+namespace file_tools_hostile_inputs_test {  // the file's own scope: the test programs are unity
+                                            // builds
+
 using namespace tapegrad;
 using namespace tapegrad::testing;
 using Catch::Contains;
@@ -224,3 +227,5 @@ TEST_CASE("a weights file that matches the config nowhere lists 20 problems and 
   for (char c : run.output) lines += c == '\n';
   CHECK(lines == 22);  // the heading, 20 problems, the count
 }
+
+}  // namespace file_tools_hostile_inputs_test

@@ -17,6 +17,9 @@
 #include "tools/gradcheck_report.hpp"
 #include "tools/weights.hpp"
 
+namespace file_tools_model_commands_test {  // the file's own scope: the test programs are unity
+                                            // builds
+
 namespace fs = std::filesystem;
 using namespace tapegrad;
 using tapegrad::testing::read_file;
@@ -546,3 +549,5 @@ TEST_CASE("tapegrad train --detect-anomaly names the op where the loss overflows
   CHECK_THAT(unchecked.output, Catch::Contains("the loss diverged: it became NaN in epoch 1") &&
                                    Catch::Contains("try a smaller --lr"));
 }
+
+}  // namespace file_tools_model_commands_test

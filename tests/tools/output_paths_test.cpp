@@ -12,6 +12,9 @@
 #include "hardening_support.hpp"
 #include "tools/output_paths.hpp"
 
+namespace file_tools_output_paths_test {  // the file's own scope: the test programs are unity
+                                          // builds
+
 namespace fs = std::filesystem;
 using namespace tapegrad;
 using namespace tapegrad::testing;
@@ -198,3 +201,5 @@ TEST_CASE("OutputPlan compares a file not yet written by its folder and its name
   CHECK_FALSE(fs::exists(folder.path / "sub" / "a.st"));  // checking writes nothing
   CHECK(fs::is_empty(folder.path / "sub"));
 }
+
+}  // namespace file_tools_output_paths_test

@@ -7,6 +7,8 @@
 
 #include "tools/progress.hpp"
 
+namespace file_tools_progress_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad::tools;
 
 namespace {
@@ -112,3 +114,5 @@ TEST_CASE("progress on a terminal redraws one line with the step and time left",
   CHECK_THAT(text, Catch::Contains("loss 0.75"));
   CHECK_THAT(text, Catch::Contains("left"));
 }
+
+}  // namespace file_tools_progress_test

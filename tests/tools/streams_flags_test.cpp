@@ -9,6 +9,9 @@
 #include "hardening_support.hpp"
 #include "tools/flags.hpp"
 
+namespace file_tools_streams_flags_test {  // the file's own scope: the test programs are unity
+                                           // builds
+
 using namespace tapegrad;
 using namespace tapegrad::testing;
 using Catch::Contains;
@@ -152,3 +155,5 @@ TEST_CASE("nearest_name suggests a name within two edits, or none", "[tools][fla
   CHECK(nearest_name("gradchek", names) == "gradcheck");
   CHECK_FALSE(nearest_name("xyzzy", names).has_value());
 }
+
+}  // namespace file_tools_streams_flags_test

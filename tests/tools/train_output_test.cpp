@@ -10,6 +10,9 @@
 
 #include "cli_support.hpp"
 
+namespace file_tools_train_output_test {  // the file's own scope: the test programs are unity
+                                          // builds
+
 using namespace tapegrad::testing;
 
 namespace {
@@ -98,3 +101,5 @@ TEST_CASE("train off a terminal prints a line every N epochs and the last; --qui
   CHECK(quiet.output == "wrote t.safetensors\n");
   CHECK(train(folder, "--epochs 5 --lr 0.02 --every 0").status == 2);  // N is at least 1
 }
+
+}  // namespace file_tools_train_output_test

@@ -12,6 +12,8 @@
 #include "tools/explain.hpp"
 #include "tools/viewer.hpp"
 
+namespace file_tools_viewer_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::tools;
 
@@ -145,3 +147,5 @@ TEST_CASE("viewer: a model name with markup cannot break the page", "[tools][vie
   CHECK(count(html, name) == 0);
   CHECK(page_data(html)["title"].get<std::string>().find(name) != std::string::npos);
 }
+
+}  // namespace file_tools_viewer_test

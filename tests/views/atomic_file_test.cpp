@@ -21,6 +21,8 @@
 
 #include "tapegrad.hpp"
 
+namespace file_views_atomic_file_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
@@ -248,3 +250,5 @@ TEST_CASE("SIGINT or SIGTERM while writing removes the temporaries and ends by t
     CHECK(folder.entries() == std::set<std::string>{"weights.st"});
   }
 }
+
+}  // namespace file_views_atomic_file_test

@@ -9,6 +9,8 @@
 
 #include "views_support.hpp"
 
+namespace file_views_dot_render_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::views_test;
 using Catch::Matchers::Contains;
@@ -133,3 +135,5 @@ TEST_CASE("write_graph chooses DOT, SVG or PNG by extension", "[views][render]")
   CHECK(std::distance(std::filesystem::directory_iterator(folder.path),
                       std::filesystem::directory_iterator()) == 3);
 }
+
+}  // namespace file_views_dot_render_test

@@ -9,6 +9,8 @@
 #include "../support/wrong_sigmoid.hpp"
 #include "views_support.hpp"
 
+namespace file_views_graph_view_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::views_test;
 using Catch::Matchers::Contains;
@@ -374,3 +376,5 @@ TEST_CASE("collapse_layers draws each layer of an MLP as one vertex", "[views][c
   CHECK(boost::num_edges(graph) == 5);
   CHECK(dot_parses(to_dot(graph)));
 }
+
+}  // namespace file_views_graph_view_test

@@ -5,6 +5,8 @@
 
 #include "views_support.hpp"
 
+namespace file_views_names_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::views_test;
 using Catch::Matchers::Contains;
@@ -167,3 +169,5 @@ TEST_CASE("name grammar: digits that split two ways are refused, one way accepte
   CHECK(vertex_named(graph, "w_1,12") == vertex_named(graph, "W[0,11]"));
   CHECK(vertex_named(graph, "w_1012") == vertex_named(graph, "W[9,11]"));  // only 10,12 fits
 }
+
+}  // namespace file_views_names_test

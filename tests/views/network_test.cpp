@@ -11,6 +11,8 @@
 
 #include "views_support.hpp"
 
+namespace file_views_network_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::views_test;
 using Catch::Matchers::Contains;
@@ -219,3 +221,5 @@ TEST_CASE("network layout: derivation names on units and weights; details only w
   const std::string detailed = to_dot(graph, {.layout = GraphLayout::kNetwork, .details = true});
   CHECK_THAT(detailed, Contains("constant") && Contains("linear → sigmoid"));
 }
+
+}  // namespace file_views_network_test

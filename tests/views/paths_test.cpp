@@ -13,6 +13,8 @@
 #include "models/mlp.hpp"
 #include "ops/ops.hpp"
 
+namespace file_views_paths_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 
 namespace {
@@ -176,3 +178,5 @@ TEST_CASE("paths: bad arguments are refused", "[views][paths]") {
   const GraphVertex w = vertex_named(net.graph, "layers.0.weight[0,0]");
   CHECK_THROWS_WITH(all_gradient_paths(net.graph, w, 5), Catch::Contains("more than 5 paths"));
 }
+
+}  // namespace file_views_paths_test

@@ -10,6 +10,9 @@
 
 #include "views_support.hpp"
 
+namespace file_views_replay_edges_test {  // the file's own scope: the test programs are unity
+                                          // builds
+
 using namespace tapegrad;
 using namespace tapegrad::views_test;
 
@@ -136,3 +139,5 @@ TEST_CASE("replay: the edge check fails frames drawn one step late or early", "[
     CHECK_FALSE(frame_problems(graph, frames[k + 1], replay_frame_graph(graph, frames, k)).empty());
   }
 }
+
+}  // namespace file_views_replay_edges_test

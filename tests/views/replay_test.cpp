@@ -7,6 +7,8 @@
 
 #include "views_support.hpp"
 
+namespace file_views_replay_test {  // the file's own scope: the test programs are unity builds
+
 using namespace tapegrad;
 using namespace tapegrad::views_test;
 
@@ -95,3 +97,5 @@ TEST_CASE("replay: each frame draws as DOT with its op highlighted and running s
   // A tensor view keeps no per-element gradients: replay refuses it.
   CHECK_THROWS_WITH(backward_replay(tensor_view(tape, seed.E)), Catch::Contains("expanded view"));
 }
+
+}  // namespace file_views_replay_test
