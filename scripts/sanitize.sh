@@ -25,8 +25,9 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 # The install tests build separate projects against an installed copy, without the sanitizer
 # runtime they would need; the plain suite runs them. Tests labelled long (each says why) are
-# left to the plain suite too.
-exclude='^install:'
+# left to the plain suite too, as is the format check, which reads the sources and runs no
+# tapegrad code.
+exclude='^(install|format):'
 for engine in fast checked; do
   if [ "$engine" = checked ]; then export TAPEGRAD_CONTRACT_CHECKS=1; else unset TAPEGRAD_CONTRACT_CHECKS; fi
   echo "sanitizers: the suite with the $engine engine (NDEBUG build, -O1;" \
