@@ -1,7 +1,7 @@
 // tapegrad's core (the tapegrad::core library): tensors, the tape and its backward engine, ops,
-// optimizers, modules, gradcheck, higher-order derivatives and forward mode. It needs only fmt
-// and a BLAS; for model files add io.hpp, for graph pictures views.hpp, or take everything with
-// tapegrad.hpp.
+// optimizers, modules, gradcheck, higher-order derivatives and forward mode. It needs fmt,
+// OpenBLAS and oneDNN; for model files add io.hpp, for graph pictures views.hpp, or take
+// everything with tapegrad.hpp.
 #pragma once
 
 #include "graph/arena.hpp"
@@ -21,6 +21,7 @@
 #include "graph/shape.hpp"
 #include "graph/tape.hpp"
 #include "graph/tensor.hpp"
+#include "graph/threads.hpp"
 #include "graph/var.hpp"
 #include "models/init.hpp"
 #include "models/linear.hpp"

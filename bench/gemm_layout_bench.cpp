@@ -14,6 +14,7 @@
 
 #include "bench_configs.hpp"
 #include "ops/detail/gemm.hpp"
+#include "ops/detail/gemm_backend.hpp"
 
 namespace {
 

@@ -1,21 +1,26 @@
-// Where BLAS starts to pay: the direct loop against cblas_{s,d}gemm for products C = A·B
+// Where the backend starts to pay: the direct loop against cblas_{s,d}gemm and, for float, the
+// build's backend (oneDNN's dnnl_sgemm unless built with TAPEGRAD_GEMM=blas) for products C = A·B
 // (m×k times k×n) and the two transposed products backward needs (Aᵀ·B, A·Bᵀ); square sizes,
 // the skinny shapes of a batch-1 step of the 4-8-1 MLP, and the matrix-vector and outer products
 // of larger layers (one output, or a batch of one). ops/detail/gemm.hpp's kSmallGemmVolume and
-// gemm_uses_blas come from this.
+// gemm_uses_backend come from this.
 #include <benchmark/benchmark.h>
-#include <cblas.h>
 
 #include <vector>
 
+#include "graph/threads.hpp"
 #include "ops/detail/gemm.hpp"
+#include "ops/detail/gemm_backend.hpp"
 
 namespace {
 
+using tapegrad::detail::backend_gemm;
 using tapegrad::detail::blas_gemm;
 using tapegrad::detail::loop_gemm;
 
-template <class T, bool kBlas>
+enum class Path { kLoop, kBlas, kBackend };
+
+template <class T, Path kPath>
 void product(benchmark::State& state) {
   const auto m = static_cast<std::size_t>(state.range(0));
   const auto n = static_cast<std::size_t>(state.range(1));
@@ -24,9 +29,12 @@ void product(benchmark::State& state) {
   // Stored A is m×k (k×m if transposed), B is k×n (n×k if transposed).
   const std::size_t lda = transpose_a ? m : k, ldb = transpose_b ? k : n;
   std::vector<T> a(m * k, T(0.5)), b(k * n, T(0.25)), c(m * n);
-  openblas_set_num_threads(1);  // as the step benchmarks compare, at 1 thread
+  tapegrad::set_num_threads(1);  // as the step benchmarks compare, at 1 thread
   for (auto _ : state) {
-    if constexpr (kBlas)
+    if constexpr (kPath == Path::kBackend)
+      backend_gemm<T>(transpose_a, transpose_b, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0),
+                      c.data(), n);
+    else if constexpr (kPath == Path::kBlas)
       blas_gemm<T>(transpose_a, transpose_b, m, n, k, T(1), a.data(), lda, b.data(), ldb, T(0),
                    c.data(), n);
     else
@@ -57,16 +65,17 @@ void sizes(benchmark::internal::Benchmark* b) {
   // 784-512-10's hidden layer at batch 1: forward x·Wᵀ (one row of dot products), backward
   // dx = g·W (one row) and dW = gᵀ·x (an outer product).
   b->Args({1, 512, 784, 2})->Args({1, 784, 512, 0})->Args({512, 784, 1, 1});
-  // Shapes gemm gives BLAS (gemm_uses_blas), for comparison: a matrix times a column (A·b), and
+  // Shapes gemm gives BLAS (gemm_uses_backend), for comparison: a matrix times a column (A·b), and
   // the outer product as A·Bᵀ with k = 1.
   b->Args({512, 1, 784, 0})->Args({512, 784, 1, 2});
 }
 
 }  // namespace
 
-BENCHMARK(product<float, false>)->Name("loop/float")->Apply(sizes);
-BENCHMARK(product<float, true>)->Name("blas/float")->Apply(sizes);
-BENCHMARK(product<double, false>)->Name("loop/double")->Apply(sizes);
-BENCHMARK(product<double, true>)->Name("blas/double")->Apply(sizes);
+BENCHMARK(product<float, Path::kLoop>)->Name("loop/float")->Apply(sizes);
+BENCHMARK(product<float, Path::kBlas>)->Name("blas/float")->Apply(sizes);
+BENCHMARK(product<float, Path::kBackend>)->Name("backend/float")->Apply(sizes);
+BENCHMARK(product<double, Path::kLoop>)->Name("loop/double")->Apply(sizes);
+BENCHMARK(product<double, Path::kBlas>)->Name("blas/double")->Apply(sizes);
 
 BENCHMARK_MAIN();

@@ -32,7 +32,7 @@ struct Setup {
 };
 
 void configure(benchmark::State& state, const Config& c) {
-  openblas_set_num_threads(static_cast<int>(state.range(1)));
+  tapegrad::set_num_threads(static_cast<int>(state.range(1)));
   state.SetLabel(c.name);
 }
 

@@ -408,6 +408,7 @@ int main(int argc, char** argv) {
   torch::set_num_threads(1);
   at::set_num_interop_threads(1);
   openblas_set_num_threads(1);
+  tapegrad::set_num_threads(1);
   print_environment(rounds);
 
   fmt::print("## Runs\n\n");

@@ -46,6 +46,12 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/tapegradConfig.cmake
 # pkg-config: the prefix is found from the file's own place, so a copied or staged install works.
 file(RELATIVE_PATH tapegrad_pc_to_prefix
      ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
+# oneDNN has no pkg-config file of its own: its library and the OpenMP runtime it runs on are
+# named here (the core is a static library, so its consumers link them).
+set(tapegrad_pc_gemm_libs "")
+if(TAPEGRAD_GEMM STREQUAL "onednn")
+  set(tapegrad_pc_gemm_libs "-ldnnl ${TAPEGRAD_GOMP_LIBRARY}")
+endif()
 configure_file(cmake/tapegrad-core.pc.in ${CMAKE_CURRENT_BINARY_DIR}/tapegrad-core.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/tapegrad-core.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT core)

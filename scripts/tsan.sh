@@ -16,6 +16,8 @@ echo "tsan: built in $((SECONDS - start)) s"
 # one BLAS thread keeps every product on the calling thread. halt_on_error makes the first
 # report end the run with TSan's exit status (66).
 export OPENBLAS_NUM_THREADS=1
+# oneDNN runs on libgomp, which is not instrumented either: one thread for every product.
+export TAPEGRAD_NUM_THREADS=1
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 log=build-tsan/tsan-threads.log
 run_tests() {

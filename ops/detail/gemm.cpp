@@ -1,11 +1,10 @@
 #include "gemm.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "../math.hpp"
+#include "gemm_backend.hpp"
 
 namespace tapegrad::detail {
 
@@ -241,29 +240,7 @@ void tiny_gemm(std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
   }
 }
 
-void cblas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
-                const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc) {
-  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-void cblas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha,
-                const double* a, int lda, const double* b, int ldb, double beta, double* c,
-                int ldc) {
-  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-
 }  // namespace
-
-template <class T>
-void blas_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
-               T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
-               std::size_t ldc) {
-  if (m == 0 || n == 0) return;
-  // BLAS wants leading dimensions of at least 1 even for empty operands.
-  cblas_gemm(transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
-             static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
-             static_cast<int>(std::max<std::size_t>(lda, 1)), b,
-             static_cast<int>(std::max<std::size_t>(ldb, 1)), beta, c, static_cast<int>(ldc));
-}
 
 template <class T>
 void loop_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
@@ -293,8 +270,8 @@ template <class T>
 void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
           const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
   if (m == 0 || n == 0) return;
-  if (gemm_uses_blas<T>(transpose_a, transpose_b, m, n, k))
-    blas_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  if (gemm_uses_backend<T>(transpose_a, transpose_b, m, n, k))
+    backend_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   else
     loop_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
@@ -310,11 +287,4 @@ template void loop_gemm<float>(bool, bool, std::size_t, std::size_t, std::size_t
 template void loop_gemm<double>(bool, bool, std::size_t, std::size_t, std::size_t, double,
                                 const double*, std::size_t, const double*, std::size_t, double,
                                 double*, std::size_t);
-template void blas_gemm<float>(bool, bool, std::size_t, std::size_t, std::size_t, float,
-                               const float*, std::size_t, const float*, std::size_t, float, float*,
-                               std::size_t);
-template void blas_gemm<double>(bool, bool, std::size_t, std::size_t, std::size_t, double,
-                                const double*, std::size_t, const double*, std::size_t, double,
-                                double*, std::size_t);
-
 }  // namespace tapegrad::detail

@@ -1,7 +1,8 @@
 // General matrix product for the ops: C = alpha·op(A)·op(B) + beta·C, row-major, op(X) = X or
-// Xᵀ. Large products go to OpenBLAS (cblas_sgemm/dgemm) with the transpose flags, never through
-// a transposed copy; small ones and matrix-vector shapes run a direct vectorised loop, which
-// avoids BLAS's call and packing overhead (gemm_uses_blas).
+// Xᵀ. Large products go to the backend (ops/detail/gemm_backend.hpp: oneDNN for float, OpenBLAS
+// for double) with the transpose flags, never through a transposed copy; small ones and
+// matrix-vector shapes run a direct vectorised loop, which avoids the library's call and packing
+// overhead (gemm_uses_backend).
 #pragma once
 
 #include <cstddef>
@@ -14,17 +15,13 @@ template <class T>
 void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
           const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc);
 
-// The two paths gemm chooses between, exposed for bench/gemm_threshold_bench.cpp, which measures
-// where BLAS starts to pay. Same contract as gemm.
+// The direct loop, one of the two paths gemm chooses between (the other is backend_gemm),
+// exposed for bench/gemm_threshold_bench.cpp, which measures where the backend starts to pay.
+// Same contract as gemm.
 template <class T>
 void loop_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
                std::size_t ldc);
-template <class T>
-void blas_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
-               T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
-               std::size_t ldc);
-
 // Products with m·n·k at most this go to the direct loop. Measured with
 // bench/gemm_threshold_bench.cpp (OpenBLAS 0.3.21, 1 thread, AMD EPYC with AVX-512, medians of
 // 5; bench/RESULTS.md): the loop is 2–10× faster for the batch-1 shapes of a 4-8-1 MLP
@@ -36,8 +33,8 @@ inline constexpr std::size_t kSmallGemmVolume = 32;
 template <class T>
 inline constexpr std::size_t kLoopVectorWidth = 64 / sizeof(T);
 
-// Whether gemm hands a product to BLAS; otherwise the direct loop runs it. The loop takes tiny
-// products, and the matrix-vector and outer products that its vector code covers, where BLAS's
+// Whether gemm hands a product to the backend; otherwise the direct loop runs it. The loop takes
+// tiny products, and the matrix-vector and outer products that its vector code covers, where BLAS's
 // packing and blocking have no reuse of data to exploit:
 // - with B as stored, C's rows are built along n: one row of A (m = 1) or an outer product
 //   (k = 1), with n at least one vector;
@@ -47,8 +44,8 @@ inline constexpr std::size_t kLoopVectorWidth = 64 / sizeof(T);
 // product goes to BLAS, including matrix-vector products the loop would run in scalar chains
 // (A·b with b a column, or Aᵀ·Bᵀ).
 template <class T>
-constexpr bool gemm_uses_blas(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
-                              std::size_t k) {
+constexpr bool gemm_uses_backend(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
+                                 std::size_t k) {
   if (m * n * k <= kSmallGemmVolume) return false;
   if (transpose_b) return transpose_a || !((m == 1 || n == 1) && k >= 2 * kLoopVectorWidth<T>);
   return !((m == 1 || k == 1) && n >= kLoopVectorWidth<T>);

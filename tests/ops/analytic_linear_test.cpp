@@ -110,10 +110,10 @@ TEMPLATE_TEST_CASE("linear of a 1-D x [in] without bias is y = W·x with dx = W�
 TEMPLATE_TEST_CASE("linear through BLAS gives the same y = x·Wᵀ + b, dx = G·W, dW = Gᵀ·x, db",
                    "[ops][linear][blas]", double, float) {
   // y = x·Wᵀ is 24×18 (k = 20), dx = G·W is 24×20 (k = 18), dW = Gᵀ·x is 18×20 (k = 24):
-  // cblas_?gemm with a transpose flag (detail::gemm_uses_blas).
-  STATIC_REQUIRE(detail::gemm_uses_blas<TestType>(false, true, 24, 18, 20));
-  STATIC_REQUIRE(detail::gemm_uses_blas<TestType>(false, false, 24, 20, 18));
-  STATIC_REQUIRE(detail::gemm_uses_blas<TestType>(true, false, 18, 20, 24));
+  // cblas_?gemm with a transpose flag (detail::gemm_uses_backend).
+  STATIC_REQUIRE(detail::gemm_uses_backend<TestType>(false, true, 24, 18, 20));
+  STATIC_REQUIRE(detail::gemm_uses_backend<TestType>(false, false, 24, 20, 18));
+  STATIC_REQUIRE(detail::gemm_uses_backend<TestType>(true, false, 18, 20, 24));
   SECTION("batch x[24,20], W[18,20], with bias") {
     check_linear<TestType>({24, 20, 18}, true, true);
   }
@@ -126,10 +126,10 @@ TEMPLATE_TEST_CASE("linear of one example runs the direct loop's vector code: sa
                    "[ops][linear]", double, float) {
   // One row: y = x·Wᵀ is one row of dot products, dx = G·W one row, dW = Gᵀ·x an outer product
   // (k = 1), long enough for the loop's whole vectors and their remainders
-  // (detail::gemm_uses_blas).
-  STATIC_REQUIRE(!detail::gemm_uses_blas<TestType>(false, true, 1, 80, 70));
-  STATIC_REQUIRE(!detail::gemm_uses_blas<TestType>(false, false, 1, 70, 80));
-  STATIC_REQUIRE(!detail::gemm_uses_blas<TestType>(true, false, 80, 70, 1));
+  // (detail::gemm_uses_backend).
+  STATIC_REQUIRE(!detail::gemm_uses_backend<TestType>(false, true, 1, 80, 70));
+  STATIC_REQUIRE(!detail::gemm_uses_backend<TestType>(false, false, 1, 70, 80));
+  STATIC_REQUIRE(!detail::gemm_uses_backend<TestType>(true, false, 80, 70, 1));
   SECTION("1-D x[70], W[80,70], with bias") {
     check_linear<TestType>({1, 70, 80}, false, true);
   }

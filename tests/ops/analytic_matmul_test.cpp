@@ -94,24 +94,24 @@ TEMPLATE_TEST_CASE(
 TEMPLATE_TEST_CASE("matmul through BLAS gives the same C = A·B, dA = G·Bᵀ and dB = Aᵀ·G",
                    "[ops][matmul][blas]", double, float) {
   // Each product of forward and backward goes to cblas_?gemm, not the direct loop: C = A·B,
-  // dA = G·Bᵀ, dB = Aᵀ·G (detail::gemm_uses_blas).
+  // dA = G·Bᵀ, dB = Aᵀ·G (detail::gemm_uses_backend).
   using T = TestType;
   SECTION("square [20,20]·[20,20]") {
-    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, false, 20, 20, 20));
-    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, true, 20, 20, 20));
-    STATIC_REQUIRE(detail::gemm_uses_blas<T>(true, false, 20, 20, 20));
+    STATIC_REQUIRE(detail::gemm_uses_backend<T>(false, false, 20, 20, 20));
+    STATIC_REQUIRE(detail::gemm_uses_backend<T>(false, true, 20, 20, 20));
+    STATIC_REQUIRE(detail::gemm_uses_backend<T>(true, false, 20, 20, 20));
     check_matmul<T>({20, 20}, {20, 20}, {20, 20, 20}, "[20,20]");
   }
   SECTION("rectangular [24,20]·[20,18], so a wrong leading dimension shows") {
-    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, false, 24, 18, 20));
-    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, true, 24, 20, 18));
-    STATIC_REQUIRE(detail::gemm_uses_blas<T>(true, false, 20, 18, 24));
+    STATIC_REQUIRE(detail::gemm_uses_backend<T>(false, false, 24, 18, 20));
+    STATIC_REQUIRE(detail::gemm_uses_backend<T>(false, true, 24, 20, 18));
+    STATIC_REQUIRE(detail::gemm_uses_backend<T>(true, false, 20, 18, 24));
     check_matmul<T>({24, 20}, {20, 18}, {24, 20, 18}, "[24,18]");
   }
   SECTION("matrix-vector [80,64]·[64]") {
-    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, false, 80, 1, 64));
-    STATIC_REQUIRE(detail::gemm_uses_blas<T>(false, true, 80, 64, 1));
-    STATIC_REQUIRE(detail::gemm_uses_blas<T>(true, false, 64, 1, 80));
+    STATIC_REQUIRE(detail::gemm_uses_backend<T>(false, false, 80, 1, 64));
+    STATIC_REQUIRE(detail::gemm_uses_backend<T>(false, true, 80, 64, 1));
+    STATIC_REQUIRE(detail::gemm_uses_backend<T>(true, false, 64, 1, 80));
     check_matmul<T>({80, 64}, {64}, {80, 64, 1}, "[80]");
   }
 }
@@ -123,15 +123,15 @@ TEMPLATE_TEST_CASE(
   // (k = 1): the loop's row blocks and dot products, long enough for whole vectors.
   using T = TestType;
   SECTION("vector-matrix [64]·[64,80]") {
-    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(false, false, 1, 80, 64));
-    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(false, true, 1, 64, 80));
-    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(true, false, 64, 80, 1));
+    STATIC_REQUIRE(!detail::gemm_uses_backend<T>(false, false, 1, 80, 64));
+    STATIC_REQUIRE(!detail::gemm_uses_backend<T>(false, true, 1, 64, 80));
+    STATIC_REQUIRE(!detail::gemm_uses_backend<T>(true, false, 64, 80, 1));
     check_matmul<T>({64}, {64, 80}, {1, 64, 80}, "[80]");
   }
   SECTION("odd sizes [133]·[133,71], for the blocks' remainders") {
-    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(false, false, 1, 71, 133));
-    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(false, true, 1, 133, 71));
-    STATIC_REQUIRE(!detail::gemm_uses_blas<T>(true, false, 133, 71, 1));
+    STATIC_REQUIRE(!detail::gemm_uses_backend<T>(false, false, 1, 71, 133));
+    STATIC_REQUIRE(!detail::gemm_uses_backend<T>(false, true, 1, 133, 71));
+    STATIC_REQUIRE(!detail::gemm_uses_backend<T>(true, false, 133, 71, 1));
     check_matmul<T>({133}, {133, 71}, {1, 133, 71}, "[71]");
   }
 }

@@ -1,6 +1,6 @@
-// ops/detail/gemm's two paths, the direct loop and cblas_?gemm, against a naive triple loop in
-// double, for every transpose layout, alpha and beta, and padded leading dimensions; and the
-// loop's bits, which must not depend on m and n.
+// ops/detail/gemm's paths, the direct loop, OpenBLAS (cblas_?gemm) and the backend (oneDNN's
+// dnnl_sgemm for float), against a naive triple loop in double, for every transpose layout, alpha
+// and beta, and padded leading dimensions; and the loop's bits, which must not depend on m and n.
 #include <catch2/catch.hpp>
 
 #include <array>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ops/detail/gemm.hpp"
+#include "ops/detail/gemm_backend.hpp"
 
 namespace file_ops_gemm_paths_test {  // the file's own scope: the test programs are unity builds
 
@@ -82,7 +83,7 @@ void check_all(const char* path) {
                                 {6, 83, 37},
                                 {9, 2, 100},
                                 // Matrix-vector and outer products, which gemm gives the loop
-                                // or BLAS by layout (gemm_uses_blas).
+                                // or BLAS by layout (gemm_uses_backend).
                                 {32, 1, 256},
                                 {32, 256, 1},
                                 {1, 256, 32},
@@ -95,6 +96,8 @@ void check_all(const char* path) {
             check_against_reference<T>(c, detail::loop_gemm<T>);
           else if (std::string_view(path) == "blas")
             check_against_reference<T>(c, detail::blas_gemm<T>);
+          else if (std::string_view(path) == "backend")
+            check_against_reference<T>(c, detail::backend_gemm<T>);
           else
             check_against_reference<T>(c, detail::gemm<T>);
         }
@@ -104,7 +107,7 @@ void check_all(const char* path) {
 
 TEMPLATE_TEST_CASE("gemm paths compute alpha·op(A)·op(B) + beta·C for every layout", "[ops][gemm]",
                    float, double) {
-  for (const char* path : {"loop", "blas", "dispatch"}) {
+  for (const char* path : {"loop", "blas", "backend", "dispatch"}) {
     INFO("path " << path);
     check_all<TestType>(path);
   }

@@ -19,9 +19,9 @@ namespace {
 
 // Both paths of gemm run concurrently: the regression's one-example products take the direct
 // loop, the classification's batch products go through BLAS.
-static_assert(!detail::gemm_uses_blas<float>(false, true, 1, 8, 4));
-static_assert(detail::gemm_uses_blas<float>(false, true, kClassificationRows, 16, 3));
-static_assert(detail::gemm_uses_blas<float>(false, true, kRegressionRows, 8, 4));
+static_assert(!detail::gemm_uses_backend<float>(false, true, 1, 8, 4));
+static_assert(detail::gemm_uses_backend<float>(false, true, kClassificationRows, 16, 3));
+static_assert(detail::gemm_uses_backend<float>(false, true, kRegressionRows, 8, 4));
 
 // Each concurrent outcome equals its sequential one, and each run learned something.
 void check_equal(const std::vector<Run>& runs, const std::vector<Outcome>& concurrent,

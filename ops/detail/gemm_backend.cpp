@@ -1,0 +1,125 @@
+#include "gemm_backend.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "../../graph/threads.hpp"
+
+#ifdef TAPEGRAD_GEMM_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+
+// oneDNN's CPU runtime is the OpenMP of GCC (libgomp), which reads the thread count of the
+// calling thread; declared here rather than through <omp.h>, which not every compiler ships.
+extern "C" {
+void omp_set_num_threads(int count) noexcept;
+int omp_get_max_threads() noexcept;
+}
+#endif
+
+namespace tapegrad::detail {
+namespace {
+
+// OpenBLAS's count is one for the process and it splits only products large enough to pay
+// (GEMM_MULTITHREAD_THRESHOLD); it is set again only when set_num_threads changed it, so that
+// no call changes it under another thread's product.
+void use_blas_threads() {
+  static std::atomic<int> applied{0};
+  const int wanted = get_num_threads();
+  if (applied.load(std::memory_order_relaxed) != wanted) {
+    openblas_set_num_threads(wanted);
+    applied.store(wanted, std::memory_order_relaxed);
+  }
+}
+
+void cblas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
+                const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc) {
+  cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void cblas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, double alpha,
+                const double* a, int lda, const double* b, int ldb, double beta, double* c,
+                int ldc) {
+  cblas_dgemm(CblasRowMajor, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+#ifdef TAPEGRAD_GEMM_ONEDNN
+int threads_for(std::size_t m, std::size_t n, std::size_t k) {
+  return m * n * k >= kParallelGemmVolume ? get_num_threads() : 1;
+}
+
+void onednn_sgemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
+                  float alpha, const float* a, std::size_t lda, const float* b, std::size_t ldb,
+                  float beta, float* c, std::size_t ldc) {
+  // omp_set_num_threads holds for the calling thread only: each thread that runs products sets
+  // its own, and only when the product's count differs from what it has.
+  const int threads = threads_for(m, n, k);
+  if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
+  using dim = dnnl_dim_t;
+  const dnnl_status_t status = dnnl_sgemm(
+      transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', static_cast<dim>(m), static_cast<dim>(n),
+      static_cast<dim>(k), alpha, a, static_cast<dim>(std::max<std::size_t>(lda, 1)), b,
+      static_cast<dim>(std::max<std::size_t>(ldb, 1)), beta, c, static_cast<dim>(ldc));
+  if (status != dnnl_success)
+    throw std::runtime_error("dnnl_sgemm failed (status " + std::to_string(status) +
+                             ") on a product of " + std::to_string(m) + "×" + std::to_string(k) +
+                             " and " + std::to_string(k) + "×" + std::to_string(n));
+}
+#endif
+
+}  // namespace
+
+std::string_view float_gemm_backend() {
+#ifdef TAPEGRAD_GEMM_ONEDNN
+  return "onednn";
+#else
+  return "openblas";
+#endif
+}
+
+template <class T>
+void blas_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
+               T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
+               std::size_t ldc) {
+  if (m == 0 || n == 0) return;
+  use_blas_threads();
+  // BLAS wants leading dimensions of at least 1 even for empty operands.
+  cblas_gemm(transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
+             static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a,
+             static_cast<int>(std::max<std::size_t>(lda, 1)), b,
+             static_cast<int>(std::max<std::size_t>(ldb, 1)), beta, c, static_cast<int>(ldc));
+}
+
+template <class T>
+void backend_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
+                  T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
+                  std::size_t ldc) {
+  if (m == 0 || n == 0) return;
+#ifdef TAPEGRAD_GEMM_ONEDNN
+  if constexpr (std::is_same_v<T, float>) {
+    if (k == 0) {  // C = beta·C; oneDNN refuses an empty inner dimension
+      for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < n; ++j)
+          c[i * ldc + j] = beta == 0 ? T(0) : beta * c[i * ldc + j];
+      return;
+    }
+    onednn_sgemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+#endif
+  blas_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+#define TAPEGRAD_INSTANTIATE(name, T)                                                   \
+  template void name<T>(bool, bool, std::size_t, std::size_t, std::size_t, T, const T*, \
+                        std::size_t, const T*, std::size_t, T, T*, std::size_t);
+TAPEGRAD_INSTANTIATE(blas_gemm, float)
+TAPEGRAD_INSTANTIATE(blas_gemm, double)
+TAPEGRAD_INSTANTIATE(backend_gemm, float)
+TAPEGRAD_INSTANTIATE(backend_gemm, double)
+#undef TAPEGRAD_INSTANTIATE
+
+}  // namespace tapegrad::detail

@@ -1,0 +1,29 @@
+// The library that runs the matrix products gemm (ops/detail/gemm.hpp) does not run itself:
+// oneDNN's dnnl_sgemm for float, OpenBLAS's cblas_dgemm for double (oneDNN 2.6 has no double
+// product). Configuring with -DTAPEGRAD_GEMM=blas sends float to OpenBLAS too, for comparison
+// (bench/RESULTS.md). Both run on the thread count of graph/threads.hpp for products of at least
+// kParallelGemmVolume multiply-adds, on the calling thread otherwise.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace tapegrad::detail {
+
+// The float backend's name: "onednn" or "openblas".
+std::string_view float_gemm_backend();
+
+// C = alpha·op(A)·op(B) + beta·C through the backend, with gemm's contract (row-major; lda, ldb,
+// ldc the row strides as stored; with beta == 0, C is not read).
+template <class T>
+void backend_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
+                  T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
+                  std::size_t ldc);
+
+// OpenBLAS whatever the build's backend, for the benchmarks that compare the two.
+template <class T>
+void blas_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
+               T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
+               std::size_t ldc);
+
+}  // namespace tapegrad::detail
