@@ -1,10 +1,11 @@
 // Side by side with libtorch: the training step of bench/step_bench.cpp (forward, E = ½Σ(y − ŷ)²,
 // zero_grad, backward, SGD lr 1e-3) in tapegrad and in libtorch's C++ frontend, in one process on
-// one thread, from the same weights and data; and the step's five matrix products alone through
-// the same OpenBLAS, as the floor both frameworks sit on. Prints the environment and a Markdown
-// table. Exit status 1 if the two frameworks' losses after 5 steps disagree, 2 on bad arguments.
+// one thread (or --threads N, both frameworks alike), from the same weights and data; and the
+// step's five matrix products alone through the same OpenBLAS, as the floor both frameworks sit on.
+// Prints the environment and a Markdown table. Exit status 1 if the two frameworks' losses after 5
+// steps disagree, 2 on bad arguments.
 //
-//   tapegrad_torch_compare [--quick]
+//   tapegrad_torch_compare [--quick] [--threads N]
 #include <cblas.h>
 #include <fmt/core.h>
 #include <sys/resource.h>
@@ -390,25 +391,31 @@ void print_table(const std::vector<Row>& rows) {
 
 int main(int argc, char** argv) {
   int rounds = 15;
+  int threads = 1;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--quick") {
       rounds = 3;
+    } else if (arg == "--threads" && i + 1 < argc && std::atoi(argv[i + 1]) >= 1 &&
+               std::atoi(argv[i + 1]) <= 64) {
+      threads = std::atoi(argv[++i]);
     } else {
       const bool help = arg == "--help" || arg == "-h";
       std::fprintf(help ? stdout : stderr,
-                   "usage: tapegrad_torch_compare [--quick]\n"
-                   "Times the MLP training step in tapegrad and libtorch side by side, 1 thread.\n"
-                   "  --quick  3 rounds instead of 15, for a smoke test\n");
+                   "usage: tapegrad_torch_compare [--quick] [--threads N]\n"
+                   "Times the MLP training step in tapegrad and libtorch side by side.\n"
+                   "  --quick      3 rounds instead of 15, for a smoke test\n"
+                   "  --threads N  N threads (1 to 64) in both frameworks; default 1\n");
       return help ? 0 : 2;
     }
   }
 
-  // One thread everywhere; the interop pool must be sized before torch first uses it.
-  torch::set_num_threads(1);
+  // The same thread count everywhere; the interop pool must be sized before torch first uses it.
+  torch::set_num_threads(threads);
   at::set_num_interop_threads(1);
-  openblas_set_num_threads(1);
-  tapegrad::set_num_threads(1);
+  openblas_set_num_threads(threads);
+  tapegrad::set_num_threads(threads);
+  fmt::print("threads: {} (tapegrad, libtorch and the OpenBLAS floor)\n\n", threads);
   print_environment(rounds);
 
   fmt::print("## Runs\n\n");

@@ -47,6 +47,11 @@ void cblas_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, dou
 }
 
 #ifdef TAPEGRAD_GEMM_ONEDNN
+// Float products of fewer multiply-adds than this go to OpenBLAS: oneDNN's call costs about
+// 0.15–0.25 µs more (bench/gemm_threshold_bench.cpp, bench/RESULTS.md: 8³ 104 against 254 ns,
+// 12³ 146 against 442; even at 16³, 294 against 306).
+constexpr std::size_t kOneDnnMinVolume = 16 * 16 * 16;
+
 int threads_for(std::size_t m, std::size_t n, std::size_t k) {
   return m * n * k >= kParallelGemmVolume ? get_num_threads() : 1;
 }
@@ -100,14 +105,10 @@ void backend_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t
   if (m == 0 || n == 0) return;
 #ifdef TAPEGRAD_GEMM_ONEDNN
   if constexpr (std::is_same_v<T, float>) {
-    if (k == 0) {  // C = beta·C; oneDNN refuses an empty inner dimension
-      for (std::size_t i = 0; i < m; ++i)
-        for (std::size_t j = 0; j < n; ++j)
-          c[i * ldc + j] = beta == 0 ? T(0) : beta * c[i * ldc + j];
+    if (m * n * k >= kOneDnnMinVolume) {  // never k = 0, which oneDNN refuses
+      onednn_sgemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
       return;
     }
-    onednn_sgemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    return;
   }
 #endif
   blas_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

@@ -77,6 +77,7 @@ void check_all(const char* path) {
                                 {7, 6, 9},
                                 {4, 3, 0},
                                 {20, 17, 33},
+                                {64, 96, 80},  // the backend's own library in float
                                 // The loop's blocks of whole vectors (4 and 1 of them per row
                                 // of C, 4 rows per block of dot products) and their remainders,
                                 // in float and double.
