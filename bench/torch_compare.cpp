@@ -28,6 +28,8 @@
 
 #include "bench_configs.hpp"
 #include "core.hpp"
+#include "fma_peak.hpp"
+#include "ops/detail/gemm_backend.hpp"
 
 namespace {
 
@@ -238,6 +240,7 @@ void time_batch(Timing& timing, Run&& run) {
 
 struct Row {
   std::string config, dtype;
+  double flops = 0;  // per step
   Timing tapegrad, torch, gemm;
   double tapegrad_loss = 0, torch_loss = 0, relative_difference = 0, tolerance = 0;
   bool loss_ok = false;
@@ -256,6 +259,7 @@ Row compare(const Config& c, int rounds) {
   Row row;
   row.config = c.name;
   row.dtype = dtype_name<T>();
+  row.flops = tapegrad::bench::step_flops(c.batch, c.inputs, c.hidden, c.outputs);
   TapegradStep<T> tg(c);
   tapegrad::TapeGuard<T> guard(tg.tape);
   TorchStep<T> th(c, tg);
@@ -360,21 +364,24 @@ void print_environment(int rounds) {
   );
   fmt::print(
       "- Rounds: {}, each a batch of ≈{:.0f} ms per framework; times are the median over "
-      "rounds of batch time / steps in the batch\n\n",
+      "rounds of batch time / steps in the batch\n",
       rounds, kTargetBatchSeconds * 1e3);
   std::fflush(stdout);
 }
 
-void print_table(const std::vector<Row>& rows) {
+void print_table(const std::vector<Row>& rows, double peak_gflops, int threads) {
   fmt::print(
       "\n| config | dtype | tapegrad µs | libtorch µs | libtorch/tapegrad | GEMM µs | "
-      "tapegrad/GEMM | loss check |\n");
-  fmt::print("|---|---|---:|---:|---:|---:|---:|---|\n");
+      "tapegrad/GEMM | tapegrad % of FMA peak | loss check |\n");
+  fmt::print("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
   for (const Row& r : rows) {
     const double tg = r.tapegrad.median(), th = r.torch.median(), mm = r.gemm.median();
-    fmt::print("| {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {} ({:.1e}) |\n", r.config,
-               r.dtype, tg, th, th / tg, mm, tg / mm, r.loss_ok ? "ok" : "MISMATCH",
-               r.relative_difference);
+    // The float peak of `threads` cores; double rows have half of it and are not compared.
+    const double percent = r.flops / (tg * 1e-6) / 1e9 / (peak_gflops * threads) * 100;
+    fmt::print("| {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {} | {} ({:.1e}) |\n",
+               r.config, r.dtype, tg, th, th / tg, mm, tg / mm,
+               r.dtype == "float32" ? fmt::format("{:.0f} %", percent) : std::string("–"),
+               r.loss_ok ? "ok" : "MISMATCH", r.relative_difference);
   }
   // The spread shows how much the shared machine's noise moved each median.
   fmt::print(
@@ -415,8 +422,12 @@ int main(int argc, char** argv) {
   at::set_num_interop_threads(1);
   openblas_set_num_threads(threads);
   tapegrad::set_num_threads(threads);
-  fmt::print("threads: {} (tapegrad, libtorch and the OpenBLAS floor)\n\n", threads);
   print_environment(rounds);
+  const tapegrad::bench::FmaPeak peak = tapegrad::bench::fma_peak();
+  fmt::print("- Threads: {} (tapegrad, libtorch and the OpenBLAS floor alike)\n", threads);
+  fmt::print("- FMA peak, one thread, float32 ({}): {:.1f} GFLOPS (bench/fma_peak.hpp)\n", peak.isa,
+             peak.gflops);
+  fmt::print("- tapegrad's float products: {}\n\n", tapegrad::detail::float_gemm_backend());
 
   fmt::print("## Runs\n\n");
   std::vector<Row> rows;
@@ -426,7 +437,7 @@ int main(int argc, char** argv) {
   for (std::size_t i = 1; i < configs.size(); ++i)
     rows.push_back(compare<float>(configs[i], rounds));
 
-  print_table(rows);
+  print_table(rows, peak.gflops, threads);
   fmt::print("\nProcess peak RSS (ru_maxrss): {:.1f} MiB\n",
              static_cast<double>(peak_rss_kib()) / 1024);
   const bool ok = std::all_of(rows.begin(), rows.end(), [](const Row& r) { return r.loss_ok; });
