@@ -29,6 +29,7 @@
 #include "bench_configs.hpp"
 #include "core.hpp"
 #include "fma_peak.hpp"
+#include "ops/detail/gemm.hpp"
 #include "ops/detail/gemm_backend.hpp"
 
 namespace {
@@ -162,9 +163,19 @@ void gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, std::size_t m, std::size_t n, 
               static_cast<int>(ldc));
 }
 
-// The step's five matrix products and nothing else, on preallocated buffers. The operands are the
-// real weights and data, with the targets standing in for dY, so that none is degenerate.
+// tapegrad's own product (ops/detail/gemm: the direct loop, oneDNN or OpenBLAS as it routes).
 template <class T>
+void tapegrad_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, std::size_t m, std::size_t n,
+                   std::size_t k, const T* a, std::size_t lda, const T* b, std::size_t ldb, T* c,
+                   std::size_t ldc) {
+  tapegrad::detail::gemm<T>(ta == CblasTrans, tb == CblasTrans, m, n, k, T(1), a, lda, b, ldb, T(0),
+                            c, ldc);
+}
+
+// The step's five matrix products and nothing else, on preallocated buffers: through OpenBLAS
+// (the floor libtorch sits on) or through tapegrad's gemm (tapegrad's own floor). The operands are
+// the real weights and data, with the targets standing in for dY, so that none is degenerate.
+template <class T, bool kTapegrad = false>
 struct GemmStep {
   std::size_t b, in, mid, out;
   std::vector<T> x, w1, w2, dy, z, yhat, dz, dw1, dw2;
@@ -188,6 +199,12 @@ struct GemmStep {
 
   void run(long steps) {
     for (long i = 0; i < steps; ++i) {
+      auto gemm = [](auto... args) {
+        if constexpr (kTapegrad)
+          tapegrad_gemm<T>(args...);
+        else
+          ::gemm(args...);
+      };
       gemm(CblasNoTrans, CblasTrans, b, mid, in, x.data(), in, w1.data(), in, z.data(), mid);
       gemm(CblasNoTrans, CblasTrans, b, out, mid, z.data(), mid, w2.data(), mid, yhat.data(), out);
       gemm(CblasNoTrans, CblasNoTrans, b, mid, out, dy.data(), out, w2.data(), mid, dz.data(), mid);
@@ -241,7 +258,7 @@ void time_batch(Timing& timing, Run&& run) {
 struct Row {
   std::string config, dtype;
   double flops = 0;  // per step
-  Timing tapegrad, torch, gemm;
+  Timing tapegrad, torch, gemm, own_gemm;
   double tapegrad_loss = 0, torch_loss = 0, relative_difference = 0, tolerance = 0;
   bool loss_ok = false;
   bool finite_while_timed = true;
@@ -264,6 +281,7 @@ Row compare(const Config& c, int rounds) {
   tapegrad::TapeGuard<T> guard(tg.tape);
   TorchStep<T> th(c, tg);
   GemmStep<T> mm(c, tg);
+  GemmStep<T, true> own(c, tg);
 
   // Correctness: the same 5 steps in both, then the loss at the weights they reached. The
   // starting loss shows whether a difference comes from the setup or from the steps.
@@ -299,6 +317,7 @@ Row compare(const Config& c, int rounds) {
     th.run(n);
   });
   row.gemm.steps_per_batch = calibrate([&](long n) { mm.run(n); });
+  row.own_gemm.steps_per_batch = calibrate([&](long n) { own.run(n); });
 
   // Rounds alternate the three so that drift in the machine's load hits all of them alike.
   for (int r = 0; r < rounds; ++r) {
@@ -307,6 +326,7 @@ Row compare(const Config& c, int rounds) {
     th.restore();
     time_batch(row.torch, [&](long n) { th.run(n); });
     time_batch(row.gemm, [&](long n) { mm.run(n); });
+    time_batch(row.own_gemm, [&](long n) { own.run(n); });
     row.finite_while_timed =
         row.finite_while_timed && std::isfinite(tg.last_loss) && std::isfinite(th.last_loss());
   }
@@ -372,26 +392,31 @@ void print_environment(int rounds) {
 void print_table(const std::vector<Row>& rows, double peak_gflops, int threads) {
   fmt::print(
       "\n| config | dtype | tapegrad µs | libtorch µs | libtorch/tapegrad | GEMM µs | "
-      "tapegrad/GEMM | tapegrad % of FMA peak | loss check |\n");
-  fmt::print("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+      "tapegrad/GEMM | tapegrad's products µs | tapegrad/its products | tapegrad % of FMA peak "
+      "| loss check |\n");
+  fmt::print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
   for (const Row& r : rows) {
-    const double tg = r.tapegrad.median(), th = r.torch.median(), mm = r.gemm.median();
+    const double tg = r.tapegrad.median(), th = r.torch.median(), mm = r.gemm.median(),
+                 own = r.own_gemm.median();
     // The float peak of `threads` cores; double rows have half of it and are not compared.
     const double percent = r.flops / (tg * 1e-6) / 1e9 / (peak_gflops * threads) * 100;
-    fmt::print("| {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {} | {} ({:.1e}) |\n",
-               r.config, r.dtype, tg, th, th / tg, mm, tg / mm,
-               r.dtype == "float32" ? fmt::format("{:.0f} %", percent) : std::string("–"),
-               r.loss_ok ? "ok" : "MISMATCH", r.relative_difference);
+    fmt::print(
+        "| {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {} | {} "
+        "({:.1e}) |\n",
+        r.config, r.dtype, tg, th, th / tg, mm, tg / mm, own, tg / own,
+        r.dtype == "float32" ? fmt::format("{:.0f} %", percent) : std::string("–"),
+        r.loss_ok ? "ok" : "MISMATCH", r.relative_difference);
   }
   // The spread shows how much the shared machine's noise moved each median.
   fmt::print(
       "\n| config | dtype | tapegrad min–max µs | libtorch min–max µs | GEMM min–max µs | "
-      "loss finite while timed |\n");
-  fmt::print("|---|---|---|---|---|---|\n");
+      "tapegrad's products min–max µs | loss finite while timed |\n");
+  fmt::print("|---|---|---|---|---|---|---|\n");
   for (const Row& r : rows)
-    fmt::print("| {} | {} | {:.2f}–{:.2f} | {:.2f}–{:.2f} | {:.2f}–{:.2f} | {} |\n", r.config,
-               r.dtype, r.tapegrad.min(), r.tapegrad.max(), r.torch.min(), r.torch.max(),
-               r.gemm.min(), r.gemm.max(), r.finite_while_timed ? "yes" : "no");
+    fmt::print("| {} | {} | {:.2f}–{:.2f} | {:.2f}–{:.2f} | {:.2f}–{:.2f} | {:.2f}–{:.2f} | {} |\n",
+               r.config, r.dtype, r.tapegrad.min(), r.tapegrad.max(), r.torch.min(), r.torch.max(),
+               r.gemm.min(), r.gemm.max(), r.own_gemm.min(), r.own_gemm.max(),
+               r.finite_while_timed ? "yes" : "no");
 }
 
 }  // namespace
