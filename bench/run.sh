@@ -45,16 +45,18 @@ medians "The hidden layer's products in other layouts" tapegrad_gemm_layout_benc
   --benchmark_min_time=0.2
 
 echo "## Peak memory per configuration (one process each)"
-echo "| config | dtype | peak RSS MiB | tape arena MiB | parameters + grads MiB | heap allocations per step |"
-echo "|---|---|---:|---:|---:|---:|"
+echo "| config | dtype | peak RSS MiB | tape arena MiB | parameters + grads MiB | operator new per step: tapegrad | oneDNN | C allocator calls per step (all libraries) |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for config in 0 1 2 3; do
   for dtype in float double; do "$build/bench/tapegrad_step_memory" "$config" "$dtype"; done
 done
 echo
 
 if [[ -x $build/bench/tapegrad_torch_compare ]]; then
-  echo "## Side by side with libtorch"
-  "$build/bench/tapegrad_torch_compare" "${compare_args[@]}"
+  for threads in 1 2; do
+    echo "## Side by side with libtorch, $threads thread(s)"
+    "$build/bench/tapegrad_torch_compare" "${compare_args[@]}" --threads "$threads"
+  done
 else
   echo "## Side by side with libtorch: skipped (libtorch not installed: apt-get install libtorch-dev)"
 fi

@@ -1,11 +1,18 @@
 // Peak resident memory of tapegrad training one configuration of bench/bench_configs.hpp, each
 // run in its own process so that the peak belongs to that configuration alone. Also prints what
-// the tape keeps (its arena) and the heap allocations made per step after the first (counted by
-// replacing operator new; the test tests/alloc checks the same at small sizes).
+// the tape keeps (its arena) and the heap allocations made per step after the first: calls of
+// operator new (tapegrad's own code allocates only through it; the test tests/alloc checks the
+// same at small sizes), and calls of the C allocator (malloc, calloc, realloc, posix_memalign,
+// aligned_alloc, memalign), which the libraries underneath call directly: those made from
+// oneDNN's own code are counted apart, by the caller's address (dladdr).
 //
 //   tapegrad_step_memory CONFIG [float|double]     CONFIG is 0..3, as in bench_configs.hpp
+#include <dlfcn.h>
 #include <fmt/core.h>
 #include <sys/resource.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <atomic>
 #include <cstdlib>
@@ -16,16 +23,73 @@
 #include "core.hpp"
 
 namespace {
-std::atomic<std::size_t> allocations{0};
+std::atomic<bool> counting{false};
+// operator new from tapegrad (this program) and from oneDNN's own code; the C allocator.
+std::atomic<std::size_t> allocations{0}, onednn_news{0}, c_allocations{0}, onednn_allocations{0};
+
+bool called_from_onednn(void* caller) {
+  Dl_info info{};
+  return dladdr(caller, &info) != 0 && info.dli_fname != nullptr &&
+         std::strstr(info.dli_fname, "libdnnl") != nullptr;
+}
+
+void count_new(void* caller) {
+  if (!counting.load(std::memory_order_relaxed)) return;
+  (called_from_onednn(caller) ? onednn_news : allocations).fetch_add(1, std::memory_order_relaxed);
+}
+
+void count_c(void* caller) {
+  if (!counting.load(std::memory_order_relaxed)) return;
+  c_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (called_from_onednn(caller)) onednn_allocations.fetch_add(1, std::memory_order_relaxed);
+}
 }  // namespace
 
+// The C allocator, counted and passed on to glibc's own functions.
+extern "C" {
+void* __libc_malloc(std::size_t);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+void* __libc_memalign(std::size_t, std::size_t);
+void __libc_free(void*);
+
+void* malloc(std::size_t size) {
+  count_c(__builtin_return_address(0));
+  return __libc_malloc(size);
+}
+void* calloc(std::size_t count, std::size_t size) {
+  count_c(__builtin_return_address(0));
+  return __libc_calloc(count, size);
+}
+void* realloc(void* p, std::size_t size) {
+  count_c(__builtin_return_address(0));
+  return __libc_realloc(p, size);
+}
+void* memalign(std::size_t alignment, std::size_t size) {
+  count_c(__builtin_return_address(0));
+  return __libc_memalign(alignment, size);
+}
+void* aligned_alloc(std::size_t alignment, std::size_t size) {
+  count_c(__builtin_return_address(0));
+  return __libc_memalign(alignment, size);
+}
+int posix_memalign(void** p, std::size_t alignment, std::size_t size) {
+  count_c(__builtin_return_address(0));
+  *p = __libc_memalign(alignment, size);
+  return *p != nullptr || size == 0 ? 0 : ENOMEM;
+}
+void free(void* p) {
+  __libc_free(p);
+}
+}
+
 void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
+  count_new(__builtin_return_address(0));
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
 void* operator new(std::size_t size, std::align_val_t align) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
+  count_new(__builtin_return_address(0));
   const auto a = static_cast<std::size_t>(align);
   if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
   throw std::bad_alloc();
@@ -70,13 +134,16 @@ int run(const tapegrad::bench::Config& c, std::string_view dtype) {
     sgd.step();
   };
   step();
-  const std::size_t before = allocations.load();
+  counting.store(true);
   for (int i = 0; i < 20; ++i) step();
-  const std::size_t per_step = (allocations.load() - before) / 20;
-  fmt::print("| {} | {} | {:.1f} | {:.2f} | {:.2f} | {} |\n", c.name, dtype, peak_rss_mib(),
-             static_cast<double>(tape.reserved_bytes()) / (1 << 20),
-             static_cast<double>(parameter_bytes) / (1 << 20), per_step);
-  return per_step == 0 ? 0 : 1;
+  counting.store(false);
+  // Per step, rounded up: an allocation made on some steps only still shows.
+  auto per_step = [](const std::atomic<std::size_t>& n) { return (n.load() + 19) / 20; };
+  fmt::print("| {} | {} | {:.1f} | {:.2f} | {:.2f} | {} | {} | {} ({} of them oneDNN's) |\n",
+             c.name, dtype, peak_rss_mib(), static_cast<double>(tape.reserved_bytes()) / (1 << 20),
+             static_cast<double>(parameter_bytes) / (1 << 20), per_step(allocations),
+             per_step(onednn_news), per_step(c_allocations), per_step(onednn_allocations));
+  return per_step(allocations) == 0 ? 0 : 1;
 }
 
 }  // namespace
