@@ -7,8 +7,11 @@
 
 namespace tapegrad::testing {
 
-// Heap allocations made so far by this program, on every thread.
+// Heap allocations (operator new) made so far by this program, on every thread, apart from
+// those oneDNN's own code makes (inside dnnl_sgemm), which onednn_allocations() counts: the
+// caller's address tells them apart. Both can be failed by FailAllocation.
 std::size_t allocations();
+std::size_t onednn_allocations();
 // The largest single allocation, in bytes, since the last reset_largest_allocation().
 std::size_t largest_allocation();
 void reset_largest_allocation();

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "allocation_hooks.hpp"
+#include "ops/detail/gemm_backend.hpp"
 #include "tapegrad.hpp"
 
 namespace file_alloc_steady_state_test {  // the file's own scope: the test programs are unity
@@ -70,6 +71,21 @@ TEMPLATE_TEST_CASE("an SGD training step allocates nothing after the first", "[a
   const Tensor<TestType> x = uniform_tensor({batch, inputs}, TestType(-1), TestType(1), generator);
   const Tensor<TestType> y = uniform_tensor({batch, outputs}, TestType(-1), TestType(1), generator);
   CHECK(allocations_per_steps(net, sgd, x, y, 1, 20) == 0);
+}
+
+TEST_CASE("a step whose products oneDNN runs allocates nothing of tapegrad's own", "[alloc]") {
+  // 256-512-64 at batch 128 in float: every product of the step goes to dnnl_sgemm, which may
+  // allocate inside (bench/RESULTS.md counts it per step); tapegrad's own code must not.
+  MLP<float> net = make_net<float>(256, 512, 64);
+  SGD<float> sgd(net.parameters(), SGDOptions(0.01));
+  Generator generator(5);
+  const Tensor<float> x = uniform_tensor({128, 256}, -1.0f, 1.0f, generator);
+  const Tensor<float> y = uniform_tensor({128, 64}, -1.0f, 1.0f, generator);
+  const std::size_t onednn_before = tapegrad::testing::onednn_allocations();
+  CHECK(allocations_per_steps(net, sgd, x, y, 1, 5) == 0);
+  INFO("oneDNN's own allocations in 5 steps: " << tapegrad::testing::onednn_allocations() -
+                                                      onednn_before);
+  SUCCEED();
 }
 
 TEST_CASE("an Adam training step allocates nothing after the first", "[alloc]") {
