@@ -87,6 +87,8 @@ struct DotOptions {
   std::string layout;
   std::string names = "torch";  // or "derivation": the reference derivation's 1-based names
   bool details = false;         // kinds, op names with shapes, bytes saved for backward
+  // The view --html opens in (tools/viewer.hpp): "auto" (the default), "expanded", "collapsed".
+  std::string view;
 };
 int run_dot(const DotOptions& options);
 

@@ -36,10 +36,21 @@ GraphLayout expanded_layout(const DotOptions& options) {
   throw Error(fmt::format("dot: --layout is network or boxes, got '{}'", options.layout));
 }
 
+// The view the --html page opens in.
+ViewerView viewer_view(const DotOptions& options) {
+  if (options.view.empty() || options.view == "auto") return ViewerView::kAuto;
+  if (options.view == "expanded") return ViewerView::kExpanded;
+  if (options.view == "collapsed") return ViewerView::kCollapsed;
+  throw Error(fmt::format("dot: --view is auto, expanded or collapsed, got '{}'", options.view));
+}
+
 void check_view_options(const DotOptions& options) {
   if (!options.collapse.empty() && options.expanded)
     throw Error("dot: --collapse draws the tensor view; leave out --expanded");
   expanded_layout(options);
+  viewer_view(options);
+  if (!options.view.empty() && options.html.empty())
+    throw Error("dot: --view chooses the view the --html page opens in; add --html FILE");
   if (!options.layout.empty() && !options.expanded && options.replay_dir.empty() &&
       options.html.empty())
     throw Error(
@@ -96,8 +107,10 @@ int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
             ? seed_subject(options.inputs, options.hidden, options.seed)
             : model_subject(options.model, options.weights, options.data, options.row);
     if (options.names == "derivation") name_by_derivation(subject);
-    page = viewer_html(
-        subject, {}, ViewerOptions{.layout = expanded_layout(options), .details = options.details});
+    page = viewer_html(subject, {},
+                       ViewerOptions{.layout = expanded_layout(options),
+                                     .details = options.details,
+                                     .view = viewer_view(options)});
   }
   GraphViewOptions view;
   view.max_values = options.max_values;

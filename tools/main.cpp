@@ -169,13 +169,19 @@ int run(int argc, char** argv) {
   dot_cmd->add_option("--html", dot.html,
                       "Also write a self-contained HTML page that steps through the backward "
                       "pass (Previous/Next, arrow keys; zoom with the wheel, +, - and 0) and "
-                      "explains a parameter element when clicked (expanded view)");
+                      "explains a parameter element when clicked (expanded or collapsed view)");
   dot_cmd
       ->add_option("--layout", dot.layout,
                    "How the expanded view, --replay and --html draw a layered model: network "
                    "(default; one column per layer, units in index order, each weight written on "
                    "its edge) or boxes (every weight a box of its own)")
       ->check(CLI::IsMember({"network", "boxes"}));
+  dot_cmd
+      ->add_option("--view", dot.view,
+                   "The view the --html page opens in: auto (default; one vertex per element "
+                   "unless its labels fitted to a 1400×1000 window would be under 10 px, then "
+                   "one per tensor), expanded or collapsed; the page's button or V switches")
+      ->check(CLI::IsMember({"auto", "expanded", "collapsed"}));
   dot_cmd
       ->add_option("--names", dot.names,
                    "torch (default): layers.0.weight[1,2], z[1]; derivation: the reference "

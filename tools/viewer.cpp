@@ -2,246 +2,24 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "graph/errors.hpp"
 #include "graph/views/dot.hpp"
 #include "graph/views/render.hpp"
 #include "graph/views/replay.hpp"
+#include "viewer_collapsed.hpp"
+#include "viewer_page.hpp"
 
 namespace tapegrad::tools {
 
 namespace {
-
-// The page's style and script; the data and the frames are put between them.
-constexpr std::string_view kHead = R"html(<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>)html";
-
-constexpr std::string_view kStyle = R"html(</title>
-<style>
-  html, body { height: 100%; }
-  body { margin: 0; font-family: "DejaVu Sans", sans-serif; font-size: 14px; color: #222;
-         display: flex; flex-direction: column; }
-  header { padding: 8px 14px; background: #f3f3f3; border-bottom: 1px solid #ccc; }
-  header h1 { font-size: 16px; margin: 0 0 6px 0; }
-  button { font-size: 14px; padding: 3px 12px; }
-  #step { margin-left: 10px; }
-  #zoom { margin-left: 16px; }
-  main { display: flex; flex: 1; min-height: 0; }
-  /* The drawing is zoomed and panned by a transform on its svg; the frame clips it. */
-  #frames { flex: 1; position: relative; overflow: hidden; cursor: grab; touch-action: none; }
-  #frames.dragging { cursor: grabbing; }
-  #frames div.frame { position: absolute; inset: 0; }
-  #frames svg { position: absolute; left: 0; top: 0; transform-origin: 0 0; }
-  #frames g.node[data-element] { cursor: pointer; }
-  #frames g.node.selected > :is(polygon, ellipse, path) { stroke: #c00; stroke-width: 3; }
-  aside { width: 25em; padding: 8px 14px; border-left: 1px solid #ccc; overflow-y: auto; }
-  aside h2 { font-size: 14px; margin: 6px 0; }
-  table { border-collapse: collapse; width: 100%; }
-  td, th { padding: 1px 6px; text-align: left; font-variant-numeric: tabular-nums; }
-  td.sum { text-align: right; font-family: "DejaVu Sans Mono", monospace; }
-  tr.param { cursor: pointer; }
-  tr.param:hover { background: #eef; }
-  tr.param.changed td.sum { background: #fff0c0; }
-  tr.param.selected { outline: 2px solid #c00; }
-  /* Long lines wrap rather than run out of the panel. */
-  pre#explain { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px; background: #fafafa;
-                border: 1px solid #ddd; padding: 6px; min-height: 4em; }
-</style>
-</head>
-<body>
-<header>
-  <h1 id="title"></h1>
-  <button id="prev" type="button" title="Previous step (←)">◀ Previous</button>
-  <button id="next" type="button" title="Next step (→)">Next ▶</button>
-  <span id="zoom">
-    <button id="zoom-out" type="button" title="Zoom out (-)">−</button>
-    <button id="fit" type="button" title="Fit the drawing to the window (0)">Fit</button>
-    <button id="zoom-in" type="button" title="Zoom in (+)">+</button>
-  </span>
-  <span id="step"></span>
-</header>
-<main>
-<div id="frames">
-)html";
-
-constexpr std::string_view kTail = R"html(</div>
-<aside>
-  <h2 id="sums-heading">Running sums</h2>
-  <table><thead><tr><th>parameter element</th><th>sum of contributions</th></tr></thead>
-  <tbody id="sums"></tbody></table>
-  <h2>Explanation</h2>
-  <pre id="explain">Click a parameter element (a blue box, or a row above) to see its chain rule.</pre>
-</aside>
-</main>
-<script>
-"use strict";
-const data = JSON.parse(document.getElementById("data").textContent);
-const frames = Array.from(document.querySelectorAll("div.frame"));
-const last = frames.length - 1;
-const rows = new Map();  // parameter element name → its row in the panel
-let current = 0;
-let selected = null;
-
-document.getElementById("title").textContent = data.title;
-const body = document.getElementById("sums");
-for (const p of data.parameters) {
-  const row = document.createElement("tr");
-  row.className = "param";
-  const name = document.createElement("td");
-  name.textContent = data.vertices[p].name;
-  const sum = document.createElement("td");
-  sum.className = "sum";
-  sum.dataset.element = data.vertices[p].name;
-  row.append(name, sum);
-  row.addEventListener("click", () => select(data.vertices[p].name));
-  body.append(row);
-  rows.set(data.vertices[p].name, row);
-}
-for (const frame of frames)
-  for (const node of frame.querySelectorAll("g.node")) {
-    // Node names: "12" in the boxes layout, "v12" (a unit) or "w12" (a weight) in the network
-    // layout (graph/views/network_dot.cpp), for vertex 12.
-    const name = /^[vw]?(\d+)$/.exec(node.querySelector("title").textContent);
-    const vertex = name ? data.vertices[Number(name[1])] : undefined;
-    if (vertex && vertex.kind === "parameter") node.dataset.element = vertex.name;
-  }
-
-function format(value) {
-  return value === 0 ? "0" : value.toPrecision(6).replace(/(\.\d*?)0+(e|$)/, "$1$2").replace(/\.(e|$)/, "$1");
-}
-
-function show(k) {
-  current = Math.max(0, Math.min(last, k));
-  frames.forEach((frame, i) => { frame.hidden = i !== current; });
-  const frame = data.frames[current];
-  document.getElementById("step").textContent = frame.caption;
-  const prev = document.getElementById("prev"), next = document.getElementById("next");
-  prev.disabled = current === 0;
-  next.disabled = current === last;
-  // Keep keyboard focus on a button that can still be pressed.
-  if (document.activeElement === next && next.disabled && !prev.disabled) prev.focus();
-  if (document.activeElement === prev && prev.disabled && !next.disabled) next.focus();
-  document.getElementById("sums-heading").textContent =
-      current === last ? "Gradients: every contribution summed" : "Running sums";
-  data.parameters.forEach((p, i) => {
-    const value = frame.running[i];
-    const row = rows.get(data.vertices[p].name);
-    const cell = row.querySelector("td.sum");
-    cell.textContent = value === null ? "—" : format(value);
-    cell.dataset.value = value === null ? "" : String(value);
-    row.classList.toggle("changed", frame.changed.includes(i));
-  });
-}
-
-function select(name) {
-  selected = name;
-  document.getElementById("explain").textContent = data.explain[name];
-  for (const [n, row] of rows) row.classList.toggle("selected", n === name);
-  for (const node of document.querySelectorAll("#frames g.node[data-element]"))
-    node.classList.toggle("selected", node.dataset.element === name);
-}
-
-document.getElementById("prev").addEventListener("click", () => show(current - 1));
-document.getElementById("next").addEventListener("click", () => show(current + 1));
-document.addEventListener("keydown", (event) => {
-  // Alt+arrows (history) and Ctrl/Meta+Home/End belong to the browser.
-  if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || event.defaultPrevented)
-    return;
-  const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last };
-  if (!(event.key in moves)) return;
-  event.preventDefault();
-  show(moves[event.key]);
-});
-document.getElementById("frames").addEventListener("click", (event) => {
-  if (event.currentTarget.dataset.dragged) {
-    delete event.currentTarget.dataset.dragged;
-    return;
-  }
-  const node = event.target.closest("g.node[data-element]");
-  if (node) select(node.dataset.element);
-});
-// Zoom and pan: one view (scale, then offset in CSS px) for every frame, so that stepping keeps
-// the place one looks at. Wheel zooms about the pointer, dragging pans, + and - zoom about the
-// centre, 0 fits, Shift+arrows pan.
-const area = document.getElementById("frames");
-const view = { scale: 1, x: 0, y: 0 };
-function draw() {
-  for (const svg of area.querySelectorAll("svg"))
-    svg.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
-}
-function size() {
-  const svg = frames[current].querySelector("svg");
-  return { width: svg.width.baseVal.value, height: svg.height.baseVal.value };
-}
-function fit() {
-  const { width, height } = size();
-  view.scale = Math.min(area.clientWidth / width, area.clientHeight / height);
-  view.x = (area.clientWidth - width * view.scale) / 2;
-  view.y = (area.clientHeight - height * view.scale) / 2;
-  draw();
-}
-function zoom(factor, cx = area.clientWidth / 2, cy = area.clientHeight / 2) {
-  const scale = Math.max(0.05, Math.min(40, view.scale * factor));
-  view.x = cx - (cx - view.x) * (scale / view.scale);
-  view.y = cy - (cy - view.y) * (scale / view.scale);
-  view.scale = scale;
-  draw();
-}
-function pan(dx, dy) { view.x += dx; view.y += dy; draw(); }
-area.addEventListener("wheel", (event) => {
-  event.preventDefault();
-  const box = area.getBoundingClientRect();
-  zoom(Math.exp(-event.deltaY * 0.002), event.clientX - box.left, event.clientY - box.top);
-}, { passive: false });
-let drag = null;
-area.addEventListener("pointerdown", (event) => {
-  if (event.button !== 0) return;
-  delete area.dataset.dragged;
-  drag = { x: event.clientX, y: event.clientY, moved: false };
-});
-window.addEventListener("pointermove", (event) => {
-  if (!drag) return;
-  const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
-  if (!drag.moved && Math.hypot(dx, dy) < 4) return;  // a click, not yet a drag
-  drag.moved = true;
-  area.classList.add("dragging");
-  drag.x = event.clientX;
-  drag.y = event.clientY;
-  pan(dx, dy);
-});
-window.addEventListener("pointerup", () => {
-  if (drag && drag.moved) area.dataset.dragged = "1";  // the click that ends a drag selects nothing
-  drag = null;
-  area.classList.remove("dragging");
-});
-document.getElementById("zoom-in").addEventListener("click", () => zoom(1.25));
-document.getElementById("zoom-out").addEventListener("click", () => zoom(0.8));
-document.getElementById("fit").addEventListener("click", fit);
-document.addEventListener("keydown", (event) => {
-  if (event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
-  const step = 60;
-  const pans = { ArrowRight: [-step, 0], ArrowLeft: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
-  if (event.shiftKey && event.key in pans) pan(...pans[event.key]);
-  else if (event.key === "+" || event.key === "=") zoom(1.25);
-  else if (event.key === "-") zoom(0.8);
-  else if (event.key === "0") fit();
-  else return;
-  event.preventDefault();
-});
-window.addEventListener("resize", fit);
-show(0);
-fit();
-</script>
-</body>
-</html>
-)html";
 
 std::string escape_html(std::string_view text) {
   std::string out;
@@ -267,12 +45,12 @@ std::string escape_html(std::string_view text) {
 }
 
 // Graphviz's SVG without the XML prolog, doctype and comments before <svg, and with every id
-// made unique in the page by a prefix for the frame.
-std::string inline_svg(const std::string& svg, std::size_t frame) {
+// made unique in the page by a prefix for the view and the frame ("f3-", "c3-").
+std::string inline_svg(const std::string& svg, std::string_view prefix) {
   const std::size_t start = svg.find("<svg");
   if (start == std::string::npos) throw Error("dot --html: Graphviz returned no <svg> element");
   std::string out;
-  const std::string prefix = fmt::format(" id=\"f{}-", frame);
+  const std::string id_prefix = fmt::format(" id=\"{}", prefix);
   for (std::size_t i = start; i < svg.size();) {
     const std::size_t id = svg.find(" id=\"", i);
     if (id == std::string::npos) {
@@ -280,10 +58,19 @@ std::string inline_svg(const std::string& svg, std::size_t frame) {
       break;
     }
     out.append(svg, i, id - i);
-    out += prefix;
+    out += id_prefix;
     i = id + 5;
   }
   return out;
+}
+
+// The number after `attribute` (` width="`) at or after `from`, or NaN.
+double number_after(std::string_view svg, std::string_view attribute, std::size_t& from) {
+  from = svg.find(attribute, from);
+  if (from == std::string_view::npos) return std::numeric_limits<double>::quiet_NaN();
+  from += attribute.size();
+  const std::string text(svg.substr(from, 32));
+  return std::strtod(text.c_str(), nullptr);
 }
 
 DotFormat titled(DotFormat format, std::string title) {
@@ -291,33 +78,49 @@ DotFormat titled(DotFormat format, std::string title) {
   return format;
 }
 
-// The frames' data (caption, each parameter element's running sum or null, the elements whose
-// sums changed), and their SVG drawings into `svgs`: frame 0 is the forward pass, frame k ≥ 1
-// backward step k.
+struct Drawings {
+  std::vector<std::string> expanded, collapsed;  // SVG, one per frame
+};
+
+// The frames' data (caption; each parameter element's running sum or null; the elements whose
+// sums changed; every vertex's sum so far or null), and their SVG drawings in both views: frame
+// 0 is the forward pass, frame k ≥ 1 backward step k.
 nlohmann::json frames_json(const ComputationGraph& graph, const std::vector<ReplayFrame>& replay,
+                           const CollapsedView& collapsed,
                            const std::vector<GraphVertex>& parameters, const ViewerOptions& viewer,
-                           std::vector<std::string>& svgs) {
+                           Drawings& drawings) {
   const DotFormat format{.layout = viewer.layout, .details = viewer.details};
   ComputationGraph forward = graph;
   for (GraphVertex v : boost::make_iterator_range(boost::vertices(forward)))
     forward[v].grads.clear();
-  svgs.push_back(
-      render_dot(to_dot(forward, titled(format, "Forward pass: each element's value")), "svg"));
+  const std::string forward_title = "Forward pass: each element's value";
+  drawings.expanded.push_back(render_dot(to_dot(forward, titled(format, forward_title)), "svg"));
+  drawings.collapsed.push_back(render_dot(
+      collapsed_dot(collapsed, graph, replay, std::nullopt, "Forward pass: each tensor's values"),
+      "svg"));
+  const std::size_t n = boost::num_vertices(graph);
   nlohmann::json frames = nlohmann::json::array();
   frames.push_back({{"caption", fmt::format("Forward pass (0 of {}): press Next or → to run "
                                             "backward one op at a time",
                                             replay.size())},
                     {"running", std::vector<std::nullptr_t>(parameters.size(), nullptr)},
-                    {"changed", nlohmann::json::array()}});
+                    {"changed", nlohmann::json::array()},
+                    {"sums", std::vector<std::nullptr_t>(n, nullptr)}});
   for (std::size_t k = 0; k < replay.size(); ++k) {
     const ReplayFrame& frame = replay[k];
     const std::string caption = fmt::format(
         "Backward step {} of {}: {} ({}) passes its gradient back; each edge sends "
         "derivative × gradient in",
         k + 1, replay.size(), frame.op, frame.tensor);
-    svgs.push_back(
+    drawings.expanded.push_back(
         render_dot(to_dot(replay_frame_graph(graph, replay, k), titled(format, caption)), "svg"));
-    nlohmann::json running = nlohmann::json::array(), changed = nlohmann::json::array();
+    drawings.collapsed.push_back(
+        render_dot(collapsed_dot(collapsed, graph, replay, k,
+                                 fmt::format("Backward step {} of {}: {} ({})", k + 1,
+                                             replay.size(), frame.op, frame.tensor)),
+                   "svg"));
+    nlohmann::json running = nlohmann::json::array(), changed = nlohmann::json::array(),
+                   sums = nlohmann::json::array();
     for (std::size_t i = 0; i < parameters.size(); ++i) {
       const GraphVertex v = parameters[i];
       running.push_back(frame.touched[v] ? nlohmann::json(frame.running[v]) : nlohmann::json());
@@ -327,35 +130,79 @@ nlohmann::json frames_json(const ComputationGraph& graph, const std::vector<Repl
           break;
         }
     }
-    frames.push_back({{"caption", caption}, {"running", running}, {"changed", changed}});
+    for (GraphVertex v = 0; v < n; ++v)
+      sums.push_back(frame.touched[v] ? nlohmann::json(frame.running[v]) : nlohmann::json());
+    frames.push_back(
+        {{"caption", caption}, {"running", running}, {"changed", changed}, {"sums", sums}});
   }
   return frames;
 }
 
+// The smallest fitted label over a view's drawings.
+double smallest_label(const std::vector<std::string>& svgs) {
+  double smallest = std::numeric_limits<double>::infinity();
+  for (const std::string& svg : svgs) smallest = std::min(smallest, fitted_label_px(svg));
+  return smallest;
+}
+
 }  // namespace
+
+double fitted_label_px(std::string_view svg) {
+  std::size_t at = svg.find("<svg");
+  if (at == std::string_view::npos) throw Error("dot --html: Graphviz returned no <svg> element");
+  std::size_t height_at = at;
+  // Graphviz gives the size in points (pt) and draws in points: one unit is 4/3 CSS px.
+  const double width = number_after(svg, " width=\"", at) * 4 / 3,
+               height = number_after(svg, " height=\"", height_at) * 4 / 3;
+  if (!(width > 0 && height > 0))
+    throw Error("dot --html: Graphviz's <svg> element has no width and height");
+  const double scale = std::min(kDrawingArea.width / width, kDrawingArea.height / height);
+  double font = std::numeric_limits<double>::infinity();
+  for (std::size_t from = 0;;) {
+    const double size = number_after(svg, "font-size=\"", from);
+    if (from == std::string_view::npos) break;
+    if (size > 0) font = std::min(font, size);
+  }
+  return font * 4 / 3 * scale;
+}
 
 std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& options,
                         const ViewerOptions& viewer) {
   const ComputationGraph& graph = subject.expanded;
   const std::vector<ReplayFrame> replay = backward_replay(graph);
+  const CollapsedView collapsed = collapse_elements(graph);
   const std::size_t n = boost::num_vertices(graph);
 
   nlohmann::json data;
   data["title"] = fmt::format("Backward pass, step by step: {}", subject.title);
   data["vertices"] = nlohmann::json::array();
   std::vector<GraphVertex> parameters;
+  const auto kind_of = [](VertexKind kind) {
+    return kind == VertexKind::kParameter ? "parameter" : kind == VertexKind::kOp ? "op" : "input";
+  };
   for (GraphVertex v = 0; v < n; ++v) {
     const VertexInfo& info = graph[v];
-    const char* kind = info.kind == VertexKind::kParameter ? "parameter"
-                       : info.kind == VertexKind::kOp      ? "op"
-                                                           : "input";
-    data["vertices"].push_back({{"name", info.name}, {"kind", kind}});
+    data["vertices"].push_back({{"name", info.name},
+                                {"kind", kind_of(info.kind)},
+                                {"tensor", collapsed.tensor_of[v]},
+                                {"value", info.values.at(0)}});
     if (info.kind == VertexKind::kParameter) parameters.push_back(v);
   }
   data["parameters"] = parameters;
+  data["tensors"] = nlohmann::json::array();
+  for (const CollapsedTensor& tensor : collapsed.tensors)
+    data["tensors"].push_back({{"name", tensor.name},
+                               {"shape", tensor.shape},
+                               {"kind", kind_of(tensor.kind)},
+                               {"elements", tensor.elements}});
 
-  std::vector<std::string> svgs;
-  data["frames"] = frames_json(graph, replay, parameters, viewer, svgs);
+  Drawings drawings;
+  data["frames"] = frames_json(graph, replay, collapsed, parameters, viewer, drawings);
+  const double expanded_px = smallest_label(drawings.expanded);
+  data["label_px"] = {{"expanded", expanded_px}, {"collapsed", smallest_label(drawings.collapsed)}};
+  const bool collapse = viewer.view == ViewerView::kCollapsed ||
+                        (viewer.view == ViewerView::kAuto && expanded_px < kAutoCollapseBelowPx);
+  data["view"] = collapse ? "collapsed" : "expanded";
 
   nlohmann::json explanations = nlohmann::json::object();
   for (GraphVertex v : parameters)
@@ -378,18 +225,22 @@ std::string viewer_html(const ExplainSubject& subject, const ExplainOptions& opt
   }
 
   std::string html;
-  html += kHead;
+  html += viewer_page::kHead;
   html += escape_html(data["title"].get<std::string>());
-  html += kStyle;
-  for (std::size_t k = 0; k < svgs.size(); ++k) {
-    html += fmt::format("<div class=\"frame\" data-frame=\"{}\"{}>\n", k, k == 0 ? "" : " hidden");
-    html += inline_svg(svgs[k], k);
-    html += "</div>\n";
-  }
+  html += viewer_page::kStyle;
+  for (const auto& [view, svgs, prefix] : {std::tuple{"expanded", &drawings.expanded, 'f'},
+                                           std::tuple{"collapsed", &drawings.collapsed, 'c'}})
+    for (std::size_t k = 0; k < svgs->size(); ++k) {
+      const bool shown = k == 0 && data["view"] == view;
+      html += fmt::format("<div class=\"frame\" data-view=\"{}\" data-frame=\"{}\"{}>\n", view, k,
+                          shown ? "" : " hidden");
+      html += inline_svg((*svgs)[k], fmt::format("{}{}-", prefix, k));
+      html += "</div>\n";
+    }
   html += "<script type=\"application/json\" id=\"data\">";
   html += json;
   html += "</script>\n";
-  html += kTail;
+  html += viewer_page::kScript;
   return html;
 }
 

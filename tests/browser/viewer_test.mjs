@@ -60,6 +60,7 @@ const work = await mkdtemp(join(tmpdir(), 'tapegrad-viewer-'));
 const run = (...args) =>
   execFileSync(tapegrad, args, { cwd: work, encoding: 'utf8', timeout: 60000 });
 let browser;
+await mkdir(artifactDir, { recursive: true });
 try {
   // The seed network's config, F64 weights, and one example.
   const config = join(sourceDir, 'models', 'examples', 'seed.json');
@@ -198,9 +199,102 @@ try {
 
   await page.press('0');  // the last frame is taller than the first: fit it for the picture
   await page.evaluate('window.scrollTo(0, 0)');
-  await mkdir(artifactDir, { recursive: true });
   await page.screenshot(join(artifactDir, 'viewer.png'));
   await copyFile(join(work, 'viewer.html'), join(artifactDir, 'viewer.html'));
+
+  check(await page.evaluate('document.body.dataset.view') === 'expanded', 'the seed page opens expanded');
+
+  // A 3-8-6-1 network (127 elements): too big to read expanded, so the page opens collapsed,
+  // one vertex per tensor, legible at fit; the toggle switches view keeping the step.
+  await writeFile(join(work, 'big.json'), JSON.stringify({
+    name: '3-8-6-1', inputs: 3, loss: 'sse', seed: 3,
+    layers: [{ units: 8, activation: 'sigmoid' }, { units: 6, activation: 'sigmoid' },
+             { units: 1, activation: 'identity' }] }));
+  run('init', '--model', 'big.json', '--dtype', 'F64', '--seed', '5', '--out', 'big.safetensors');
+  run('grad', '--model', 'big.json', '--weights', 'big.safetensors', '--data', 'd.csv',
+      '--out', 'big-g.safetensors');
+  run('dot', '--model', 'big.json', '--weights', 'big.safetensors', '--data', 'd.csv', '--row', '0',
+      '--html', 'big.html', 'big.svg');
+  const bigGrads = readSafetensors(await readFile(join(work, 'big-g.safetensors')));
+  const big = await browser.newPage();
+  await big.goto(pathToFileURL(join(work, 'big.html')).href);
+  const bigText = (selector) => big.evaluate(`document.querySelector(${JSON.stringify(selector)}).textContent`);
+  const bigView = () => big.evaluate('document.body.dataset.view');
+  const shownFrame = () => big.evaluate(`(() => { const f = document.querySelector('div.frame:not([hidden])');
+      return f.dataset.view + ' ' + f.dataset.frame; })()`);
+  const bigSmallest = () => big.evaluate(`Math.min(...Array.from(
+      document.querySelectorAll('div.frame:not([hidden]) svg text')).map((t) =>
+      Number(t.getAttribute('font-size')) * t.getBoundingClientRect().height / t.getBBox().height))`);
+  const estimate = JSON.parse(await big.evaluate('JSON.stringify(data.label_px)'));
+  check(await bigView() === 'collapsed', `the 3-8-6-1 page opens ${await bigView()}, not collapsed`);
+  check(await shownFrame() === 'collapsed 0', `the 3-8-6-1 page shows ${await shownFrame()}`);
+  check(await big.evaluate('document.querySelectorAll("div.frame:not([hidden])").length') === 1,
+        'exactly one frame is visible');
+  const area = JSON.parse(await big.evaluate(`JSON.stringify((() => { const a = document.getElementById('frames');
+      return [a.clientWidth, a.clientHeight]; })())`));
+  check(area[0] === 1021 && area[1] === 845,
+        `the drawing's area is ${area.join('×')} px; tools/viewer.hpp's kDrawingArea says 1021×845`);
+  const frameCount = await big.evaluate('data.frames.length');
+  check(frameCount === 7, `the 3-8-6-1 page has ${frameCount} frames, expected 7`);
+  const tensorCell = sumCell('layers.1.weight[2,5]');
+  let measuredCollapsed = Infinity;
+  for (let frame = 0; frame < frameCount; frame += 1) {
+    await big.press('0');
+    const px = await bigSmallest();
+    measuredCollapsed = Math.min(measuredCollapsed, px);
+    check(px >= 12, `3-8-6-1 collapsed frame ${frame}: the smallest label at fit is ${px.toFixed(2)} CSS px, below 12`);
+    // The panel follows the steps in the collapsed view: layers.1.weight gets its sums at step 4.
+    const cell = await bigText(tensorCell);
+    check((frame < 4) === (cell === '—'), `3-8-6-1 frame ${frame}: ${tensorCell} shows '${cell}'`);
+    if (frame < frameCount - 1) await big.press('ArrowRight');
+  }
+  check(Math.abs(measuredCollapsed - estimate.collapsed) < 0.1,
+        `collapsed labels: measured ${measuredCollapsed}, estimated ${estimate.collapsed}`);
+  // The last step's sums, shown in the collapsed view, are tapegrad grad's gradients.
+  for (const [name, tensor] of Object.entries(bigGrads))
+    for (const [flat, value] of tensor.values.entries()) {
+      const element = elementName(name, tensor.shape, flat);
+      const v = await big.evaluate(`document.querySelector(${JSON.stringify(sumCell(element))}).dataset.value`);
+      check(closeTo(Number(v), value, 1e-12), `3-8-6-1 ${element}: page ${v}, tapegrad grad ${value}`);
+    }
+  // The toggle: to the expanded view on the same step (the last), fitted; its labels are as
+  // small as estimated (below the 10 px at which the page opens collapsed); V switches back.
+  await big.press('ArrowLeft');  // step 5 of 6
+  await big.click('#view');
+  check(await bigView() === 'expanded' && await shownFrame() === 'expanded 5',
+        `after the toggle: ${await bigView()}, frame ${await shownFrame()}`);
+  check((await bigText('#step')).startsWith('Backward step 5 of 6'), `after the toggle: ${await bigText('#step')}`);
+  let measuredExpanded = Infinity;
+  for (let frame = 0; frame < frameCount; frame += 1) {
+    await big.evaluate(`show(${frame}); fit();`);
+    measuredExpanded = Math.min(measuredExpanded, await bigSmallest());
+  }
+  check(measuredExpanded < 10 && Math.abs(measuredExpanded - estimate.expanded) < 0.1,
+        `expanded 3-8-6-1 labels: measured ${measuredExpanded}, estimated ${estimate.expanded}`);
+  await big.evaluate('show(5)');
+  await big.press('v');
+  check(await bigView() === 'collapsed' && await shownFrame() === 'collapsed 5',
+        `after V: ${await bigView()}, frame ${await shownFrame()}`);
+  const fittedScale = await big.evaluate(`(() => { const s = document.querySelector('div.frame:not([hidden]) svg');
+      return s.getBoundingClientRect().width / s.width.baseVal.value; })()`);
+  const areaWidth = area[0], areaHeight = area[1];
+  const svgSize = JSON.parse(await big.evaluate(`JSON.stringify((() => { const s = document.querySelector('div.frame:not([hidden]) svg');
+      return [s.width.baseVal.value, s.height.baseVal.value]; })())`));
+  check(Math.abs(fittedScale - Math.min(areaWidth / svgSize[0], areaHeight / svgSize[1])) < 1e-3,
+        `after V the drawing is fitted (scale ${fittedScale})`);
+  // A click on a tensor lists its elements; a click on a panel row explains one.
+  await big.click('div.frame:not([hidden]) g.node[data-tensor="1"]');
+  const listing = await bigText('#explain');
+  check(listing.startsWith('layers.0.weight [8,3]: 24 element(s)') && listing.includes('layers.0.weight[7,2]'),
+        `a click on layers.0.weight lists: ${listing.slice(0, 120)}`);
+  check(await big.evaluate('document.querySelectorAll("tr.param.selected").length') === 24,
+        'a click on layers.0.weight selects its 24 rows in the panel');
+  await big.click('tr.param');
+  check((await bigText('#explain')).startsWith('∂E/∂layers.0.weight[0,0] '),
+        `a row's click in the collapsed view: ${(await bigText('#explain')).slice(0, 80)}`);
+  await big.press('0');
+  await big.screenshot(join(artifactDir, 'viewer-collapsed.png'));
+
 } finally {
   if (browser) await browser.close();
   await rm(work, { recursive: true, force: true });

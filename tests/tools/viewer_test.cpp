@@ -42,8 +42,10 @@ TEST_CASE("viewer: one self-contained page, a frame per step, sums that end as t
   const std::string html = viewer_html(subject);
   const std::size_t steps = backward_replay(subject.expanded).size();
   REQUIRE(steps == 4);  // linear, sigmoid, linear, sse_loss
-  CHECK(count(html, "<div class=\"frame\"") == steps + 1);
-  CHECK(count(html, "<svg") == steps + 1);
+  // Both views draw every frame: the forward pass and each backward step.
+  CHECK(count(html, "<div class=\"frame\" data-view=\"expanded\"") == steps + 1);
+  CHECK(count(html, "<div class=\"frame\" data-view=\"collapsed\"") == steps + 1);
+  CHECK(count(html, "<svg") == 2 * (steps + 1));
 
   // Nothing is fetched: no external scripts, styles, images or links.
   CHECK_FALSE(std::regex_search(html, std::regex(R"((src|href)\s*=)")));
