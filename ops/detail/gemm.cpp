@@ -270,7 +270,9 @@ template <class T>
 void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
           const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
   if (m == 0 || n == 0) return;
-  if (gemm_uses_backend<T>(transpose_a, transpose_b, m, n, k))
+  // The volume test first keeps the small products of small networks from calling out.
+  if (gemm_uses_backend<T>(transpose_a, transpose_b, m, n, k) ||
+      (m * n * k >= kBackendMatVecVolume && backend_takes_matvec<T>(m, n, k)))
     backend_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   else
     loop_gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

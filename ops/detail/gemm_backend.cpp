@@ -86,6 +86,18 @@ std::string_view float_gemm_backend() {
 }
 
 template <class T>
+bool backend_takes_matvec(std::size_t m, std::size_t n, std::size_t k) {
+#ifdef TAPEGRAD_GEMM_ONEDNN
+  return std::is_same_v<T, float> && k > 1 && m * n * k >= kBackendMatVecVolume;
+#else
+  (void)m, (void)n, (void)k;
+  return false;
+#endif
+}
+template bool backend_takes_matvec<float>(std::size_t, std::size_t, std::size_t);
+template bool backend_takes_matvec<double>(std::size_t, std::size_t, std::size_t);
+
+template <class T>
 void blas_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
                T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
                std::size_t ldc) {

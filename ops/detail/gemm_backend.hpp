@@ -13,6 +13,14 @@ namespace tapegrad::detail {
 // The float backend's name: "onednn" or "openblas".
 std::string_view float_gemm_backend();
 
+// Whether a matrix-vector product that gemm_uses_backend leaves to the direct loop runs faster on
+// the backend: with oneDNN, float products of a row or column of dot products (k > 1) from
+// kBackendMatVecVolume multiply-adds on (bench/RESULTS.md: 1×2048·2048×1024 in 108 against
+// 282 µs; 128×512·512×1 in 2.5 against 3.5 µs); outer products (k = 1) stay with the loop.
+inline constexpr std::size_t kBackendMatVecVolume = std::size_t{1} << 16;
+template <class T>
+bool backend_takes_matvec(std::size_t m, std::size_t n, std::size_t k);
+
 // C = alpha·op(A)·op(B) + beta·C through the backend, with gemm's contract (row-major; lda, ldb,
 // ldc the row strides as stored; with beta == 0, C is not read).
 template <class T>
