@@ -4,7 +4,7 @@
 # of its seed corpus and regressions, so that the repository's corpus stays as committed. Exits
 # non-zero on any crash, hang, leak, out-of-memory or sanitizer report, naming the saved input.
 #
-#   tools/fuzz.sh [seconds per target, default 600] [target...]   (CI: tools/fuzz.sh 60)
+#   tools/fuzz.sh [seconds per target, default 600] [target...]   (CI: tools/fuzz.sh 30)
 #
 # Targets are named after their reader: safetensors, config, csv (or fuzz_csv, ...); all by
 # default. Each run's corpus, log and artifacts stay in build-fuzz/fuzz-runs/<target>/.
