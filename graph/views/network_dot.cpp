@@ -35,9 +35,12 @@ class NetworkWriter {
     }
   }
 
+  // The drawing is kept small (tools/viewer.hpp fits it to a window and wants its labels at 12
+  // CSS px or more): nodesep 0.06 in between the stacked labels of a column (the last replay
+  // frame of the seed network stacks 16 weights of three lines each), ranksep 0.18 in.
   std::string write() {
     out_ = fmt::format(
-        "digraph G {{\nrankdir={};\nnewrank=true;\nnodesep=0.08;\nranksep=0.18;\n"
+        "digraph G {{\nrankdir={};\nnewrank=true;\nnodesep=0.06;\nranksep=0.18;\n"
         "node [fontname=\"{}\", fontsize=14];\nedge [fontname=\"{}\", fontsize=14, "
         "arrowsize=0.7];\n",
         dot_quoted(format_.rankdir), kFont, kFont);
@@ -103,13 +106,12 @@ class NetworkWriter {
     if (!v.note.empty() && !constant) lines.push_back(v.note);
   }
 
-  // What a replayed edge sends back: the derivative times the gradient flowing in. For the
-  // weight the label belongs to, on one line, "grad: 0.3032 × 0.00944 = 0.002863", which keeps
-  // the column of weights short enough to be read fitted to a window; for a unit, on two lines,
-  // "to z_2: 0.3032 × 0.00944" and "= 0.002863", which keep the unit narrow.
+  // What a replayed edge sends back, the derivative times the gradient flowing in, on two lines:
+  // "grad: 0.5451 × 0.00944" and "= 0.005146" for the weight the label belongs to, "to z_2:
+  // 0.3032 × 0.00944" and "= 0.002863" for a unit. On one line the product would be the widest
+  // text of its column, and the drawing, fitted to the viewer's window, too small to read.
   static std::string contribution(std::string_view to, const EdgeInfo& e) {
-    return fmt::format("{}: {:.4g} × {:.4g}{}= {:.4g}", to, e.factor, e.grad_in,
-                       to == "grad" ? " " : "\n", e.contribution);
+    return fmt::format("{}: {:.4g} × {:.4g}\n= {:.4g}", to, e.factor, e.grad_in, e.contribution);
   }
 
   std::string unit_label(const NetworkUnit& unit) const {
@@ -151,13 +153,15 @@ class NetworkWriter {
 
   // The weight's name and value, its gradient or running sum, and in a replay frame the
   // contributions its edge sends back (the weight's in place of its running sum, which is that
-  // same number: a weight of one example has one edge).
+  // same number: a weight of one example has one edge). In a replay frame the name and value
+  // share a line however long the name ("layers.0.weight[1,2] = -0.1722"): the contribution's
+  // lines are about as wide, and a fourth line would make the column of 16 weights too tall.
   std::string weight_label(const NetworkLink& link) const {
     const VertexInfo& w = graph_[*link.weight];
     std::vector<std::string> lines;
     const EdgeInfo* to_weight = edge(link.weight_edge);
     if (to_weight != nullptr && to_weight->replayed) {
-      name_value(w.name, w.values, lines);
+      lines.push_back(fmt::format("{} = {}", w.name, number(w.values)));
       lines.push_back(contribution("grad", *to_weight));
     } else {
       value_lines(w, lines);
@@ -171,9 +175,10 @@ class NetworkWriter {
     return fmt::format("{}", fmt::join(lines, "\n"));
   }
 
-  // A loss edge: "−(y−ŷ) = 0.00944", and in a replay frame "× 1 = 0.00944" below.
+  // A loss edge: "−(y−ŷ)" and "= 0.00944" below it (two short lines keep the column between ŷ
+  // and E narrow), and in a replay frame "× 1 = 0.00944" below them.
   static std::string loss_label(const EdgeInfo& e) {
-    std::string label = fmt::format("{} = {:.4g}", e.formula, e.factor);
+    std::string label = fmt::format("{}\n= {:.4g}", e.formula, e.factor);
     if (e.replayed) label += fmt::format("\n× {:.4g} = {:.4g}", e.grad_in, e.contribution);
     return label;
   }

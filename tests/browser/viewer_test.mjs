@@ -204,6 +204,33 @@ try {
 
   check(await page.evaluate('document.body.dataset.view') === 'expanded', 'the seed page opens expanded');
 
+  // The page `tapegrad dot --html` writes with its defaults (the seed network, seed 1), with
+  // torch and with derivation names: every frame's smallest label at fit is at least 12 CSS px,
+  // measured, and as the page estimated. Its last frame, where every weight's label carries its
+  // contribution, is its widest.
+  for (const names of [[], ['--names', 'derivation']]) {
+    run('dot', '--html', 'default.html', ...names, 'default.svg');
+    const seedPage = await browser.newPage();
+    await seedPage.goto(pathToFileURL(join(work, 'default.html')).href);
+    const what = ['tapegrad dot --html', ...names].join(' ');
+    check(await seedPage.evaluate('document.body.dataset.view') === 'expanded', `${what}: opens expanded`);
+    const frames = await seedPage.evaluate('data.frames.length');
+    check(frames === 5, `${what}: ${frames} frames, expected 5`);
+    let measured = Infinity;
+    for (let frame = 0; frame < frames; frame += 1) {
+      await seedPage.evaluate(`show(${frame}); fit();`);
+      const px = await seedPage.evaluate(`Math.min(...Array.from(
+          document.querySelectorAll('div.frame:not([hidden]) svg text')).map((t) =>
+          Number(t.getAttribute('font-size')) * t.getBoundingClientRect().height / t.getBBox().height))`);
+      check(px >= 12, `${what}, frame ${frame}: the smallest label at fit is ${px.toFixed(2)} CSS px, below 12`);
+      measured = Math.min(measured, px);
+    }
+    const estimate = await seedPage.evaluate('data.label_px.expanded');
+    check(Math.abs(measured - estimate) < 0.1, `${what}: measured ${measured}, estimated ${estimate}`);
+    console.log(`${what}: smallest label at fit ${measured.toFixed(2)} CSS px (estimated ${estimate.toFixed(2)})`);
+    await browser.send('Target.closeTarget', { targetId: seedPage.targetId });
+  }
+
   // A 3-8-6-1 network (127 elements): too big to read expanded, so the page opens collapsed,
   // one vertex per tensor, legible at fit; the toggle switches view keeping the step.
   await writeFile(join(work, 'big.json'), JSON.stringify({
