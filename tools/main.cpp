@@ -179,7 +179,7 @@ int run(int argc, char** argv) {
   dot_cmd
       ->add_option("--view", dot.view,
                    "The view the --html page opens in: auto (default; one vertex per element "
-                   "unless its labels fitted to a 1400×1000 window would be under 10 px, then "
+                   "unless its labels fitted to a 1400×1000 window would be under 12 px, then "
                    "one per tensor), expanded or collapsed; the page's button or V switches")
       ->check(CLI::IsMember({"auto", "expanded", "collapsed"}));
   dot_cmd

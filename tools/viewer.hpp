@@ -9,11 +9,11 @@
 //              them up to three elements, else their range).
 // The drawings aim at labels of kLegibleLabelPx (12 CSS px) or more, fitted to the drawing's area
 // in a 1400×1000 window. The page opens in the expanded view unless one of its frames would
-// there put a label below kAutoCollapseBelowPx (10 px), and then in the collapsed view: the
-// seed network's expanded frames measure 12.6 to 17.5 px over seeds 1 to 40 (the width of its
-// numbers varies with the example; tests/tools/viewer_legible_test.cpp holds it at 12 px or
-// more), a 3-5-1 or 4-4-1 network's 10.5 to 11 (opened expanded), a 3-8-6-1 network's (127
-// elements) 2.7; the collapsed 3-8-6-1 frames measure 13 px or more.
+// there put a label below kAutoCollapseBelowPx (the same 12 px), and then in the collapsed
+// view: the seed network's expanded frames measure 12.6 to 17.5 px over seeds 1 to 40 (the
+// width of its numbers varies with the example; tests/tools/viewer_legible_test.cpp holds it at
+// 12 px or more), a 3-5-1 or 4-4-1 network's 10.5 to 11 (opened collapsed), a 3-8-6-1
+// network's (127 elements) 2.7; the collapsed 3-8-6-1 frames measure 13 px or more.
 // ViewerOptions::view overrides the choice. The button #view and the key V switch views, keeping
 // the step and fitting the drawing again.
 //
@@ -63,7 +63,7 @@ struct DrawingArea {
 };
 inline constexpr DrawingArea kDrawingArea{1021, 845};
 inline constexpr double kLegibleLabelPx = 12;
-inline constexpr double kAutoCollapseBelowPx = 10;
+inline constexpr double kAutoCollapseBelowPx = kLegibleLabelPx;
 
 // The smallest text of a Graphviz SVG drawing, in CSS px, when the drawing is fitted to
 // kDrawingArea as the page fits it. Throws Error for text that is not Graphviz's SVG.

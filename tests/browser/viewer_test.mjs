@@ -285,7 +285,7 @@ try {
       check(closeTo(Number(v), value, 1e-12), `3-8-6-1 ${element}: page ${v}, tapegrad grad ${value}`);
     }
   // The toggle: to the expanded view on the same step (the last), fitted; its labels are as
-  // small as estimated (below the 10 px at which the page opens collapsed); V switches back.
+  // small as estimated (below the 12 px at which the page opens collapsed); V switches back.
   await big.press('ArrowLeft');  // step 5 of 6
   await big.click('#view');
   check(await bigView() === 'expanded' && await shownFrame() === 'expanded 5',

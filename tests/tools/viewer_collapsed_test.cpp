@@ -112,6 +112,18 @@ TEST_CASE("viewer: a 3-8-6-1 network's page opens collapsed, a frame per step in
   }
 }
 
+TEST_CASE("viewer: a wider seed network whose expanded labels would be under 12 px opens collapsed",
+          "[tools][viewer]") {
+  // 3-5-1 and 4-4-1 measure 10.5 to 11 px expanded: legible in the collapsed view instead.
+  for (const auto& [inputs, hidden] : {std::pair{3, 5}, std::pair{4, 4}}) {
+    INFO(inputs << " inputs, " << hidden << " hidden units");
+    const nlohmann::json data = page_data(viewer_html(seed_subject(inputs, hidden, 1)));
+    CHECK(data["label_px"]["expanded"].get<double>() < kLegibleLabelPx);
+    CHECK(data["view"] == "collapsed");
+    CHECK(data["label_px"]["collapsed"].get<double>() >= kLegibleLabelPx);
+  }
+}
+
 TEST_CASE("viewer: the seed network's page opens expanded", "[tools][viewer]") {
   for (const auto& [inputs, hidden] : {std::pair{3, 4}, std::pair{2, 3}}) {
     INFO(inputs << " inputs, " << hidden << " hidden units");
