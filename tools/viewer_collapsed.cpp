@@ -42,19 +42,8 @@ std::optional<std::vector<std::string>> derivation_tensor_names(const Computatio
 }
 
 std::string style_of(const CollapsedTensor& tensor, bool highlighted) {
-  struct Style {
-    std::string_view shape, style, fill, border;
-  };
-  const Style look =
-      tensor.root ? Style{"doubleoctagon", "filled", "#f4cccc", "#cc0000"}
-      : tensor.kind == VertexKind::kParameter ? Style{"box", "filled", "#cfe2f3", "#3d85c6"}
-      : tensor.kind == VertexKind::kInput     ? Style{"box", "filled", "#eeeeee", "#999999"}
-                                          : Style{"box", "rounded,filled", "#fff2cc", "#bf9000"};
-  return fmt::format(R"(shape={}, style="{}", fillcolor="{}", color="{}", penwidth={})", look.shape,
-                     look.style, look.fill, highlighted ? dot_style::kHighlight : look.border,
-                     highlighted   ? 3
-                     : tensor.root ? 2
-                                   : 1);
+  // As the tensor view of `tapegrad dot` draws it, but with inputs as boxes.
+  return dot_style::vertex_attributes(tensor.kind, tensor.root, highlighted, "box");
 }
 
 }  // namespace

@@ -58,18 +58,7 @@ std::string vertex_label(const VertexInfo& v, bool details) {
 }
 
 std::string vertex_style(const VertexInfo& v) {
-  struct Style {
-    std::string_view shape, style, fill, border;
-  };
-  const Style look =
-      v.root                             ? Style{"doubleoctagon", "filled", "#f4cccc", "#cc0000"}
-      : v.kind == VertexKind::kParameter ? Style{"box", "filled", "#cfe2f3", "#3d85c6"}
-      : v.kind == VertexKind::kInput     ? Style{"ellipse", "filled", "#eeeeee", "#999999"}
-                                         : Style{"box", "rounded,filled", "#fff2cc", "#bf9000"};
-  const std::string_view border = v.highlighted ? kHighlight : look.border;
-  const int pen = v.highlighted ? 3 : v.root ? 2 : 1;
-  return fmt::format(R"(shape={}, style="{}", fillcolor="{}", color="{}", penwidth={})", look.shape,
-                     look.style, look.fill, border, pen);
+  return dot_style::vertex_attributes(v.kind, v.root, v.highlighted);
 }
 
 class VertexWriter {
@@ -152,6 +141,22 @@ std::string to_dot(const ComputationGraph& graph, const DotFormat& format) {
 #pragma GCC diagnostic pop
 #endif
   return out.str();
+}
+
+std::string dot_style::vertex_attributes(VertexKind kind, bool root, bool highlighted,
+                                         std::string_view input_shape) {
+  struct Style {
+    std::string_view shape, style, fill, border;
+  };
+  const Style look = root ? Style{"doubleoctagon", "filled", "#f4cccc", "#cc0000"}
+                     : kind == VertexKind::kParameter ? Style{"box", "filled", "#cfe2f3", "#3d85c6"}
+                     : kind == VertexKind::kInput
+                         ? Style{input_shape, "filled", "#eeeeee", "#999999"}
+                         : Style{"box", "rounded,filled", "#fff2cc", "#bf9000"};
+  const std::string_view border = highlighted ? kHighlight : look.border;
+  const int pen = highlighted ? 3 : root ? 2 : 1;
+  return fmt::format(R"(shape={}, style="{}", fillcolor="{}", color="{}", penwidth={})", look.shape,
+                     look.style, look.fill, border, pen);
 }
 
 }  // namespace tapegrad

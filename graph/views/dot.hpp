@@ -42,6 +42,12 @@ namespace dot_style {
 inline constexpr std::string_view kFont = "DejaVu Sans";
 inline constexpr std::string_view kHighlight = "#ff6600";  // the highlighted path: strong orange
 inline constexpr std::string_view kFaded = "#c0c0c0";      // the rest, when there is a path
+
+// A vertex's DOT attributes (shape, style, fill, border, pen width) by its kind: the loss a
+// double octagon, parameters blue boxes, inputs grey (`input_shape`), op outputs yellow rounded
+// boxes; a highlighted vertex has an orange, wider border.
+std::string vertex_attributes(VertexKind kind, bool root, bool highlighted,
+                              std::string_view input_shape = "ellipse");
 }  // namespace dot_style
 
 // `text` as a DOT double-quoted string, quotes included: quotes and backslashes escaped, line
