@@ -13,6 +13,7 @@
 #include "tools/explain.hpp"
 #include "tools/viewer.hpp"
 #include "tools/viewer_collapsed.hpp"
+#include "viewer_support.hpp"
 
 namespace file_tools_viewer_collapsed_test {  // the file's own scope: unity builds
 
@@ -20,16 +21,9 @@ using namespace tapegrad;
 using namespace tapegrad::tools;
 using tapegrad::testing::run_tapegrad;
 
-namespace {
+using tapegrad::testing::page_data;
 
-nlohmann::json page_data(const std::string& html) {
-  const std::string open = "<script type=\"application/json\" id=\"data\">";
-  const std::size_t begin = html.find(open);
-  REQUIRE(begin != std::string::npos);
-  const std::size_t end = html.find("</script>", begin);
-  REQUIRE(end != std::string::npos);
-  return nlohmann::json::parse(html.substr(begin + open.size(), end - begin - open.size()));
-}
+namespace {
 
 // The frames of one view, in order, each checked to be the drawing of its step.
 std::vector<std::string> frames_of(const std::string& html, std::string_view view) {

@@ -13,11 +13,14 @@
 
 #include "cli_support.hpp"
 #include "tools/viewer.hpp"
+#include "viewer_support.hpp"
 
 namespace file_tools_viewer_legible_test {  // the file's own scope: unity builds
 
 using namespace tapegrad;
 using namespace tapegrad::tools;
+
+using tapegrad::testing::page_data;
 
 namespace {
 
@@ -32,15 +35,6 @@ std::vector<std::string> frame_svgs(const std::string& html, std::string_view vi
     svgs.push_back(html.substr(begin, end + 6 - begin));
   }
   return svgs;
-}
-
-nlohmann::json page_data(const std::string& html) {
-  const std::string open = "<script type=\"application/json\" id=\"data\">";
-  const std::size_t begin = html.find(open);
-  REQUIRE(begin != std::string::npos);
-  const std::size_t end = html.find("</script>", begin);
-  REQUIRE(end != std::string::npos);
-  return nlohmann::json::parse(html.substr(begin + open.size(), end - begin - open.size()));
 }
 
 }  // namespace

@@ -11,11 +11,14 @@
 #include "graph/views/replay.hpp"
 #include "tools/explain.hpp"
 #include "tools/viewer.hpp"
+#include "viewer_support.hpp"
 
 namespace file_tools_viewer_test {  // the file's own scope: the test programs are unity builds
 
 using namespace tapegrad;
 using namespace tapegrad::tools;
+
+using tapegrad::testing::page_data;
 
 namespace {
 
@@ -23,15 +26,6 @@ std::size_t count(const std::string& text, std::string_view what) {
   std::size_t n = 0;
   for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
-}
-
-nlohmann::json page_data(const std::string& html) {
-  const std::string open = "<script type=\"application/json\" id=\"data\">";
-  const std::size_t begin = html.find(open);
-  REQUIRE(begin != std::string::npos);
-  const std::size_t end = html.find("</script>", begin);
-  REQUIRE(end != std::string::npos);
-  return nlohmann::json::parse(html.substr(begin + open.size(), end - begin - open.size()));
 }
 
 }  // namespace
