@@ -88,7 +88,11 @@ void check_all(const char* path) {
                                 {32, 1, 256},
                                 {32, 256, 1},
                                 {1, 256, 32},
-                                {67, 1, 131}})
+                                {67, 1, 131},
+                                // Matrix-vector products large enough that the dispatch gives
+                                // them to the backend in float (backend_takes_matvec).
+                                {1, 300, 256},
+                                {300, 1, 256}})
     for (bool ta : {false, true})
       for (bool tb : {false, true})
         for (const auto& [alpha, beta] : {std::pair{1.0, 0.0}, {-0.5, 1.0}, {2.0, 0.25}}) {
@@ -112,6 +116,18 @@ TEMPLATE_TEST_CASE("gemm paths compute alpha·op(A)·op(B) + beta·C for every l
     INFO("path " << path);
     check_all<TestType>(path);
   }
+}
+
+TEST_CASE(
+    "large float matrix-vector products go to oneDNN; outer products, small ones and double "
+    "stay with the loop",
+    "[ops][gemm]") {
+  const bool onednn = detail::float_gemm_backend() == "onednn";
+  CHECK(detail::backend_takes_matvec<float>(1, 300, 256) == onednn);  // 76800 ≥ 2^16
+  CHECK(detail::backend_takes_matvec<float>(300, 1, 256) == onednn);
+  CHECK_FALSE(detail::backend_takes_matvec<float>(300, 256, 1));  // an outer product
+  CHECK_FALSE(detail::backend_takes_matvec<float>(32, 1, 256));   // 8192 multiply-adds
+  CHECK_FALSE(detail::backend_takes_matvec<double>(1, 300, 256));
 }
 
 TEMPLATE_TEST_CASE("the direct loop gives each element of C the same bits whatever block it is in",
