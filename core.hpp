@@ -9,6 +9,7 @@
 #include "graph/engine.hpp"
 #include "graph/errors.hpp"
 #include "graph/factories.hpp"
+#include "graph/function.hpp"
 #include "graph/grad_mode.hpp"
 #include "graph/gradcheck.hpp"
 #include "graph/higher_order.hpp"

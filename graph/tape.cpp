@@ -47,6 +47,7 @@ void Tape<T>::clear() {
   nodes_.clear();
   ++epoch_;
   grads_written_ = false;
+  kept_.clear();
 }
 
 template <class T>
