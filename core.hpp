@@ -13,6 +13,7 @@
 #include "graph/grad_mode.hpp"
 #include "graph/gradcheck.hpp"
 #include "graph/higher_order.hpp"
+#include "graph/hot.hpp"
 #include "graph/node.hpp"
 #include "graph/op.hpp"
 #include "graph/parameter.hpp"

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "../graph/errors.hpp"
+#include "../graph/hot.hpp"
 
 namespace tapegrad {
 
@@ -17,7 +18,7 @@ Optimizer<T>::Optimizer(std::vector<Parameter<T>> parameters) : parameters_(std:
 }
 
 template <class T>
-void Optimizer<T>::zero_grad() {
+TAPEGRAD_HOT void Optimizer<T>::zero_grad() {
   for (Parameter<T>& parameter : parameters_) parameter.zero_grad();
 }
 
