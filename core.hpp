@@ -23,6 +23,7 @@
 #include "graph/tensor.hpp"
 #include "graph/threads.hpp"
 #include "graph/var.hpp"
+#include "models/data.hpp"
 #include "models/gru.hpp"
 #include "models/init.hpp"
 #include "models/linear.hpp"
