@@ -97,7 +97,7 @@ TEST_CASE("DataLoader with shuffle gives every example exactly once per epoch", 
   CHECK(ever.size() > 20);
 }
 
-TEST_CASE("the seed reproduces the orders; epochs and seeds differ", "[models][data]") {
+TEST_CASE("the seed reproduces the orders, and epochs and seeds differ", "[models][data]") {
   const DataLoaderOptions options = DataLoaderOptions(4).shuffle(true).seed(7);
   DataLoader<double> a(numbered(20), options), b(numbered(20), options);
   const auto a1 = epoch_of(a), a2 = epoch_of(a), a3 = epoch_of(a);

@@ -101,7 +101,7 @@ TEST_CASE("LSTMCell's step is i, f, g, o in that order, c' = fc + ig, h' = o tan
   CHECK(out.h.item() == Approx(o * std::tanh(f * c + i * g)).epsilon(1e-14));
 }
 
-TEST_CASE("a GRU over a sequence is its cell's step repeated; batch_first swaps T and N",
+TEST_CASE("a GRU over a sequence is its cell's step repeated, and batch_first swaps T and N",
           "[recurrent][gru]") {
   Generator generator(11);
   GRU<double> gru(GRUOptions(3, 2).generator(&generator));
