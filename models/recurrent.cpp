@@ -78,6 +78,7 @@ template <class T>
 Var<T> gru_step(const RecurrentWeights<T>& w, const Var<T>& x, const Var<T>& h) {
   const std::vector<Var<T>> gi = chunk(linear(x, w.weight_ih, optional_var(w.bias_ih)), 3, -1);
   const std::vector<Var<T>> gh = chunk(linear(h, w.weight_hh, optional_var(w.bias_hh)), 3, -1);
+  // gi and gh hold the rows of the gates r, z, n in that order (torch's).
   const Var<T> r = sigmoid(add(gi[0], gh[0]));
   const Var<T> z = sigmoid(add(gi[1], gh[1]));
   const Var<T> n = tanh(add(gi[2], mul(r, gh[2])));
@@ -88,7 +89,7 @@ template <class T>
 LSTMState<T> lstm_step(const RecurrentWeights<T>& w, const Var<T>& x, const LSTMState<T>& state) {
   const Var<T> gates = add(linear(x, w.weight_ih, optional_var(w.bias_ih)),
                            linear(state.h, w.weight_hh, optional_var(w.bias_hh)));
-  const std::vector<Var<T>> g = chunk(gates, 4, -1);
+  const std::vector<Var<T>> g = chunk(gates, 4, -1);  // i, f, g, o (torch's order)
   const Var<T> c = add(mul(sigmoid(g[1]), state.c), mul(sigmoid(g[0]), tanh(g[2])));
   return {mul(sigmoid(g[3]), tanh(c)), c};  // h' = o ⊙ tanh(c'), c' = f ⊙ c + i ⊙ g
 }
