@@ -75,7 +75,7 @@ TEMPLATE_TEST_CASE("dropout draws the same mask from the same generator state",
   CHECK(from_default == first);
 }
 
-TEMPLATE_TEST_CASE("dropout in eval or with p = 0 is x itself; p = 1 gives zeros",
+TEMPLATE_TEST_CASE("dropout in eval or with p = 0 is x itself, and p = 1 gives zeros",
                    "[ops][analytic][dropout]", float, double) {
   using T = TestType;
   Tape<T> tape;

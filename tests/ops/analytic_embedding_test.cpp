@@ -59,7 +59,7 @@ TEMPLATE_TEST_CASE("embedding picks rows and adds each row's gradient back once 
   check<T>(IndexTensor(Shape{}, {2}), {}, -1, Shape{3});  // one index: one row
 }
 
-TEMPLATE_TEST_CASE("embedding's padding row is read but gets no gradient; −1 is the last row",
+TEMPLATE_TEST_CASE("embedding's padding row is read but gets no gradient, and −1 is the last row",
                    "[ops][analytic][embedding]", float, double) {
   using T = TestType;
   const IndexTensor idx({2, 3}, {4, 0, 4, 2, 4, 1});
