@@ -8,6 +8,7 @@
 // differentiated again. Training also updates the running statistics, after the op is recorded.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <vector>
@@ -28,6 +29,7 @@ struct BatchNormSpec {
   bool weight, bias;  // inputs 1 and 2 (or 1 alone), in that order
   const T* mean;      // eval: the running statistics, on the tape (C values each)
   const T* rstd;
+  const double *batch_mean, *batch_rstd;  // the statistics used, for the fused backward
 };
 
 template <class T>
@@ -43,6 +45,36 @@ class BatchNormNode final : public Node<T> {
   }
   std::size_t saved_bytes() const override { return this->input(0).size() * sizeof(T); }
 
+  // The vjp below fused into two passes over each channel, with the saved statistics.
+  void backward(const BackwardContext<T>& ctx) const override {
+    const Value<T>& x = this->input(0);
+    const std::size_t n = x.shape[0], c = x.shape[1], s = n * c == 0 ? 0 : x.size() / (n * c);
+    const std::size_t wi = s_.weight ? 1 : 0, bi = s_.bias ? wi + 1 : 0;
+    const T* g = ctx.grad_output();
+    T* gx = ctx.input_grad(0, x.shape);
+    T* gw = s_.weight ? ctx.input_grad(wi, this->input(wi).shape) : nullptr;
+    T* gb = s_.bias ? ctx.input_grad(bi, this->input(bi).shape) : nullptr;
+    for (std::size_t k = 0; k < c; ++k) {
+      const double mean = s_.batch_mean[k], rstd = s_.batch_rstd[k];
+      const double w = s_.weight ? this->input(1).data[k] : 1;
+      double sum_g = 0, sum_gx = 0;  // Σ g and Σ g x̂ over the channel
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t at = (i * c + k) * s, j = at; j < at + s; ++j) {
+          sum_g += g[j];
+          sum_gx += g[j] * (x.data[j] - mean) * rstd;
+        }
+      if (gw) gw[k] += static_cast<T>(sum_gx);  // dw_c = Σ g x̂
+      if (gb) gb[k] += static_cast<T>(sum_g);   // db_c = Σ g
+      if (!gx) continue;
+      // Training: dx = r(ĝ − mean ĝ − x̂ mean(ĝx̂)) with ĝ = g·w_c; eval: dx = r·ĝ.
+      const double per = s_.training ? 1.0 / static_cast<double>(s_.count) : 0;
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t at = (i * c + k) * s, j = at; j < at + s; ++j) {
+          const double xhat = (x.data[j] - mean) * rstd;
+          gx[j] += static_cast<T>(rstd * w * (g[j] - (sum_g + xhat * sum_gx) * per));
+        }
+    }
+  }
   void vjp(const VjpContext<T>& ctx) const override {
     const Var<T>& g = ctx.grad_output();
     const std::size_t w = s_.weight ? 1 : 0, b = s_.bias ? w + 1 : 0;
@@ -116,6 +148,60 @@ void normalize(const T* x, std::size_t n, std::size_t c, std::size_t s,
     }
 }
 
+// Per channel: the mean and biased variance used (the batch's or the running ones) and r.
+struct ChannelStatistics {
+  std::vector<double> mean, variance, rstd;
+};
+template <class T>
+ChannelStatistics channel_statistics(const Value<T>& in, std::size_t s, bool training,
+                                     const Tensor<T>* running_mean, const Tensor<T>* running_var,
+                                     double eps) {
+  const std::size_t n = in.shape[0], c = in.shape[1];
+  ChannelStatistics stats{std::vector<double>(c), std::vector<double>(c), std::vector<double>(c)};
+  for (std::size_t k = 0; k < c; ++k) {
+    const detail::Moments m = training ? detail::moments(in.data + k * s, n, c * s, s)
+                                       : detail::Moments{static_cast<double>((*running_mean)[k]),
+                                                         static_cast<double>((*running_var)[k])};
+    stats.mean[k] = m.mean;
+    stats.variance[k] = m.variance;
+    stats.rstd[k] = 1 / std::sqrt(m.variance + eps);  // r = 1/√(σ² + ε)
+  }
+  return stats;
+}
+
+// Onto the tape, what backward reads: the statistics in double for the fused backward, and in
+// eval their T values, the constants of the vjp.
+template <class T>
+void save_statistics(Op<T>& op, const ChannelStatistics& stats, BatchNormSpec<T>& spec) {
+  const std::size_t c = stats.mean.size();
+  double* mean = op.template save_array<double>(c);
+  double* rstd = op.template save_array<double>(c);
+  std::copy(stats.mean.begin(), stats.mean.end(), mean);
+  std::copy(stats.rstd.begin(), stats.rstd.end(), rstd);
+  spec.batch_mean = mean;
+  spec.batch_rstd = rstd;
+  if (spec.training) return;
+  T *mean_t = op.save(c), *rstd_t = op.save(c);
+  for (std::size_t k = 0; k < c; ++k) {
+    mean_t[k] = static_cast<T>(mean[k]);
+    rstd_t[k] = static_cast<T>(rstd[k]);
+  }
+  spec.mean = mean_t;
+  spec.rstd = rstd_t;
+}
+
+// r = (1 − momentum)·r + momentum·statistic, with the unbiased variance (count values each).
+template <class T>
+void update_running(Tensor<T>& running_mean, Tensor<T>& running_var, const ChannelStatistics& stats,
+                    std::size_t count, double momentum) {
+  const double unbiased = static_cast<double>(count) / static_cast<double>(count - 1);
+  for (std::size_t k = 0; k < stats.mean.size(); ++k) {
+    T &rm = running_mean[k], &rv = running_var[k];
+    rm = static_cast<T>((1 - momentum) * rm + momentum * stats.mean[k]);
+    rv = static_cast<T>((1 - momentum) * rv + momentum * stats.variance[k] * unbiased);
+  }
+}
+
 template <class T>
 Var<T> batch_norm_forward(const Var<T>& x, Tensor<T>* running_mean, Tensor<T>* running_var,
                           const Var<T>& weight, const Var<T>& bias, bool training, double momentum,
@@ -143,36 +229,17 @@ Var<T> batch_norm_forward(const Var<T>& x, Tensor<T>* running_mean, Tensor<T>* r
                         weight.defined(),
                         bias.defined(),
                         nullptr,
+                        nullptr,
+                        nullptr,
                         nullptr};
-  std::vector<double> mean(c), variance(c), rstd(c);
-  for (std::size_t k = 0; k < c; ++k) {
-    const detail::Moments m = training ? detail::moments(in.data + k * s, n, c * s, s)
-                                       : detail::Moments{static_cast<double>((*running_mean)[k]),
-                                                         static_cast<double>((*running_var)[k])};
-    mean[k] = m.mean;
-    variance[k] = m.variance;
-    rstd[k] = 1 / std::sqrt(m.variance + eps);  // r = 1/√(σ² + ε)
-  }
-  if (!training && op.requires_grad()) {  // the constants the vjp reads
-    T *saved_mean = op.save(c), *saved_rstd = op.save(c);
-    for (std::size_t k = 0; k < c; ++k) {
-      saved_mean[k] = static_cast<T>(mean[k]);
-      saved_rstd[k] = static_cast<T>(rstd[k]);
-    }
-    spec.mean = saved_mean;
-    spec.rstd = saved_rstd;
-  }
-  normalize(in.data, n, c, s, mean, rstd, w, b, op.output(in.shape));
+  const ChannelStatistics stats =
+      channel_statistics(in, s, training, running_mean, running_var, eps);
+  if (op.requires_grad()) save_statistics(op, stats, spec);
+  normalize(in.data, n, c, s, stats.mean, stats.rstd, w, b, op.output(in.shape));
   Var<T> y = op.template finish<BatchNormNode<T>>(spec);
-  if (training && running_mean != nullptr) {
-    const double unbiased = static_cast<double>(n * s) / static_cast<double>(n * s - 1);
-    for (std::size_t k = 0; k < c; ++k) {  // r = (1 − momentum)·r + momentum·statistic
-      T& rm = (*running_mean)[k];
-      T& rv = (*running_var)[k];
-      rm = static_cast<T>((1 - momentum) * rm + momentum * mean[k]);
-      rv = static_cast<T>((1 - momentum) * rv + momentum * variance[k] * unbiased);
-    }
-  }
+  // Once the op has succeeded: a failed one leaves the running statistics as they were.
+  if (training && running_mean != nullptr)
+    update_running(*running_mean, *running_var, stats, n * s, momentum);
   return y;
 }
 

@@ -21,7 +21,8 @@ struct LayerNormSpec {
   Shape kept;         // x's shape with the normalised axes as 1
   std::size_t count;  // M, the elements of each slice
   double eps;
-  bool weight, bias;  // inputs 1 and 2 (or 1 alone), in that order
+  bool weight, bias;          // inputs 1 and 2 (or 1 alone), in that order
+  const double *mean, *rstd;  // per slice, on the tape, for the fused backward
 };
 
 template <class T>
@@ -35,6 +36,34 @@ class LayerNormNode final : public Node<T> {
   }
   std::size_t saved_bytes() const override { return this->input(0).size() * sizeof(T); }
 
+  // The vjp below fused into two passes over each slice, with the saved statistics.
+  void backward(const BackwardContext<T>& ctx) const override {
+    const Value<T>& x = this->input(0);
+    const std::size_t m = s_.count, rows = m == 0 ? 0 : x.size() / m;
+    const std::size_t wi = s_.weight ? 1 : 0, bi = s_.bias ? wi + 1 : 0;
+    const T* g = ctx.grad_output();
+    const T* w = s_.weight ? this->input(1).data : nullptr;
+    T* gx = ctx.input_grad(0, x.shape);
+    T* gw = s_.weight ? ctx.input_grad(wi, this->input(wi).shape) : nullptr;
+    T* gb = s_.bias ? ctx.input_grad(bi, this->input(bi).shape) : nullptr;
+    for (std::size_t r = 0; r < rows; ++r) {
+      const T *xr = x.data + r * m, *gr = g + r * m;
+      const double mean = s_.mean[r], rstd = s_.rstd[r];
+      double sum_g = 0, sum_gx = 0;  // Σ ĝ and Σ ĝx̂ over the slice
+      for (std::size_t j = 0; j < m; ++j) {
+        const double xhat = (xr[j] - mean) * rstd, ghat = gr[j] * (w ? w[j] : 1);
+        sum_g += ghat;
+        sum_gx += ghat * xhat;
+        if (gw) gw[j] += static_cast<T>(gr[j] * xhat);  // dw = Σ g x̂
+        if (gb) gb[j] += gr[j];                         // db = Σ g
+      }
+      if (!gx) continue;
+      for (std::size_t j = 0; j < m; ++j) {  // dx = r(ĝ − mean ĝ − x̂ mean(ĝx̂))
+        const double xhat = (xr[j] - mean) * rstd, ghat = gr[j] * (w ? w[j] : 1);
+        gx[r * m + j] += static_cast<T>(rstd * (ghat - (sum_g + xhat * sum_gx) / m));
+      }
+    }
+  }
   void vjp(const VjpContext<T>& ctx) const override {
     const Var<T>& g = ctx.grad_output();
     const std::size_t w = s_.weight ? 1 : 0, b = s_.bias ? w + 1 : 0;
@@ -92,18 +121,23 @@ Var<T> layer_norm_forward(const Var<T>& x, const Shape& normalized, const Var<T>
     else
       kept[k] = 1;
   const std::size_t m = normalized.size();
+  double* mean = op.template save_array<double>(rows);
+  double* rstd_saved = op.template save_array<double>(rows);
   T* y = op.output(in.shape);
   for (std::size_t r = 0; r < rows; ++r) {
     const T* xr = in.data + r * m;
     const detail::Moments s = detail::moments(xr, 1, 0, m);
     const double rstd = 1 / std::sqrt(s.variance + eps);  // r = 1/√(σ² + ε)
+    mean[r] = s.mean;
+    rstd_saved[r] = rstd;
     for (std::size_t j = 0; j < m; ++j) {
       const double xhat = (xr[j] - s.mean) * rstd;
       y[r * m + j] = static_cast<T>(xhat * (w ? w[j] : 1) + (b ? b[j] : 0));  // y = x̂w + b
     }
   }
-  return op.template finish<LayerNormNode<T>>(LayerNormSpec{
-      Shape(std::span<const std::size_t>(kept)), m, eps, weight.defined(), bias.defined()});
+  return op.template finish<LayerNormNode<T>>(
+      LayerNormSpec{Shape(std::span<const std::size_t>(kept)), m, eps, weight.defined(),
+                    bias.defined(), mean, rstd_saved});
 }
 
 }  // namespace
