@@ -68,7 +68,8 @@ Var<T> dropout_forward(const Var<T>& x, double p, bool training, Generator& gene
   std::uint8_t* kept = op.template save_array<std::uint8_t>(in.size());
   const DropoutMask<T> mask{kept, p < 1 ? static_cast<T>(1 / (1 - p)) : T(0)};
   T* y = op.output(in.shape);
-  // Drawn once everything is allocated: an op that fails leaves the generator as it was.
+  // Drawn once everything is allocated: an op whose allocation fails leaves the generator as it
+  // was.
   for (std::size_t i = 0; i < in.size(); ++i) kept[i] = generator.uniform() >= p ? 1 : 0;
   for (std::size_t i = 0; i < in.size(); ++i) y[i] = in.data[i] * mask.factor(i);
   return op.template finish<DropoutNode<T>>(mask);
