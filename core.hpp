@@ -39,6 +39,7 @@
 #include "ops/broadcast.hpp"
 #include "ops/catalog.hpp"
 #include "ops/elementwise.hpp"
+#include "ops/layer_ops.hpp"
 #include "ops/math.hpp"
 #include "ops/operators.hpp"
 #include "ops/ops.hpp"
