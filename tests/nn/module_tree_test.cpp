@@ -209,4 +209,26 @@ TEST_CASE("copies of a module share its parameters, buffers and children", "[nn]
   CHECK(b.layers()[0]->weight.value()[0] == 42);
 }
 
+// The README's example (section "Modules"), as it stands there.
+struct Block : Module<float> {
+  Block() {
+    layers = register_module(
+        "layers",
+        std::make_shared<Sequential<float>>(std::initializer_list<std::shared_ptr<Module<float>>>{
+            std::make_shared<Linear<float>>(4, 8), std::make_shared<ReLU<float>>(),
+            std::make_shared<Linear<float>>(8, 3)}));
+    steps = register_buffer("steps", Tensor<std::int64_t>(Shape{}));  // an int64 buffer
+  }
+  Var<float> forward(const Var<float>& x) override { return layers->forward(x); }
+  std::shared_ptr<Sequential<float>> layers;
+  Buffer<float> steps;
+};
+
+TEST_CASE("the README's module example has the state_dict the README says", "[nn][module]") {
+  Block block;
+  CHECK(names_of(block.state_dict()) == std::vector<std::string>{"steps", "layers.0.weight",
+                                                                 "layers.0.bias", "layers.2.weight",
+                                                                 "layers.2.bias"});
+}
+
 }  // namespace file_nn_module_tree_test
