@@ -26,7 +26,7 @@ double init_bound(InitScheme scheme, std::size_t in, std::size_t out) {
 template <class T>
 void initialize_by_activation(MLP<T>& net, Generator& generator) {
   for (std::size_t k = 0; k < net.layers().size(); ++k) {
-    Linear<T>& layer = *net.layers()[k];
+    Linear<T>& layer = net.layer(k);
     const double bound =
         init_bound(init_scheme(net.activations()[k]), layer.in_features(), layer.out_features());
     for (T& w : layer.weight.values()) w = static_cast<T>(generator.uniform(-bound, bound));

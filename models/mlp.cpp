@@ -82,6 +82,14 @@ std::vector<std::shared_ptr<Linear<T>>> MLP<T>::layers() const {
 }
 
 template <class T>
+Linear<T>& MLP<T>::layer(std::size_t k) const {
+  auto* linear = dynamic_cast<Linear<T>*>((*layers_)[k].get());
+  if (linear == nullptr)
+    throw Error(fmt::format("MLP: layer {} is a {}, not a Linear", k, (*layers_)[k]->name()));
+  return *linear;
+}
+
+template <class T>
 Var<T> MLP<T>::forward(const Var<T>& x) {
   Var<T> h = x;
   for (std::size_t k = 0; k < activations_.size(); ++k)

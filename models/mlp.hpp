@@ -78,11 +78,12 @@ class MLP : public Module<T> {
   // The layers, first to last, as they are now in the "layers" list (a layer replaced there is
   // seen); throws Error if one is no longer a Linear.
   std::vector<std::shared_ptr<Linear<T>>> layers() const;
+  // Layer k (from 0) as it is now, without building a list (training loops call it each step);
+  // throws Error if k is out of range or the layer is no longer a Linear.
+  Linear<T>& layer(std::size_t k) const;
   const std::vector<Activation>& activations() const { return activations_; }
-  std::size_t inputs() const { return layers_->template at<Linear<T>>(0)->in_features(); }
-  std::size_t outputs() const {
-    return layers_->template at<Linear<T>>(layers_->size() - 1)->out_features();
-  }
+  std::size_t inputs() const { return layer(0).in_features(); }
+  std::size_t outputs() const { return layer(layers_->size() - 1).out_features(); }
 
  private:
   std::shared_ptr<ModuleList<T>> layers_;
