@@ -37,12 +37,12 @@ class ModuleList : public Module<T> {
   template <class M>
   std::shared_ptr<M> at(std::size_t index) const {
     std::shared_ptr<M> typed = std::dynamic_pointer_cast<M>((*this)[index]);
-    if (typed == nullptr) throw_wrong_type(index, typeid(M).name());
+    if (typed == nullptr) throw_wrong_type(index, typeid(M));
     return typed;
   }
 
  private:
-  [[noreturn]] void throw_wrong_type(std::size_t index, const char* wanted) const;
+  [[noreturn]] void throw_wrong_type(std::size_t index, const std::type_info& wanted) const;
 };
 
 extern template class ModuleList<float>;

@@ -34,7 +34,9 @@ TEST_CASE("Sequential names its children by position, activations included", "[n
   CHECK(net.size() == 4);
   CHECK(net[3] == softmax);
   CHECK(net.at<Linear<float>>(2)->out_features() == 3);
-  CHECK_THROWS_WITH(net.at<Linear<float>>(1), Contains("module 1 is a tapegrad::ReLU<float>"));
+  CHECK_THROWS_WITH(net.at<Linear<float>>(1),
+                    Contains("module 1 is a tapegrad::ReLU<float>, not the type asked for "
+                             "(tapegrad::Linear<float>)"));
   CHECK_THROWS_WITH(net[4], Contains("index 4 is out of range; it has 4 modules"));
 }
 
