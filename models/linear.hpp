@@ -47,6 +47,9 @@ class Linear : public Module<T> {
   // Registers "weight" [out, in] and, with bias(true), "bias" [out]. Throws Error if in or out
   // is 0.
   explicit Linear(const LinearOptions& options);
+  // Linear(LinearOptions(in_features, out_features)), as torch's Linear(in, out).
+  Linear(std::size_t in_features, std::size_t out_features)
+      : Linear(LinearOptions(in_features, out_features)) {}
 
   // x·Wᵀ + b for x [in] → [out] or x [batch, in] → [batch, out].
   Var<T> forward(const Var<T>& x) override;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -59,26 +60,41 @@ MLP<T>::MLP(const MLPOptions& options) {
   for (std::size_t k = 0; k < options.layers().size(); ++k)
     if (options.layers()[k].units == 0)
       throw Error(fmt::format("MLP: layer {} has 0 units; each layer needs at least one", k));
-  layers_.reserve(options.layers().size());
+  layers_ = this->register_module("layers", std::make_shared<ModuleList<T>>());
   std::size_t inputs = options.inputs();
   for (const MLPOptions::Layer& layer : options.layers()) {
-    layers_.emplace_back(
-        LinearOptions(inputs, layer.units).bias(options.bias()).generator(options.generator()));
+    const std::string prefix = fmt::format("layers.{}", layers_->size());
+    auto linear = layers_->push_back(std::make_shared<Linear<T>>(
+        LinearOptions(inputs, layer.units).bias(options.bias()).generator(options.generator())));
+    linear->weight.set_name(prefix + ".weight");
+    if (linear->bias.defined()) linear->bias.set_name(prefix + ".bias");
     activations_.push_back(layer.activation);
     inputs = layer.units;
   }
-  for (std::size_t k = 0; k < layers_.size(); ++k) {
-    const std::string prefix = fmt::format("layers.{}", k);
-    this->register_module(prefix, layers_[k]);
-    layers_[k].weight.set_name(prefix + ".weight");
-    if (layers_[k].bias.defined()) layers_[k].bias.set_name(prefix + ".bias");
-  }
+}
+
+template <class T>
+std::vector<std::shared_ptr<Linear<T>>> MLP<T>::layers() const {
+  std::vector<std::shared_ptr<Linear<T>>> result;
+  result.reserve(layers_->size());
+  for (std::size_t k = 0; k < layers_->size(); ++k)
+    result.push_back(layers_->template at<Linear<T>>(k));
+  return result;
+}
+
+template <class T>
+Linear<T>& MLP<T>::layer(std::size_t k) const {
+  auto* linear = dynamic_cast<Linear<T>*>((*layers_)[k].get());
+  if (linear == nullptr)
+    throw Error(fmt::format("MLP: layer {} is a {}, not a Linear", k, (*layers_)[k]->name()));
+  return *linear;
 }
 
 template <class T>
 TAPEGRAD_HOT Var<T> MLP<T>::forward(const Var<T>& x) {
   Var<T> h = x;
-  for (std::size_t k = 0; k < layers_.size(); ++k) h = activate(activations_[k], layers_[k](h));
+  for (std::size_t k = 0; k < activations_.size(); ++k)
+    h = activate(activations_[k], (*layers_)[k]->forward(h));
   return h;
 }
 

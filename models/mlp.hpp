@@ -1,6 +1,7 @@
-// MLP<T>: a multilayer perceptron, a stack of Linear layers each followed by its activation,
-// stored as torch::nn::Sequential would store them: parameters "layers.0.weight",
-// "layers.0.bias", "layers.1.weight", ... in layer order.
+// MLP<T>: a multilayer perceptron, a stack of Linear layers each followed by its activation.
+// The layers are the children of a ModuleList registered as "layers", so the parameters are
+// "layers.0.weight", "layers.0.bias", "layers.1.weight", ... in layer order (the activations are
+// functions, not modules, so they take no index).
 //
 //   MLP<double> net(MLPOptions(2).layer(16, Activation::kTanh).layer(1, Activation::kIdentity));
 #pragma once
@@ -12,6 +13,7 @@
 #include "../graph/random.hpp"
 #include "linear.hpp"
 #include "module.hpp"
+#include "module_list.hpp"
 
 namespace tapegrad {
 
@@ -73,14 +75,18 @@ class MLP : public Module<T> {
   // Each layer, then its activation, from the first layer to the last.
   Var<T> forward(const Var<T>& x) override;
 
-  std::vector<Linear<T>>& layers() { return layers_; }
-  const std::vector<Linear<T>>& layers() const { return layers_; }
+  // The layers, first to last, as they are now in the "layers" list (a layer replaced there is
+  // seen); throws Error if one is no longer a Linear.
+  std::vector<std::shared_ptr<Linear<T>>> layers() const;
+  // Layer k (from 0) as it is now, without building a list (training loops call it each step);
+  // throws Error if k is out of range or the layer is no longer a Linear.
+  Linear<T>& layer(std::size_t k) const;
   const std::vector<Activation>& activations() const { return activations_; }
-  std::size_t inputs() const { return layers_.front().in_features(); }
-  std::size_t outputs() const { return layers_.back().out_features(); }
+  std::size_t inputs() const { return layer(0).in_features(); }
+  std::size_t outputs() const { return layer(layers_->size() - 1).out_features(); }
 
  private:
-  std::vector<Linear<T>> layers_;
+  std::shared_ptr<ModuleList<T>> layers_;
   std::vector<Activation> activations_;
 };
 

@@ -135,7 +135,7 @@ Var<double> labelled_forward(MLP<double>& net, const Var<double>& x) {
   const std::size_t n = net.layers().size();
   for (std::size_t k = 0; k < n; ++k) {
     const bool last = k + 1 == n, identity = net.activations()[k] == Activation::kIdentity;
-    h = net.layers()[k](h);
+    h = net.layer(k)(h);
     h.named(last && identity ? std::string("ŷ") : fmt::format("a{}", k + 1));
     if (identity) continue;
     h = activate(net.activations()[k], h);

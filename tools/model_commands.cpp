@@ -308,7 +308,7 @@ int run_init(const InitOptions& options) {
     initialize_by_activation(net, generator);
     save_weights(options.out, named_values(net));
     for (std::size_t k = 0; k < net.layers().size(); ++k) {
-      const Linear<T>& layer = net.layers()[k];
+      const Linear<T>& layer = net.layer(k);
       const InitScheme scheme = init_scheme(net.activations()[k]);
       fmt::print("layers.{}: [{},{}] {} ±{:.4g}, bias 0\n", k, layer.out_features(),
                  layer.in_features(), to_string(scheme),

@@ -169,11 +169,12 @@ class HeaderReader {
     const std::string& dtype = value.get_ref<const std::string&>();
     if (dtype == "F32") return DType::kF32;
     if (dtype == "F64") return DType::kF64;
+    if (dtype == "I64") return DType::kI64;
     static const std::set<std::string> kOtherDtypes{
-        "BOOL", "U8",  "I8",  "F8_E5M2", "F8_E4M3", "I16", "U16",     "F16",     "BF16",
-        "I32",  "U32", "I64", "U64",     "F8_E8M0", "F4",  "F6_E2M3", "F6_E3M2", "C64"};
+        "BOOL", "U8",  "I8",  "F8_E5M2", "F8_E4M3", "I16",     "U16",     "F16", "BF16",
+        "I32",  "U32", "U64", "F8_E8M0", "F4",      "F6_E2M3", "F6_E3M2", "C64"};
     fail(name,
-         fmt::format("{} dtype {}; tapegrad reads F32 and F64",
+         fmt::format("{} dtype {}; tapegrad reads F32, F64 and I64",
                      kOtherDtypes.contains(dtype) ? "unsupported" : "unknown", quote_name(dtype)));
   }
 
@@ -280,7 +281,15 @@ Tensor<T> decode_tensor(const Entry& entry, std::string_view data) {
 }  // namespace
 
 std::string_view to_string(DType dtype) {
-  return dtype == DType::kF32 ? "F32" : "F64";
+  switch (dtype) {
+    case DType::kF32:
+      return "F32";
+    case DType::kF64:
+      return "F64";
+    case DType::kI64:
+      return "I64";
+  }
+  return "unknown";
 }
 
 std::string detail::quote_name(std::string_view name) {
@@ -326,6 +335,7 @@ const Tensor<T>& TensorFile::get(std::string_view name) const {
 
 template const Tensor<float>& TensorFile::get<float>(std::string_view) const;
 template const Tensor<double>& TensorFile::get<double>(std::string_view) const;
+template const Tensor<std::int64_t>& TensorFile::get<std::int64_t>(std::string_view) const;
 
 // ---- Reading ----------------------------------------------------------------------------------
 
@@ -367,8 +377,10 @@ TensorFile parse_safetensors(std::string_view bytes, std::string_view name_for_e
   for (const Entry& entry : entries) {
     if (entry.dtype == DType::kF32)
       result.add(entry.name, decode_tensor<float>(entry, data));
-    else
+    else if (entry.dtype == DType::kF64)
       result.add(entry.name, decode_tensor<double>(entry, data));
+    else
+      result.add(entry.name, decode_tensor<std::int64_t>(entry, data));
   }
   return result;
 }

@@ -4,6 +4,7 @@
 // names the file and the tensor in each error, so a corrupt or foreign file never loads halfway.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -17,10 +18,11 @@
 
 namespace tapegrad {
 
-// The element types tapegrad reads and writes; the format knows more (F16, BF16, I64, ...).
-enum class DType { kF32, kF64 };
+// The element types tapegrad reads and writes; the format knows more (F16, BF16, I32, ...).
+// I64 holds integer buffers (torch's BatchNorm num_batches_tracked).
+enum class DType { kF32, kF64, kI64 };
 
-// "F32" or "F64", as the header spells them.
+// "F32", "F64" or "I64", as the header spells them.
 std::string_view to_string(DType dtype);
 
 template <class T>
@@ -33,13 +35,20 @@ template <>
 constexpr DType dtype_of<double>() {
   return DType::kF64;
 }
+template <>
+constexpr DType dtype_of<std::int64_t>() {
+  return DType::kI64;
+}
 
 // One tensor of a file under its name, in its own element type.
 struct NamedTensor {
   std::string name;
-  std::variant<Tensor<float>, Tensor<double>> value;
+  std::variant<Tensor<float>, Tensor<double>, Tensor<std::int64_t>> value;
 
-  DType dtype() const { return value.index() == 0 ? DType::kF32 : DType::kF64; }
+  DType dtype() const {
+    constexpr DType kByIndex[] = {DType::kF32, DType::kF64, DType::kI64};
+    return kByIndex[value.index()];
+  }
   const Shape& shape() const {
     return std::visit([](const auto& tensor) -> const Shape& { return tensor.shape(); }, value);
   }
@@ -48,8 +57,8 @@ struct NamedTensor {
 // The contents of a safetensors file: its tensors and its "__metadata__" strings.
 class TensorFile {
  public:
-  // Read: in the order of their bytes in the file. Written: F64 tensors first, then F32 (so each
-  // starts at a multiple of its element size), each group in this order.
+  // Read: in the order of their bytes in the file. Written: F64 and I64 tensors first, then F32 (so
+  // each starts at a multiple of its element size), each group in this order.
   const std::vector<NamedTensor>& tensors() const { return tensors_; }
   // The tensor called `name` (the first, if two share it), or nullptr; one hash lookup.
   const NamedTensor* find(std::string_view name) const;

@@ -41,7 +41,7 @@ std::variant<Tensor<T>, std::string> value_for(const NamedTensor& tensor, const 
                        quote_name(tensor.name), tensor.shape().str(), expected.str());
   if (tensor.dtype() == dtype_of<T>()) return std::get<Tensor<T>>(tensor.value);
   if constexpr (std::is_same_v<T, double>) {
-    if (conversion == DTypeConversion::kWidenF32) {
+    if (conversion == DTypeConversion::kWidenF32 && tensor.dtype() == DType::kF32) {
       const Tensor<float>& narrow = std::get<Tensor<float>>(tensor.value);
       return Tensor<double>(narrow.shape(),
                             std::vector<double>(narrow.values().begin(), narrow.values().end()));

@@ -36,8 +36,9 @@ std::string json_string(const std::string& text, std::string_view what) {
   }
 }
 
-// The tensors in the order of their bytes: F64 first, so that every tensor starts at a multiple
-// of its element size (the data starts at a multiple of 8); otherwise in the caller's order.
+// The tensors in the order of their bytes: F64 and I64 first, so that every tensor starts at a
+// multiple of its element size (the data starts at a multiple of 8); otherwise in the caller's
+// order.
 std::vector<const NamedTensor*> layout_order(const TensorFile& file) {
   std::vector<const NamedTensor*> order;
   std::set<std::string_view> names;
@@ -50,7 +51,7 @@ std::vector<const NamedTensor*> layout_order(const TensorFile& file) {
     order.push_back(&tensor);
   }
   std::stable_partition(order.begin(), order.end(),
-                        [](const NamedTensor* t) { return t->dtype() == DType::kF64; });
+                        [](const NamedTensor* t) { return t->dtype() != DType::kF32; });
   return order;
 }
 

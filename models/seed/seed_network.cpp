@@ -34,8 +34,8 @@ SeedNetwork<T>::SeedNetwork(std::size_t inputs, std::size_t hidden, Generator* g
 
 template <class T>
 Var<T> SeedNetwork<T>::forward(const Var<T>& x) {
-  const Linear<T>& hidden_layer = this->layers()[0];
-  const Linear<T>& output_layer = this->layers()[1];
+  const Linear<T>& hidden_layer = this->layer(0);
+  const Linear<T>& output_layer = this->layer(1);
   Var<T> a = linear(x, hidden_layer.weight, hidden_layer.bias).named("a");  // a_h = w_hᵀx + w_h0
   Var<T> z = sigmoid(a).named("z");                                         // z_h = sigmoid(a_h)
   return linear(z, output_layer.weight, output_layer.bias).named("ŷ");      // ŷ = Σ v_h z_h + v_0

@@ -34,11 +34,11 @@ class SeedNetwork : public MLP<T> {
   // batch x [n,d] and y [n,1]. Labels x "x" and y "y" if they have no label yet.
   Var<T> loss(const Var<T>& x, const Var<T>& y);
 
-  std::size_t hidden() const { return this->layers()[0].out_features(); }
-  const Parameter<T>& hidden_weight() const { return this->layers()[0].weight; }  // W
-  const Parameter<T>& hidden_bias() const { return this->layers()[0].bias; }      // w_h0
-  const Parameter<T>& output_weight() const { return this->layers()[1].weight; }  // v
-  const Parameter<T>& output_bias() const { return this->layers()[1].bias; }      // v_0
+  std::size_t hidden() const { return this->layer(0).out_features(); }
+  const Parameter<T>& hidden_weight() const { return this->layer(0).weight; }  // W
+  const Parameter<T>& hidden_bias() const { return this->layer(0).bias; }      // w_h0
+  const Parameter<T>& output_weight() const { return this->layer(1).weight; }  // v
+  const Parameter<T>& output_bias() const { return this->layer(1).bias; }      // v_0
 };
 
 // The updates of the reference derivation for one example, Δθ = −η ∂E/∂θ:

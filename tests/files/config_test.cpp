@@ -142,7 +142,7 @@ TEST_CASE("mlp_options builds the MLP the config describes", "[files][config]") 
   CHECK(model.activations() ==
         std::vector<Activation>{Activation::kSigmoid, Activation::kIdentity});
   REQUIRE(model.parameters().size() == 4);
-  CHECK(model.layers()[0].weight.shape() == Shape{4, 3});
+  CHECK(model.layers()[0]->weight.shape() == Shape{4, 3});
 
   const ModelConfig no_bias =
       parse_model_config(config_text(kTwoLayers, "sse", R"(, "bias": false)"), "model.json");
@@ -157,13 +157,13 @@ TEST_CASE("The config's seed makes initialisation reproducible through a generat
   Generator first(*config.seed), second(*config.seed);
   MLP<double> a(config.mlp_options().generator(&first));
   MLP<double> b(config.mlp_options().generator(&second));
-  const auto values_a = a.layers()[0].weight.value().values();
-  const auto values_b = b.layers()[0].weight.value().values();
+  const auto values_a = a.layers()[0]->weight.value().values();
+  const auto values_b = b.layers()[0]->weight.value().values();
   CHECK(std::equal(values_a.begin(), values_a.end(), values_b.begin(), values_b.end()));
 
   Generator other(*config.seed + 1);
   MLP<double> c(config.mlp_options().generator(&other));
-  CHECK(c.layers()[0].weight.value()[0] != values_a[0]);
+  CHECK(c.layers()[0]->weight.value()[0] != values_a[0]);
 }
 
 TEST_CASE("A wrong activation names the file and path and the accepted names",

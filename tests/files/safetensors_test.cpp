@@ -299,8 +299,8 @@ TEST_CASE("An entry with a wrong dtype or shape or key is refused naming the ten
     return parse_error(file_of(object_of({entry_json}), data));
   };
   CHECK_THAT(with(entry("x", "[3]", 0, 12, "BF16")),
-             Contains("W.safetensors: tensor 'x': unsupported dtype 'BF16'; tapegrad reads F32 "
-                      "and F64"));
+             Contains("W.safetensors: tensor 'x': unsupported dtype 'BF16'; tapegrad reads F32, "
+                      "F64 and I64"));
   CHECK_THAT(with(entry("x", "[3]", 0, 12, "float32")), Contains("unknown dtype 'float32'"));
   CHECK_THAT(with(R"("x":{"dtype":32,"shape":[3],"data_offsets":[0,12]})"),
              Contains("tensor 'x': dtype must be a string") && Contains("got 32"));

@@ -28,7 +28,7 @@ TEMPLATE_TEST_CASE("initialize_by_activation draws each layer within its bound w
   Generator generator(9);
   initialize_by_activation(net, generator);
   for (std::size_t k = 0; k < 3; ++k) {
-    const Linear<TestType>& layer = net.layers()[k];
+    const Linear<TestType>& layer = *net.layers()[k];
     const double bound =
         init_bound(init_scheme(net.activations()[k]), layer.in_features(), layer.out_features());
     INFO("layer " << k << " bound " << bound);
@@ -51,7 +51,7 @@ TEST_CASE("initialize_by_activation is reproducible from the seed", "[models][in
     MLP<double> net(MLPOptions(3).layer(4, Activation::kSigmoid).layer(1, Activation::kIdentity));
     Generator generator(seed);
     initialize_by_activation(net, generator);
-    return net.layers()[0].weight.value();
+    return net.layers()[0]->weight.value();
   };
   const Tensor<double> a = draw(5), b = draw(5), c = draw(6);
   CHECK(std::equal(a.values().begin(), a.values().end(), b.values().begin()));

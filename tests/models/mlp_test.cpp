@@ -50,7 +50,7 @@ TEST_CASE("MLP names its parameters layers.k.weight and layers.k.bias in layer o
     CHECK(named[k].second.shape() == shapes[k]);
   }
   REQUIRE(net.layers().size() == 3);
-  CHECK(named[2].second == net.layers()[1].weight);
+  CHECK(named[2].second == net.layers()[1]->weight);
   CHECK(net.activations() ==
         std::vector<Activation>{Activation::kTanh, Activation::kSigmoid, Activation::kIdentity});
   CHECK(net.inputs() == 3);
@@ -92,7 +92,7 @@ TEST_CASE("MLP forward applies each layer and then its activation", "[models][ml
   // By hand: h ← f(W h + b), layer by layer.
   std::vector<double> h = x;
   for (std::size_t k = 0; k < net.layers().size(); ++k) {
-    const Linear<double>& layer = net.layers()[k];
+    const Linear<double>& layer = *net.layers()[k];
     std::vector<double> next(layer.out_features());
     for (std::size_t o = 0; o < next.size(); ++o) {
       double a = layer.bias.value()[o];

@@ -52,10 +52,10 @@ std::vector<double> random_values(std::size_t n, Generator& generator) {
 // A SeedNetwork holding the problem's weights.
 SeedNetwork<double> network_for(const Problem& p) {
   SeedNetwork<double> net(p.d, p.H);
-  net.layers()[0].weight.assign(Tensor<double>({p.H, p.d}, p.W));
-  net.layers()[0].bias.assign(Tensor<double>({p.H}, p.w0));
-  net.layers()[1].weight.assign(Tensor<double>({1, p.H}, p.v));
-  net.layers()[1].bias.assign(Tensor<double>({1}, {p.v0}));
+  net.layers()[0]->weight.assign(Tensor<double>({p.H, p.d}, p.W));
+  net.layers()[0]->bias.assign(Tensor<double>({p.H}, p.w0));
+  net.layers()[1]->weight.assign(Tensor<double>({1, p.H}, p.v));
+  net.layers()[1]->bias.assign(Tensor<double>({1}, {p.v0}));
   return net;
 }
 

@@ -22,7 +22,7 @@ inline std::size_t element_size(DType dtype) {
 }
 
 inline std::string_view type_name(DType dtype) {
-  return dtype == DType::kF32 ? "float" : "double";
+  return dtype == DType::kF32 ? "float" : dtype == DType::kF64 ? "double" : "int64";
 }
 
 // "<file>: " before a message, or nothing for a TensorFile built in memory.
