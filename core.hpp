@@ -32,6 +32,7 @@
 #include "models/seed/seed_network.hpp"
 #include "ops/broadcast.hpp"
 #include "ops/catalog.hpp"
+#include "ops/conv.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/math.hpp"
 #include "ops/operators.hpp"
