@@ -33,8 +33,8 @@ Var<double> conv1d(const Var<double>& x, const Var<double>& weight, const Var<do
 
 struct Pool2dArgs {
   std::array<std::size_t, 2> kernel;
-  std::optional<std::array<std::size_t, 2>> stride;  // default: the kernel size (torch)
-  std::array<std::size_t, 2> padding{0, 0};          // at most half the kernel, as torch
+  std::optional<std::array<std::size_t, 2>> stride{};  // default: the kernel size (torch)
+  std::array<std::size_t, 2> padding{0, 0};            // at most half the kernel, as torch
   bool ceil_mode = false;  // round the output size up; a window starting in the padding is dropped
   bool count_include_pad = true;  // avg_pool2d only: divide by the window's size, padding included
 };
