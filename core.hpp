@@ -43,6 +43,7 @@
 #include "models/sequential.hpp"
 #include "ops/broadcast.hpp"
 #include "ops/catalog.hpp"
+#include "ops/conv.hpp"
 #include "ops/elementwise.hpp"
 #include "ops/layer_ops.hpp"
 #include "ops/math.hpp"

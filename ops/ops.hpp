@@ -331,5 +331,7 @@ Var<double> huber_loss(const Var<double>& prediction, const Var<double>& target,
 
 // The operators (a + b, 2 * x, x / 3, a < b, c += 1, ...) over the functions above.
 #include "operators.hpp"
+// Convolution and pooling (conv2d, conv1d, max_pool2d, avg_pool2d, adaptive_avg_pool2d).
+#include "conv.hpp"
 // The ops layers are made of: dropout, layer_norm, batch_norm, embedding.
 #include "layer_ops.hpp"

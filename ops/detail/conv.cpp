@@ -1,0 +1,145 @@
+// Shape checks and the im2col / col2im loops of the convolutions (ops/detail/conv.hpp).
+#include "conv.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstddef>
+
+#include "../../graph/errors.hpp"
+
+namespace tapegrad::detail {
+namespace {
+
+void check_at_least_one(std::string_view op, std::string_view what,
+                        std::array<std::size_t, 2> value) {
+  if (value[0] == 0 || value[1] == 0)
+    throw ShapeError(fmt::format("{}: {} ({}, {}) must be at least 1 along each axis", op, what,
+                                 value[0], value[1]));
+}
+
+// The output size along one axis: ⌊(size + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1, or
+// 0 if the padded input is smaller than the dilated kernel.
+std::size_t output_size(std::size_t size, std::size_t kernel, std::size_t stride, std::size_t pad,
+                        std::size_t dilation) {
+  const std::size_t padded = size + 2 * pad, span = dilation * (kernel - 1) + 1;
+  return padded < span ? 0 : (padded - span) / stride + 1;
+}
+
+}  // namespace
+
+ConvGeometry conv_geometry(std::string_view op, const Shape& x, const Shape& weight,
+                           const Conv2dArgs& args, const Shape& shown_x,
+                           const Shape& shown_weight) {
+  const auto shapes = [&] {
+    return fmt::format("{}: input {} and weight {}", op, shown_x.str(), shown_weight.str());
+  };
+  if (x.rank() != 4 || weight.rank() != 4) {
+    const bool one_d = op == "conv1d";
+    throw ShapeError(fmt::format("{}: the input must be {} and the weight {}", shapes(),
+                                 one_d ? "[N, C, L] or [C, L]" : "[N, C, H, W] or [C, H, W]",
+                                 one_d ? "[O, C/groups, K]" : "[O, C/groups, kH, kW]"));
+  }
+  check_at_least_one(op, "stride", args.stride);
+  check_at_least_one(op, "dilation", args.dilation);
+  if (args.groups == 0) throw ShapeError(fmt::format("{}: groups must be at least 1", op));
+  ConvGeometry g{.n = x[0],
+                 .c = x[1],
+                 .h = x[2],
+                 .w = x[3],
+                 .o = weight[0],
+                 .kh = weight[2],
+                 .kw = weight[3],
+                 .oh = 0,
+                 .ow = 0,
+                 .sh = args.stride[0],
+                 .sw = args.stride[1],
+                 .ph = args.padding[0],
+                 .pw = args.padding[1],
+                 .dh = args.dilation[0],
+                 .dw = args.dilation[1],
+                 .groups = args.groups};
+  if (x[1] != weight[1] * args.groups)
+    throw ShapeError(fmt::format("{}: input has {} channels, weight expects {} × groups {}",
+                                 shapes(), x[1], weight[1], args.groups));
+  if (g.o % g.groups != 0)
+    throw ShapeError(
+        fmt::format("{}: {} output channels do not split into {} groups", shapes(), g.o, g.groups));
+  if (g.kh == 0 || g.kw == 0 || weight[1] == 0)
+    throw ShapeError(fmt::format("{}: the weight has no elements", shapes()));
+  g.oh = output_size(g.h, g.kh, g.sh, g.ph, g.dh);
+  g.ow = output_size(g.w, g.kw, g.sw, g.pw, g.dw);
+  if (g.oh == 0 || g.ow == 0)
+    throw ShapeError(fmt::format(
+        "{}: the output would be {}×{}: the padded input {}×{} is smaller than the dilated "
+        "kernel {}×{}",
+        shapes(), g.oh, g.ow, g.h + 2 * g.ph, g.w + 2 * g.pw, g.dh * (g.kh - 1) + 1,
+        g.dw * (g.kw - 1) + 1));
+  return g;
+}
+
+void check_conv_bias(std::string_view op, const Shape& shown_weight, const Shape& bias,
+                     std::size_t out_channels) {
+  if (bias.rank() != 1 || bias[0] != out_channels)
+    throw ShapeError(fmt::format("{}: weight {} and bias {}: the bias must be [{}]", op,
+                                 shown_weight.str(), bias.str(), out_channels));
+}
+
+// Calls f(row of col, channel plane of x, input row ih, tap i, tap j) for each kernel tap, and
+// col's row r = (c·kH + i)·kW + j; both kernels walk the same positions.
+template <class T, class Col, class Image, class Visit>
+void for_each_tap(Col* col, Image* x, const ConvGeometry& g, Visit&& visit) {
+  const std::size_t plane = g.h * g.w, cols = g.col_cols();
+  std::size_t r = 0;
+  for (std::size_t c = 0; c < g.cg(); ++c)
+    for (std::size_t i = 0; i < g.kh; ++i)
+      for (std::size_t j = 0; j < g.kw; ++j, ++r) visit(col + r * cols, x + c * plane, i, j);
+}
+
+// For output row y and tap i, the input row read, or −1 in the padding.
+inline std::ptrdiff_t input_index(std::size_t out, std::size_t stride, std::size_t tap,
+                                  std::size_t dilation, std::size_t pad, std::size_t size) {
+  const std::ptrdiff_t at =
+      static_cast<std::ptrdiff_t>(out * stride + tap * dilation) - static_cast<std::ptrdiff_t>(pad);
+  return at >= 0 && at < static_cast<std::ptrdiff_t>(size) ? at : -1;
+}
+
+template <class T>
+void im2col(const T* x, const ConvGeometry& g, T* col) {
+  for_each_tap<T>(col, x, g, [&](T* row, const T* image, std::size_t i, std::size_t j) {
+    for (std::size_t y = 0; y < g.oh; ++y, row += g.ow) {
+      const std::ptrdiff_t ih = input_index(y, g.sh, i, g.dh, g.ph, g.h);
+      if (ih < 0) {
+        std::fill_n(row, g.ow, T(0));
+        continue;
+      }
+      const T* line = image + static_cast<std::size_t>(ih) * g.w;
+      for (std::size_t xo = 0; xo < g.ow; ++xo) {
+        const std::ptrdiff_t iw = input_index(xo, g.sw, j, g.dw, g.pw, g.w);
+        row[xo] = iw < 0 ? T(0) : line[iw];
+      }
+    }
+  });
+}
+
+template <class T>
+void col2im_add(const T* col, const ConvGeometry& g, T* x) {
+  for_each_tap<T>(col, x, g, [&](const T* row, T* image, std::size_t i, std::size_t j) {
+    for (std::size_t y = 0; y < g.oh; ++y, row += g.ow) {
+      const std::ptrdiff_t ih = input_index(y, g.sh, i, g.dh, g.ph, g.h);
+      if (ih < 0) continue;
+      T* line = image + static_cast<std::size_t>(ih) * g.w;
+      for (std::size_t xo = 0; xo < g.ow; ++xo) {
+        const std::ptrdiff_t iw = input_index(xo, g.sw, j, g.dw, g.pw, g.w);
+        if (iw >= 0) line[iw] += row[xo];
+      }
+    }
+  });
+}
+
+template void im2col(const float*, const ConvGeometry&, float*);
+template void im2col(const double*, const ConvGeometry&, double*);
+template void col2im_add(const float*, const ConvGeometry&, float*);
+template void col2im_add(const double*, const ConvGeometry&, double*);
+
+}  // namespace tapegrad::detail
