@@ -35,6 +35,9 @@ class Buffer {
 
   // The values of a T buffer; throws Error for an integer one.
   const Tensor<T>& value() const { return std::get<0>(checked(false)); }
+  // The T tensor itself, for ops that update a buffer in place (batch_norm's running
+  // statistics); its shape must not be changed. Throws Error for an integer buffer.
+  Tensor<T>& tensor() { return std::get<0>(checked(false)); }
   std::span<T> values() { return std::get<0>(checked(false)).values(); }
   // The values of an integer buffer; throws Error for a T one.
   const Tensor<Integer>& integer_value() const { return std::get<1>(checked(true)); }
