@@ -19,7 +19,7 @@
 namespace tapegrad {
 
 // What every optimizer's options share: the learning rate, which schedulers set, and their
-// settings by name, which optimizer state files store (models/io/optimizer_state.hpp).
+// settings by name, which optimizer state files store (add_optimizer_state, tapegrad::io).
 class OptimizerOptions {
  public:
   virtual ~OptimizerOptions() = default;
