@@ -99,6 +99,39 @@ std::vector<std::unique_ptr<OptimizerOptions>> read_groups(const json& saved,
   return options;
 }
 
+// The file's tensor for each of the optimizer's buffers, in order; a problem for each that is
+// missing, mis-typed or mis-shaped, and for each "optimizer.state." tensor that is no buffer.
+template <class T>
+std::vector<const Tensor<T>*> find_buffers(const TensorFile& file, const Optimizer<T>& optimizer,
+                                           const std::vector<std::string>& names,
+                                           std::vector<std::string>& problems) {
+  std::set<std::string> wanted;
+  std::vector<const Tensor<T>*> sources;
+  for (std::size_t p = 0; p < names.size(); ++p)
+    for (const auto& [buffer, tensor] : optimizer.state(p).buffers) {
+      const std::string name = tensor_name(names[p], buffer);
+      wanted.insert(name);
+      const NamedTensor* found = file.find(name);
+      if (found == nullptr)
+        problems.push_back(fmt::format("no tensor {} for the optimizer's buffer of shape {}",
+                                       quote_name(name), tensor.shape().str()));
+      else if (found->dtype() != dtype_of<T>())
+        problems.push_back(fmt::format("tensor {} is {} but the optimizer is {}", quote_name(name),
+                                       to_string(found->dtype()), to_string(dtype_of<T>())));
+      else if (!(found->shape() == tensor.shape()))
+        problems.push_back(fmt::format("tensor {} has shape {} but the optimizer's buffer {}",
+                                       quote_name(name), found->shape().str(),
+                                       tensor.shape().str()));
+      else
+        sources.push_back(&std::get<Tensor<T>>(found->value));
+    }
+  for (const NamedTensor& tensor : file.tensors())
+    if (tensor.name.starts_with(kOptimizerTensorPrefix) && !wanted.contains(tensor.name))
+      problems.push_back(
+          fmt::format("tensor {} is not a buffer of the optimizer", quote_name(tensor.name)));
+  return sources;
+}
+
 }  // namespace
 
 template <class T>
@@ -161,30 +194,7 @@ void load_optimizer_state(const TensorFile& file, Optimizer<T>& optimizer,
     throw Error(fmt::format("{}optimizer state: the \"optimizer\" metadata is malformed: {}",
                             detail::file_prefix(file), e.what()));
   }
-  std::set<std::string> wanted;
-  std::vector<const Tensor<T>*> sources;
-  for (std::size_t p = 0; p < names.size(); ++p)
-    for (const auto& [buffer, tensor] : optimizer.state(p).buffers) {
-      const std::string name = tensor_name(names[p], buffer);
-      wanted.insert(name);
-      const NamedTensor* found = file.find(name);
-      if (found == nullptr)
-        problems.push_back(fmt::format("no tensor {} for the optimizer's buffer of shape {}",
-                                       quote_name(name), tensor.shape().str()));
-      else if (found->dtype() != dtype_of<T>())
-        problems.push_back(fmt::format("tensor {} is {} but the optimizer is {}", quote_name(name),
-                                       to_string(found->dtype()), to_string(dtype_of<T>())));
-      else if (!(found->shape() == tensor.shape()))
-        problems.push_back(fmt::format("tensor {} has shape {} but the optimizer's buffer {}",
-                                       quote_name(name), found->shape().str(),
-                                       tensor.shape().str()));
-      else
-        sources.push_back(&std::get<Tensor<T>>(found->value));
-    }
-  for (const NamedTensor& tensor : file.tensors())
-    if (tensor.name.starts_with(kOptimizerTensorPrefix) && !wanted.contains(tensor.name))
-      problems.push_back(
-          fmt::format("tensor {} is not a buffer of the optimizer", quote_name(tensor.name)));
+  const std::vector<const Tensor<T>*> sources = find_buffers(file, optimizer, names, problems);
   throw_problems(file, problems);
   // Every check passed: now change the optimizer.
   optimizer.set_steps(optimizer_steps);
