@@ -7,6 +7,8 @@
 #include <limits>
 #include <new>
 
+#include "hot.hpp"
+
 namespace tapegrad {
 
 namespace {
@@ -62,7 +64,7 @@ void* Arena::allocate_slow(std::size_t bytes, std::size_t alignment) {
   return memory;
 }
 
-void Arena::rewind(Mark m) {
+TAPEGRAD_HOT void Arena::rewind(Mark m) {
   current_ = m.chunk;
   if (current_ >= chunks_.size()) {  // only before the first chunk exists
     cursor_ = limit_ = nullptr;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <optional>
 
+#include "hot.hpp"
 #include "node.hpp"
 
 namespace tapegrad {
@@ -26,7 +27,7 @@ thread_local bool contract_checks = checks_from_environment();
 
 }  // namespace
 
-bool ContractChecks::enabled() {
+TAPEGRAD_HOT bool ContractChecks::enabled() {
   return contract_checks;
 }
 void ContractChecks::set_enabled(bool enabled) {

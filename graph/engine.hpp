@@ -12,6 +12,7 @@
 #include <new>
 #include <type_traits>
 
+#include "hot.hpp"
 #include "tape.hpp"
 
 namespace tapegrad {
@@ -31,7 +32,8 @@ inline T* Tape<T>::allocate(std::size_t n) {
 }
 
 template <class T>
-inline Value<T>* Tape<T>::new_value(const Shape& shape, ValueKind kind, bool requires_grad) {
+TAPEGRAD_HOT inline Value<T>* Tape<T>::new_value(const Shape& shape, ValueKind kind,
+                                                 bool requires_grad) {
   void* value_memory;
   T* data;
   if (const std::size_t n = shape.size(); n < Arena::kAlignment / sizeof(T)) {
@@ -94,7 +96,8 @@ inline NodeT* Tape<T>::record(Value<T>* output, std::span<Value<T>* const> input
 }
 
 template <class T>
-inline void Tape<T>::check_input(const Var<T>& var, std::string_view op, std::size_t index) const {
+TAPEGRAD_HOT inline void Tape<T>::check_input(const Var<T>& var, std::string_view op,
+                                              std::size_t index) const {
   // The common cases inline: a value of this step on this tape, or a parameter.
   if (var.defined() && ((var.tape() == this && var.epoch() == epoch_) || var.tape() == nullptr))
     return;
@@ -122,7 +125,7 @@ inline T* Tape<T>::ensure_grad(Value<T>& value) {
 }
 
 template <class T>
-inline T* Tape<T>::attach_grad(Value<T>& value) {
+TAPEGRAD_HOT inline T* Tape<T>::attach_grad(Value<T>& value) {
   const std::size_t n = value.size();
   if (value.kind == ValueKind::kParameter)
     value.grad = ParameterSlot<T>::of(value).grad_storage;
@@ -142,7 +145,8 @@ bool BackwardContext<T>::needs_grad(std::size_t input) const {
 }
 
 template <class T>
-GradTarget<T> BackwardContext<T>::input_grad_target(std::size_t input, const Shape& shape) const {
+TAPEGRAD_HOT GradTarget<T> BackwardContext<T>::input_grad_target(std::size_t input,
+                                                                 const Shape& shape) const {
   if (tape_ == nullptr) return {input_grad(input, shape), true};  // given buffers hold values
   Value<T>& in = *node_->inputs()[input];
   if (!in.requires_grad) return {};

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "errors.hpp"
+#include "hot.hpp"
 #include "poison.hpp"
 
 namespace tapegrad {
@@ -33,7 +34,7 @@ void Parameter<T>::set_name(std::string name) {
 }
 
 template <class T>
-void Parameter<T>::zero_grad() {
+TAPEGRAD_HOT void Parameter<T>::zero_grad() {
   data_->slot.value.grad = nullptr;
 #ifdef TAPEGRAD_POISON_MEMORY
   detail::poison(data_->grad.values());  // what backward must not read: NaN until written

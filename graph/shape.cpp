@@ -5,13 +5,14 @@
 #include <limits>
 
 #include "errors.hpp"
+#include "hot.hpp"
 
 namespace tapegrad {
 
-Shape::Shape(std::initializer_list<std::size_t> dims)
+TAPEGRAD_HOT Shape::Shape(std::initializer_list<std::size_t> dims)
     : Shape(std::span<const std::size_t>(dims.begin(), dims.size())) {}
 
-Shape::Shape(std::span<const std::size_t> dims) {
+TAPEGRAD_HOT Shape::Shape(std::span<const std::size_t> dims) {
   if (dims.size() > kMaxRank)
     throw ShapeError(
         fmt::format("shape of rank {} exceeds the maximum rank {}", dims.size(), kMaxRank));

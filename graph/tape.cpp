@@ -42,11 +42,12 @@ Tape<T>& Tape<T>::thread_default() {
 }
 
 template <class T>
-void Tape<T>::clear() {
+TAPEGRAD_HOT void Tape<T>::clear() {
   arena_.clear();
   nodes_.clear();
   ++epoch_;
   grads_written_ = false;
+  kept_.clear();
 }
 
 template <class T>
@@ -138,7 +139,7 @@ void Tape<T>::reject_input(const Var<T>& var, std::string_view op, std::size_t i
 }
 
 template <class T>
-void Tape<T>::backward(const Var<T>& root) {
+TAPEGRAD_HOT void Tape<T>::backward(const Var<T>& root) {
   check_input(root, "backward", 0);
   if (root.size() != 1)
     throw TapeError(fmt::format(
@@ -159,7 +160,7 @@ void Tape<T>::backward(const Var<T>& root, const Tensor<T>& seed) {
 }
 
 template <class T>
-void Tape<T>::run_backward(const Var<T>& root, const T* seed) {
+TAPEGRAD_HOT void Tape<T>::run_backward(const Var<T>& root, const T* seed) {
   Value<T>& top = *root.value();
   if (!top.requires_grad)
     throw TapeError(
@@ -203,7 +204,7 @@ std::span<T* const> Tape<T>::input_buffers(const Node<T>& node) {
 }
 
 template <class T>
-void Tape<T>::backward_nodes(std::size_t end) {
+TAPEGRAD_HOT void Tape<T>::backward_nodes(std::size_t end) {
   BackwardContext<T> context(*this);
   for (std::size_t position = end; position-- > 0;) {
     const Node<T>& node = *nodes_[position];
@@ -283,7 +284,7 @@ TapeGuard<T>::~TapeGuard() {
 // ---- Var members that need the tape ----
 
 template <class T>
-Var<T>::Var(const Tensor<T>& tensor) : Var(Tape<T>::current().constant(tensor)) {}
+TAPEGRAD_HOT Var<T>::Var(const Tensor<T>& tensor) : Var(Tape<T>::current().constant(tensor)) {}
 
 template <class T>
 T Var<T>::item() const {
@@ -335,7 +336,7 @@ Var<T>& Var<T>::named(std::string_view label) {
 }
 
 template <class T>
-void Var<T>::backward() const {
+TAPEGRAD_HOT void Var<T>::backward() const {
   checked();
   (tape_ ? *tape_ : Tape<T>::current()).backward(*this);
 }

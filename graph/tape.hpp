@@ -9,8 +9,10 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "arena.hpp"
@@ -46,8 +48,13 @@ class Tape {
   }
 
   // Forget every recorded op and value; keep the memory. Vars from before become stale, and
-  // using one is an error (TapeError), not a silent read of reused memory.
+  // using one is an error (TapeError), not a silent read of reused memory. Destroys what
+  // keep_alive() was given.
   void clear();
+  // Keeps `object` alive until clear() or the tape's end: C++ state that a recorded op's
+  // backward reads (a user-defined function, graph/function.hpp), which the arena's trivially
+  // destructible nodes cannot own.
+  void keep_alive(std::shared_ptr<const void> object) { kept_.push_back(std::move(object)); }
 
   // A constant holding a copy of `tensor` (no gradient).
   Var<T> constant(const Tensor<T>& tensor, std::string_view label = {});
@@ -145,6 +152,7 @@ class Tape {
   std::uint64_t epoch_ = 1;     // 0 marks Vars of parameters, which never go stale
   bool grads_written_ = false;  // a backward ran since the last clear()
   RecordObserver<T>* observer_ = nullptr;
+  std::vector<std::shared_ptr<const void>> kept_;  // keep_alive()'s objects
 };
 
 template <class T>

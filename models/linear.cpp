@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "../graph/errors.hpp"
+#include "../graph/hot.hpp"
 #include "../ops/ops.hpp"
 
 namespace tapegrad {
@@ -34,7 +35,7 @@ void Linear<T>::reset_parameters(Generator& generator) {
 }
 
 template <class T>
-Var<T> Linear<T>::forward(const Var<T>& x) {
+TAPEGRAD_HOT Var<T> Linear<T>::forward(const Var<T>& x) {
   return bias.defined() ? linear(x, weight, bias) : linear(x, weight);
 }
 

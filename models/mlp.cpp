@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "../graph/errors.hpp"
+#include "../graph/hot.hpp"
 #include "../ops/ops.hpp"
 
 namespace tapegrad {
@@ -75,7 +76,7 @@ MLP<T>::MLP(const MLPOptions& options) {
 }
 
 template <class T>
-Var<T> MLP<T>::forward(const Var<T>& x) {
+TAPEGRAD_HOT Var<T> MLP<T>::forward(const Var<T>& x) {
   Var<T> h = x;
   for (std::size_t k = 0; k < layers_.size(); ++k) h = activate(activations_[k], layers_[k](h));
   return h;

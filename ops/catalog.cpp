@@ -17,6 +17,10 @@ template <class T>
 Var<T> zeros_of(const Var<T>& like) {
   return Var<T>(Tensor<T>(like.shape()));
 }
+template <class T>
+Var<T> zeros_of(const Var<T>&, const Shape& shape) {
+  return Var<T>(Tensor<T>(shape));
+}
 
 IndexTensor indices(const Shape& shape, std::initializer_list<std::int64_t> values) {
   return IndexTensor(shape, values);
@@ -158,6 +162,21 @@ std::vector<OpCase<T>> op_catalog() {
       {"l1_loss", "|ŷ − 0|, away from the kink", {{2, 3}}, Domain::kAwayFromZero, [](V v) { return l1_loss(v[0], zeros_of(v[0])); }, "F.l1_loss(x0, torch.zeros_like(x0))"},
       {"huber_loss", "delta 1, away from ±1", {{2, 4}}, Domain::kAny, [](V v) { return huber_loss(v[0], zeros_of(v[0]), Reduction::kSum); }, "F.huber_loss(x0, torch.zeros_like(x0), reduction='sum', delta=1.0)", {-1.0, 1.0}},
       {"huber_loss", "delta 0.5, mean, target and prediction", {{3}, {3}}, Domain::kAny, [](V v) { return huber_loss(v[0], scale(v[1], T(0.01)), Reduction::kMean, 0.5); }, "F.huber_loss(x0, 0.01 * x1, delta=0.5)", {-0.5, 0.5}},
+      // ---- Layers (ops/layer_ops.hpp) ----
+      // dropout's mask comes from a Generator seeded in the call, the same in every evaluation. PyTorch
+      // cannot draw it, so there is no torch expression; tests/ops/analytic_dropout_test.cpp checks it.
+      {"dropout", "p = 0.4 in training, a seeded mask", {{4, 5}}, Domain::kAny, [](V v) { Generator generator(7); return dropout(v[0], 0.4, true, generator); }},
+      {"dropout", "x ⊙ dropout(x, 0.5), a value used twice", {{3, 4}}, Domain::kAny, [](V v) { Generator generator(11); return mul(v[0], dropout(v[0], 0.5, true, generator)); }},
+      {"layer_norm", "over the last axis of [3,4], weight and bias", {{3, 4}, {4}, {4}}, Domain::kAny, [](V v) { return layer_norm(v[0], Shape{4}, v[1], v[2]); }, "F.layer_norm(x0, (4,), x1, x2)"},
+      {"layer_norm", "over the last two axes of [2,3,4], no weight or bias", {{2, 3, 4}}, Domain::kAny, [](V v) { return layer_norm(v[0], Shape{3, 4}); }, "F.layer_norm(x0, (3, 4))"},
+      {"layer_norm", "weight only, eps 0.1", {{2, 5}, {5}}, Domain::kAny, [](V v) { return layer_norm(v[0], Shape{5}, v[1], {}, 0.1); }, "F.layer_norm(x0, (5,), x1, None, 0.1)"},
+      {"layer_norm", "bias only, over the whole [2,3] (torch 1.13 takes no bias without a weight)", {{2, 3}, {2, 3}}, Domain::kAny, [](V v) { return layer_norm(v[0], Shape{2, 3}, {}, v[1]); }, "F.layer_norm(x0, (2, 3)) + x1"},
+      {"batch_norm", "training, [5,3] with weight and bias", {{5, 3}, {3}, {3}}, Domain::kAny, [](V v) { return batch_norm(v[0], nullptr, nullptr, v[1], v[2], true); }, "F.batch_norm(x0, None, None, x1, x2, training=True)"},
+      {"batch_norm", "training, [2,3,4], running statistics updated on the side", {{2, 3, 4}, {3}, {3}}, Domain::kAny, [](V v) { Tensor<T> mean({3}), variance = Tensor<T>::full({3}, 1); return batch_norm(v[0], &mean, &variance, v[1], v[2], true); }, "F.batch_norm(x0, torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64), x1, x2, training=True)"},
+      {"batch_norm", "training, [2,2,2,3] (N, C, H, W), no weight or bias", {{2, 2, 2, 3}}, Domain::kAny, [](V v) { return batch_norm(v[0], nullptr, nullptr, {}, {}, true); }, "F.batch_norm(x0, None, None, training=True)"},
+      {"batch_norm", "eval, [3,2,2] with fixed running statistics", {{3, 2, 2}, {2}, {2}}, Domain::kAny, [](V v) { Tensor<T> mean({2}, {T(0.3), T(-0.2)}), variance({2}, {T(0.8), T(1.5)}); return batch_norm(v[0], &mean, &variance, v[1], v[2], false); }, "F.batch_norm(x0, torch.tensor([0.3, -0.2], dtype=torch.float64), torch.tensor([0.8, 1.5], dtype=torch.float64), x1, x2, training=False)"},
+      {"embedding", "rows 2, 0, 2, 4 of [5,3] by [2,2] indices (one repeated)", {{5, 3}}, Domain::kAny, [](V v) { return embedding(v[0], indices(Shape{2, 2}, {2, 0, 2, 4})); }, "F.embedding(torch.tensor([[2, 0], [2, 4]]), x0)"},
+      {"embedding", "padding_idx −1, a row of zeros as nn.Embedding keeps it", {{4, 3}}, Domain::kAny, [](V v) { return embedding(cat({v[0], zeros_of(v[0], Shape{1, 3})}, 0), indices(Shape{4}, {4, 1, 4, 3}), -1); }, "F.embedding(torch.tensor([4, 1, 4, 3]), torch.cat([x0, torch.zeros(1, 3, dtype=torch.float64)]), padding_idx=-1)"},
   };
   // clang-format on
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "../graph/hot.hpp"
 #include "../graph/op.hpp"
 #include "detail/gemm.hpp"
 #include "math.hpp"
@@ -23,8 +24,8 @@ void copy_row_to_each_row(const T* b, T* y, std::size_t rows, std::size_t cols) 
 // build would run it 4 floats at a time, where AVX-512 takes 16. Each element's sum runs over the
 // rows in the same order in every clone, so all give the same bits.
 template <class T>
-TAPEGRAD_SIMD_CLONES void add_sum_of_rows(const T* __restrict g, T* __restrict sum,
-                                          std::size_t rows, std::size_t cols) {
+TAPEGRAD_HOT TAPEGRAD_SIMD_CLONES void add_sum_of_rows(const T* __restrict g, T* __restrict sum,
+                                                       std::size_t rows, std::size_t cols) {
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t j = 0; j < cols; ++j) sum[j] += g[r * cols + j];  // sum += Σ_r g_r
 }
@@ -50,7 +51,7 @@ class LinearNode final : public Node<T> {
     return (this->input(0).size() + this->input(1).size()) * sizeof(T);
   }
 
-  void backward(const BackwardContext<T>& ctx) const override {
+  TAPEGRAD_HOT void backward(const BackwardContext<T>& ctx) const override {
     const auto [rows, in, out] = d_;
     const T* g = ctx.grad_output();
     const Value<T>&x = this->input(0), &w = this->input(1);
@@ -84,7 +85,7 @@ class LinearNode final : public Node<T> {
 };
 
 template <class T>
-Var<T> linear_forward(const Var<T>& x_var, const Var<T>& w_var, const Var<T>& b_var) {
+TAPEGRAD_HOT Var<T> linear_forward(const Var<T>& x_var, const Var<T>& w_var, const Var<T>& b_var) {
   Op<T> op = b_var.defined() ? Op<T>("linear", x_var, w_var, b_var) : Op<T>("linear", x_var, w_var);
   const Value<T>&x = op.input(0), &w = op.input(1);
   const Shape &sx = x.shape, &sw = w.shape;
@@ -111,10 +112,10 @@ Var<T> linear_forward(const Var<T>& x_var, const Var<T>& w_var, const Var<T>& b_
 
 }  // namespace
 
-Var<float> linear(const Var<float>& x, const Var<float>& w, const Var<float>& b) {
+TAPEGRAD_HOT Var<float> linear(const Var<float>& x, const Var<float>& w, const Var<float>& b) {
   return linear_forward(x, w, b);
 }
-Var<double> linear(const Var<double>& x, const Var<double>& w, const Var<double>& b) {
+TAPEGRAD_HOT Var<double> linear(const Var<double>& x, const Var<double>& w, const Var<double>& b) {
   return linear_forward(x, w, b);
 }
 

@@ -331,3 +331,5 @@ Var<double> huber_loss(const Var<double>& prediction, const Var<double>& target,
 
 // The operators (a + b, 2 * x, x / 3, a < b, c += 1, ...) over the functions above.
 #include "operators.hpp"
+// The ops layers are made of: dropout, layer_norm, batch_norm, embedding.
+#include "layer_ops.hpp"

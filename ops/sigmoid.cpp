@@ -1,6 +1,7 @@
 // sigmoid(a) = 1 / (1 + e^(−a)), elementwise. dσ/da = σ(1 − σ) = y(1 − y), in terms of the
 // output alone (the reference derivation, step 2). NOTE: the stable form (ops/math.hpp) never
 // overflows: σ(±1000) is 1 and 0, not NaN.
+#include "../graph/hot.hpp"
 #include "elementwise.hpp"
 
 namespace tapegrad {
@@ -15,10 +16,10 @@ struct Sigmoid {
 
 }  // namespace
 
-Var<float> sigmoid(const Var<float>& a) {
+TAPEGRAD_HOT Var<float> sigmoid(const Var<float>& a) {
   return unary_op(a, Sigmoid{});
 }
-Var<double> sigmoid(const Var<double>& a) {
+TAPEGRAD_HOT Var<double> sigmoid(const Var<double>& a) {
   return unary_op(a, Sigmoid{});
 }
 

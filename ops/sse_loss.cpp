@@ -2,6 +2,7 @@
 // every element. ∂E/∂ŷ = −(y − ŷ) (the ½ cancels the square's 2) and ∂E/∂y = y − ŷ.
 #include <fmt/format.h>
 
+#include "../graph/hot.hpp"
 #include "../graph/op.hpp"
 #include "detail/reduce.hpp"
 #include "ops.hpp"
@@ -18,7 +19,7 @@ class SseLossNode final : public Node<T> {
   }
   std::size_t saved_bytes() const override { return 2 * this->input(0).size() * sizeof(T); }
 
-  void backward(const BackwardContext<T>& ctx) const override {
+  TAPEGRAD_HOT void backward(const BackwardContext<T>& ctx) const override {
     const Value<T>&yhat = this->input(0), &y = this->input(1);
     const T g = ctx.grad_output()[0];
     // Added into each buffer, or written where it holds no values yet.
@@ -44,7 +45,7 @@ class SseLossNode final : public Node<T> {
 };
 
 template <class T>
-Var<T> sse_loss_forward(const Var<T>& prediction, const Var<T>& target) {
+TAPEGRAD_HOT Var<T> sse_loss_forward(const Var<T>& prediction, const Var<T>& target) {
   Op<T> op("sse_loss", prediction, target);
   const Value<T>&yhat = op.input(0), &y = op.input(1);
   if (!(yhat.shape == y.shape))
@@ -60,10 +61,10 @@ Var<T> sse_loss_forward(const Var<T>& prediction, const Var<T>& target) {
 
 }  // namespace
 
-Var<float> sse_loss(const Var<float>& p, const Var<float>& t) {
+TAPEGRAD_HOT Var<float> sse_loss(const Var<float>& p, const Var<float>& t) {
   return sse_loss_forward(p, t);
 }
-Var<double> sse_loss(const Var<double>& p, const Var<double>& t) {
+TAPEGRAD_HOT Var<double> sse_loss(const Var<double>& p, const Var<double>& t) {
   return sse_loss_forward(p, t);
 }
 

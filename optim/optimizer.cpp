@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "../graph/errors.hpp"
+#include "../graph/hot.hpp"
 
 namespace tapegrad {
 
@@ -52,7 +53,7 @@ Optimizer<T>::Optimizer(std::vector<ParamGroup<T>> groups, const OptimizerOption
 }
 
 template <class T>
-void Optimizer<T>::zero_grad() {
+TAPEGRAD_HOT void Optimizer<T>::zero_grad() {
   for (Parameter<T>& parameter : parameters_) parameter.zero_grad();
 }
 

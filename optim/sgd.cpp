@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "../graph/errors.hpp"
+#include "../graph/hot.hpp"
 #include "../ops/math.hpp"
 
 namespace tapegrad {
@@ -10,10 +11,12 @@ namespace tapegrad {
 namespace {
 
 // θ ← θ − ηg, the plain SGD step, compiled per instruction set (ops/detail/vector_math.hpp).
-TAPEGRAD_SIMD_CLONES void descend(float* theta, const float* grad, float lr, std::size_t n) {
+TAPEGRAD_HOT TAPEGRAD_SIMD_CLONES void descend(float* theta, const float* grad, float lr,
+                                               std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) theta[i] -= lr * grad[i];
 }
-TAPEGRAD_SIMD_CLONES void descend(double* theta, const double* grad, double lr, std::size_t n) {
+TAPEGRAD_HOT TAPEGRAD_SIMD_CLONES void descend(double* theta, const double* grad, double lr,
+                                               std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) theta[i] -= lr * grad[i];
 }
 
@@ -99,7 +102,7 @@ SGD<T>::SGD(std::vector<ParamGroup<T>> groups, const SGDOptions& defaults)
 }
 
 template <class T>
-void SGD<T>::step() {
+TAPEGRAD_HOT void SGD<T>::step() {
   std::size_t k = 0;
   for (ParamGroup<T>& group : this->groups_) {
     const auto& options = static_cast<const SGDOptions&>(group.options());

@@ -21,6 +21,7 @@
 #include "graph/errors.hpp"
 #include "graph/tape.hpp"
 #include "model_checks.hpp"
+#include "models/data.hpp"
 #include "models/init.hpp"
 #include "models/io/atomic_file.hpp"
 #include "models/io/config.hpp"
@@ -158,14 +159,14 @@ void shard_of(const std::vector<std::size_t>& rows, int rank, int ranks,
 // had done, so that the next epoch draws the batches an uninterrupted run would. Returns them.
 template <class T>
 int resume_epochs(const TrainCommandOptions& options, const TensorFile& weights, const MLP<T>& net,
-                  Optimizer<T>& optimizer, BatchOrder& order, Generator& generator) {
+                  Optimizer<T>& optimizer, DataLoader<T>& loader) {
   const int done = resume_checkpoint(weights, net, optimizer);
   if (done >= options.epochs)
     throw Error(
         fmt::format("train --resume: {} was written after epoch {}, so --epochs {} leaves "
                     "nothing to train; --epochs counts from the start of the first run",
                     options.weights, done, options.epochs));
-  for (int epoch = 1; epoch <= done; ++epoch) order.next_epoch(generator);
+  loader.advance_epochs(static_cast<std::size_t>(done));
   return done;
 }
 
@@ -180,10 +181,15 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   check_targets(config.loss, data, kTargetSumTolerance<T>);
   if (validation) check_targets(config.loss, *validation, kTargetSumTolerance<T>);
   MLP<T> net = load_model<T>(config, weights);
-  BatchOrder order(data.rows, options.batch);
+  // --batch 0 is the whole dataset; the order is reshuffled each epoch from --seed, the same on
+  // every rank, so that the ranks cut the same batches.
+  DataLoader<T> loader(to_tensor_dataset<T>(data),
+                       DataLoaderOptions(options.batch == 0 ? data.rows : options.batch)
+                           .shuffle(true)
+                           .seed(options.seed));
   std::optional<GradientExchange<T>> exchange;
   if (team) {
-    check_same_job(*team, data, validation, options, net, order.batches());
+    check_same_job(*team, data, validation, options, net, loader.size());
     // Every replica starts from rank 0's weights.
     for (Parameter<T>& p : net.parameters()) team->broadcast(p.values());
     exchange.emplace(*team, net.parameters());
@@ -191,7 +197,6 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   const DetectAnomalyGuard anomaly(options.detect_anomaly);
   auto optimizer =
       make_optimizer<T>(parse_optimizer(options.optimizer), net.parameters(), options.lr);
-  Generator generator(options.seed);  // the same seed on every rank: the same batches
   // mpirun gives the ranks a pseudo-terminal even when its output goes to a file: plain lines.
   const bool interactive = !team && is_terminal(stdout);
   // sse sums over the rows, so files of different sizes (training, validation) would not
@@ -199,13 +204,14 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   const bool per_row = config.loss == Loss::kSse;
   std::optional<Progress> progress;
   if (lead && !options.quiet)
-    progress.emplace(stdout, interactive, options.epochs, order.batches(),
+    progress.emplace(stdout, interactive, options.epochs, loader.size(),
                      options.every > 0 ? options.every : default_line_every(options.epochs),
                      per_row);
   Tape<T> tape;
   TapeGuard<T> guard(tape);
-  Tensor<T> xb, yb;
-  const Tensor<T> all_x = data.x_as<T>(), all_y = data.y_as<T>();
+  Tensor<T> xb, yb;  // this rank's share of a batch
+  const Tensor<T>& all_x = loader.dataset().inputs();
+  const Tensor<T>& all_y = loader.dataset().targets();
   auto evaluate = [&](const Tensor<T>& x, const Tensor<T>& y) {
     NoGradGuard no_grad;
     tape.clear();
@@ -221,26 +227,27 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   refuse_overflow<T>("train", initial, nullptr, "at the initial weights");
   if (progress)
     fmt::print("{} rows, {} steps per epoch, {} with lr {}{}; loss {}{} at the start: {:.6g}\n",
-               data.rows, order.batches(), options.optimizer, options.lr,
+               data.rows, loader.size(), options.optimizer, options.lr,
                team ? fmt::format(", data-parallel over {} ranks", ranks) : "",
                to_string(config.loss), per_row ? " per row" : "", initial);
   std::size_t total_steps = 0;
   std::vector<std::size_t> shard;
-  const int done =
-      options.resume ? resume_epochs(options, weights, net, *optimizer, order, generator) : 0;
+  const int done = options.resume ? resume_epochs(options, weights, net, *optimizer, loader) : 0;
   for (int epoch = done + 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     std::size_t seen = 0, step = 0;
-    for (const std::vector<std::size_t>& rows : order.next_epoch(generator)) {
+    for (const Batch<T>& batch : loader) {
+      const std::vector<std::size_t>& rows = batch.indices;
       planted_failure(rank, ++total_steps);
       shard_of(rows, rank, ranks, shard);
       optimizer->zero_grad();
       T loss_value = 0;
       if (!shard.empty()) {
-        gather_rows(data.x, shard, xb);
-        gather_rows(data.y, shard, yb);
+        if (team) loader.dataset().gather(shard, xb, yb);  // (the loader gathered all rows)
+        const Tensor<T>& x = team ? xb : batch.inputs;
+        const Tensor<T>& y = team ? yb : batch.targets;
         tape.clear();
-        const Var<T> loss = apply_loss(config.loss, net.forward(xb), Var<T>(yb));
+        const Var<T> loss = apply_loss(config.loss, net.forward(x), Var<T>(y));
         loss.backward();
         loss_value = loss.item();
         if (total_steps == 1)  // still at the initial weights: an overflow, not divergence

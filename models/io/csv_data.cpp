@@ -364,6 +364,13 @@ Dataset read_csv_dataset(const std::string& path, std::size_t inputs, std::size_
   return reader.finish();
 }
 
+template <class T>
+TensorDataset<T> to_tensor_dataset(const Dataset& data) {
+  return TensorDataset<T>(data.x_as<T>(), data.y_as<T>());
+}
+
+template TensorDataset<float> to_tensor_dataset(const Dataset&);
+template TensorDataset<double> to_tensor_dataset(const Dataset&);
 template Tensor<float> Dataset::x_as<float>() const;
 template Tensor<double> Dataset::x_as<double>() const;
 template Tensor<float> Dataset::y_as<float>() const;

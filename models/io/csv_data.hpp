@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../../graph/tensor.hpp"
+#include "../data.hpp"
 
 namespace tapegrad {
 
@@ -48,6 +49,13 @@ Dataset parse_csv_dataset(std::string_view text, std::string_view file_name, std
 // the OS's reason.
 Dataset read_csv_dataset(const std::string& path, std::size_t inputs, std::size_t outputs);
 
+// The data set as examples for a DataLoader (models/data.hpp): x_as<T>() as the inputs, y_as<T>()
+// as the targets, so row r of the file is example r. Throws as x_as and y_as do.
+template <class T>
+TensorDataset<T> to_tensor_dataset(const Dataset& data);
+
+extern template TensorDataset<float> to_tensor_dataset(const Dataset&);
+extern template TensorDataset<double> to_tensor_dataset(const Dataset&);
 extern template Tensor<float> Dataset::x_as<float>() const;
 extern template Tensor<double> Dataset::x_as<double>() const;
 extern template Tensor<float> Dataset::y_as<float>() const;

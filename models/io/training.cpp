@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <numeric>
 #include <utility>
 
 #include "../../graph/errors.hpp"
@@ -83,26 +82,6 @@ void check_targets(Loss loss, const Dataset& data, double tolerance) {
           "probabilities",
           data.file, r + 2, r, sum, tolerance));
   }
-}
-
-BatchOrder::BatchOrder(std::size_t rows, std::size_t batch)
-    : rows_(rows), batch_(batch == 0 || batch > rows ? rows : batch), order_(rows) {
-  if (rows == 0) throw Error("BatchOrder: a dataset needs at least one row");
-  std::iota(order_.begin(), order_.end(), std::size_t{0});
-  batches_.resize(batches());
-}
-
-const std::vector<std::vector<std::size_t>>& BatchOrder::next_epoch(Generator& generator) {
-  for (std::size_t i = rows_; i-- > 1;) {  // Fisher–Yates, from the generator's raw bits
-    const std::size_t j = static_cast<std::size_t>(generator.bits() % (i + 1));
-    std::swap(order_[i], order_[j]);
-  }
-  for (std::size_t b = 0; b < batches_.size(); ++b) {
-    const std::size_t begin = b * batch_, end = std::min(rows_, begin + batch_);
-    batches_[b].assign(order_.begin() + static_cast<std::ptrdiff_t>(begin),
-                       order_.begin() + static_cast<std::ptrdiff_t>(end));
-  }
-  return batches_;
 }
 
 template <class T>

@@ -1,6 +1,6 @@
 // The pieces a training loop is assembled from when a model comes from a config file (models/
-// config.hpp): its loss as an op, an optimizer chosen by name, and mini-batches of a dataset in
-// a shuffled order that a seed reproduces.
+// config.hpp): its loss as an op, an optimizer chosen by name, and rows of a dataset (the
+// batches themselves come from a DataLoader, models/data.hpp).
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,6 @@
 #include <string_view>
 #include <vector>
 
-#include "../../graph/random.hpp"
 #include "../../graph/tensor.hpp"
 #include "../../graph/var.hpp"
 #include "../../optim/optimizer.hpp"
@@ -40,21 +39,6 @@ OptimizerKind parse_optimizer(std::string_view name);  // throws Error listing t
 template <class T>
 std::unique_ptr<Optimizer<T>> make_optimizer(OptimizerKind kind, std::vector<Parameter<T>> params,
                                              double learning_rate);
-
-// Row ranges of a dataset of `rows` examples in batches of `batch` (0: the whole dataset), in an
-// order shuffled afresh for each epoch by `generator` (Fisher–Yates).
-class BatchOrder {
- public:
-  BatchOrder(std::size_t rows, std::size_t batch);
-  // The rows of each batch of the next epoch: batches() of them, the last one possibly short.
-  const std::vector<std::vector<std::size_t>>& next_epoch(Generator& generator);
-  std::size_t batches() const { return (rows_ + batch_ - 1) / batch_; }
-
- private:
-  std::size_t rows_, batch_;
-  std::vector<std::size_t> order_;
-  std::vector<std::vector<std::size_t>> batches_;
-};
 
 // The rows `rows` of a [n, k] tensor, converted to T, into `out` ([rows.size(), k]; reused).
 template <class T>

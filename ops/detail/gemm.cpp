@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "../../graph/hot.hpp"
 #include "../math.hpp"
 #include "gemm_backend.hpp"
 
@@ -226,8 +227,9 @@ TAPEGRAD_SIMD_CLONES void small_gemm(bool transpose_a, bool transpose_b, std::si
 // are its own remainder paths (row_tail, and dots below two vectors), so the bits are the same;
 // k ≥ 1.
 template <bool kTransposeA, bool kTransposeB, class T>
-void tiny_gemm(std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda,
-               const T* b, std::size_t ldb, bool accumulate, T* c, std::size_t ldc) {
+TAPEGRAD_HOT void tiny_gemm(std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
+                            std::size_t lda, const T* b, std::size_t ldb, bool accumulate, T* c,
+                            std::size_t ldc) {
   const std::size_t a_step = kTransposeA ? lda : 1;  // A(i, p) = a_i[p·a_step]
   for (std::size_t i = 0; i < m; ++i) {
     const T* a_i = kTransposeA ? a + i : a + i * lda;
@@ -243,9 +245,9 @@ void tiny_gemm(std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
 }  // namespace
 
 template <class T>
-void loop_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
-               T alpha, const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c,
-               std::size_t ldc) {
+TAPEGRAD_HOT void loop_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
+                            std::size_t k, T alpha, const T* a, std::size_t lda, const T* b,
+                            std::size_t ldb, T beta, T* c, std::size_t ldc) {
   if (beta != T(0) && beta != T(1))
     for (std::size_t i = 0; i < m; ++i)
       for (std::size_t j = 0; j < n; ++j) c[i * ldc + j] *= beta;
@@ -267,8 +269,9 @@ void loop_gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
 }
 
 template <class T>
-void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha,
-          const T* a, std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+TAPEGRAD_HOT void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
+                       std::size_t k, T alpha, const T* a, std::size_t lda, const T* b,
+                       std::size_t ldb, T beta, T* c, std::size_t ldc) {
   if (m == 0 || n == 0) return;
   // The volume test first keeps the small products of small networks from calling out.
   if (gemm_uses_backend<T>(transpose_a, transpose_b, m, n, k) ||

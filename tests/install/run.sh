@@ -3,10 +3,12 @@
 # as a user would (never against the source tree):
 #
 #   run.sh full BUILD SOURCE README_DIR   find_package(tapegrad): tests/install/consumer builds
-#                                         main.cpp and the README's four programs
+#                                         main.cpp, custom_function.cpp and the README's five
+#                                         programs
 #   run.sh core BUILD SOURCE README_DIR   the core alone, with Boost, Graphviz and nlohmann-json
 #                                         absent: find_package(tapegrad COMPONENTS core) builds
-#                                         main.cpp and the README's core programs, and so does
+#                                         main.cpp, custom_function.cpp and the README's core
+#                                         programs, and so does
 #                                         `pkg-config --cflags --libs tapegrad-core`
 #
 # "Absent" is real: in a private mount namespace (unshare -m, root) empty folders are mounted
@@ -48,7 +50,7 @@ cmake -S "$source/tests/install/consumer" -B "$work/build" -G Ninja \
   -DCORE_ONLY=$([ "$mode" = core ] && echo ON || echo OFF) > "$work/configure.log" ||
   { cat "$work/configure.log"; exit 1; }
 cmake --build "$work/build"
-programs=(consumer readme_program readme_micrograd)
+programs=(consumer custom_function readme_program readme_micrograd readme_function)
 [ "$mode" = full ] && programs+=(readme_snippet readme_higher_order)
 for program in "${programs[@]}"; do
   echo "== $program"

@@ -1,8 +1,6 @@
-// The parts of a training loop built from a config: loss by name, optimizer by name, batches.
+// The parts of a training loop built from a config: loss by name, optimizer by name, rows of a
+// dataset (batches: tests/models/data_loader_test.cpp).
 #include <catch2/catch.hpp>
-
-#include <algorithm>
-#include <set>
 
 #include "tapegrad.hpp"
 
@@ -36,30 +34,6 @@ TEST_CASE("optimizers are made by name and unknown names are refused", "[models]
   sgd->step();
   CHECK(w.value()[0] == 0.5);  // 1 − 0.25·2
   CHECK(dynamic_cast<Adam<double>*>(make_optimizer<double>(OptimizerKind::kAdam, {w}, 0.1).get()));
-}
-
-TEST_CASE("batches cover every row once per epoch in a seeded order", "[models][training]") {
-  BatchOrder order(10, 4);
-  CHECK(order.batches() == 3);
-  Generator generator(7);
-  const auto first = order.next_epoch(generator);
-  REQUIRE(first.size() == 3);
-  CHECK(first[0].size() == 4);
-  CHECK(first[2].size() == 2);
-  std::multiset<std::size_t> seen;
-  for (const auto& batch : first) seen.insert(batch.begin(), batch.end());
-  CHECK(seen == std::multiset<std::size_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
-  const auto second = order.next_epoch(generator);
-  CHECK(first != second);  // reshuffled each epoch
-
-  BatchOrder again(10, 4);
-  Generator same(7);
-  CHECK(again.next_epoch(same) == first);  // the seed reproduces the order
-
-  BatchOrder whole(5, 0);  // batch 0: the whole dataset
-  CHECK(whole.batches() == 1);
-  CHECK(whole.next_epoch(generator)[0].size() == 5);
-  CHECK_THROWS_WITH(BatchOrder(0, 1), Contains("at least one row"));
 }
 
 TEST_CASE("gather_rows copies the chosen rows and converts the element type",

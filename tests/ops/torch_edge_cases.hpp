@@ -72,6 +72,9 @@ inline std::vector<EdgeCase> torch_edge_cases() {
       {"cross entropy at extreme logits", [](V v) { return cross_entropy(v[0], IndexTensor({2}, {1, 0})); }, "F.cross_entropy(x0, torch.tensor([1, 0]))", {T({2, 2}, {1000, 0, -1000, 0})}},
       {"softplus and log σ far out", [](V v) { return sub(softplus(v[0]), scale(log_sigmoid(v[0]), 3.0)); }, "F.softplus(x0) - 3.0 * F.logsigmoid(x0)", {T({4}, {-40, 40, 0, 15})}},
       {"sigmoid far out", [](V v) { return sigmoid(v[0]); }, "torch.sigmoid(x0)", {T({3}, {-40, 40, 0})}},
+      {"embedding's padding row gets no gradient", [](V v) { return embedding(v[0], IndexTensor({4}, {1, 0, 1, 2}), 1); }, "F.embedding(torch.tensor([1, 0, 1, 2]), x0, padding_idx=1)", {T({3, 2}, {0.5, -1, 2, 0.25, -0.75, 1.5})}},
+      {"layer_norm of a row of equal values", [](V v) { return layer_norm(v[0], Shape{3}, v[1], v[2]); }, "F.layer_norm(x0, (3,), x1, x2)", {T({2, 3}, {1, 1, 1, -2, 0.5, 3}), T({3}, {0.5, -1, 2}), T({3}, {0.1, 0.2, 0.3})}},
+      {"batch_norm with a channel of equal values", [](V v) { return batch_norm(v[0], nullptr, nullptr, {}, {}, true); }, "F.batch_norm(x0, None, None, training=True)", {T({3, 2}, {1, 0.5, 1, -1, 1, 2})}},
   };
   // clang-format on
 }

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -111,11 +112,23 @@ void compare(const std::string& what, const Tensor<double>& ours, const json& th
   }
 }
 
+// The ops whose catalog cases PyTorch cannot compute, and why; every other case must have a
+// torch expression.
+const std::map<std::string, std::string> kWithoutTorch = {
+    {"dropout",
+     "its mask is drawn from tapegrad's Generator, which torch cannot reproduce; "
+     "tests/ops/analytic_dropout_test.cpp checks its statistics instead"},
+};
+
 std::vector<Comparison> all_cases() {
   std::vector<Comparison> cases;
   std::mt19937_64 rng(20261202);
   for (const OpCase<double>& c : op_catalog<double>()) {
-    REQUIRE_FALSE(c.torch.empty());
+    if (c.torch.empty()) {
+      INFO(c.op << ": " << c.description << " has no torch expression");
+      REQUIRE(kWithoutTorch.count(c.op) == 1);
+      continue;
+    }
     for (int trial = 0; trial < 2; ++trial) {
       Comparison cmp{c.op + ": " + c.description, c.call, c.torch, {}, {}, {}, {}, {}, {}, true};
       for (std::size_t k = 0; k < c.inputs.size(); ++k) cmp.x.push_back(catalog_input(c, k, rng));

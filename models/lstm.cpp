@@ -1,0 +1,58 @@
+#include "lstm.hpp"
+
+#include "../ops/ops.hpp"
+
+namespace tapegrad {
+
+template <class T>
+LSTMCell<T>::LSTMCell(const LSTMCellOptions& options)
+    : RecurrentWeights<T>("LSTMCell", 4, options, "") {
+  for (const auto& [name, parameter] : this->named()) this->register_parameter(name, parameter);
+}
+
+template <class T>
+LSTMState<T> LSTMCell<T>::forward(const Var<T>& x, const LSTMState<T>& state) {
+  const Shape zeros =
+      detail::zero_state_shape("LSTMCell", x.shape(), this->input_size, this->hidden_size);
+  for (const Var<T>* part : {&state.h, &state.c})
+    if (part->defined())
+      detail::check_cell_shapes("LSTMCell", x.shape(), part->shape(), this->input_size,
+                                this->hidden_size);
+  const Var<T> h = state.h.defined() ? state.h : Var<T>(Tensor<T>(zeros));
+  const Var<T> c = state.c.defined() ? state.c : Var<T>(Tensor<T>(zeros));
+  return detail::lstm_step(*this, x, {h, c});
+}
+
+template <class T>
+Var<T> LSTMCell<T>::forward(const Var<T>& x) {
+  return forward(x, LSTMState<T>{}).h;
+}
+
+template <class T>
+LSTM<T>::LSTM(const LSTMOptions& options)
+    : RecurrentWeights<T>("LSTM", 4, options.cell(), "_l0"), batch_first_(options.batch_first()) {
+  for (const auto& [name, parameter] : this->named()) this->register_parameter(name, parameter);
+}
+
+template <class T>
+LSTMOutput<T> LSTM<T>::forward(const Var<T>& x, const LSTMState<T>& state) {
+  const detail::SequenceLayout layout("LSTM", x.shape(), this->input_size, batch_first_);
+  if (state.c.defined())  // both checked before either is recorded
+    detail::check_initial_state("LSTM", "c_0", state.c.shape(), layout, this->hidden_size);
+  const Var<T> h_0 = detail::initial_state("LSTM", "h_0", state.h, layout, this->hidden_size);
+  LSTMState<T> s{h_0, detail::initial_state("LSTM", "c_0", state.c, layout, this->hidden_size)};
+  std::vector<Var<T>> outputs;
+  for (const Var<T>& x_t : detail::time_steps(x, layout)) {
+    s = detail::lstm_step(*this, x_t, s);
+    outputs.push_back(s.h);
+  }
+  return {stack(std::span<const Var<T>>(outputs), layout.time_dim), unsqueeze(s.h, 0),
+          unsqueeze(s.c, 0)};
+}
+
+template class LSTMCell<float>;
+template class LSTMCell<double>;
+template class LSTM<float>;
+template class LSTM<double>;
+
+}  // namespace tapegrad
