@@ -8,5 +8,6 @@
 #include "models/io/csv_data.hpp"
 #include "models/io/limits.hpp"
 #include "models/io/module_state.hpp"
+#include "models/io/optimizer_state.hpp"
 #include "models/io/safetensors.hpp"
 #include "models/io/training.hpp"

@@ -8,19 +8,24 @@
 //   θ ← θ − ηg
 #pragma once
 
-#include <cstddef>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
-#include "../graph/tensor.hpp"
 #include "optimizer.hpp"
 
 namespace tapegrad {
 
-// SGD's settings with chained setters: SGDOptions(0.1).momentum(0.9).nesterov(true). The SGD
-// constructor checks them and throws Error: lr > 0, momentum ≥ 0, weight_decay ≥ 0, and
-// nesterov needs momentum > 0.
-class SGDOptions {
+// SGD's settings with chained setters: SGDOptions(0.1).momentum(0.9).nesterov(true). As a
+// group's options, what is not set comes from the optimizer's (SGDOptions() sets nothing). The
+// SGD constructor checks every group's and throws Error: lr > 0, momentum ≥ 0,
+// weight_decay ≥ 0, and nesterov needs momentum > 0.
+class SGDOptions final : public OptimizerOptions {
  public:
+  SGDOptions() = default;
   explicit SGDOptions(double lr) : lr_(lr) {}
 
   SGDOptions& lr(double lr) {
@@ -40,33 +45,42 @@ class SGDOptions {
     return *this;
   }
 
-  double lr() const { return lr_; }
-  double momentum() const { return momentum_; }
-  bool nesterov() const { return nesterov_; }
-  double weight_decay() const { return weight_decay_; }
+  // SGD has no default learning rate: NaN until set.
+  double lr() const override { return lr_.value_or(std::numeric_limits<double>::quiet_NaN()); }
+  double momentum() const { return momentum_.value_or(0.0); }
+  bool nesterov() const { return nesterov_.value_or(false); }
+  double weight_decay() const { return weight_decay_.value_or(0.0); }
+
+  void set_lr(double lr) override { lr_ = lr; }
+  std::unique_ptr<OptimizerOptions> clone() const override {
+    return std::make_unique<SGDOptions>(*this);
+  }
+  std::vector<std::pair<std::string, double>> fields() const override;
+  void set_field(std::string_view name, double value) override;
+  std::unique_ptr<OptimizerOptions> filled_from(const OptimizerOptions& defaults) const override;
 
  private:
-  double lr_;
-  double momentum_ = 0.0;
-  bool nesterov_ = false;
-  double weight_decay_ = 0.0;
+  std::optional<double> lr_, momentum_, weight_decay_;
+  std::optional<bool> nesterov_;
 };
 
 template <class T>
 class SGD final : public Optimizer<T> {
  public:
-  // Momentum buffers are allocated here, once; step() does not touch the heap.
+  // One group with `options`.
   SGD(std::vector<Parameter<T>> parameters, const SGDOptions& options);
+  // Groups with options of their own; `defaults` fill in what a group's do not set.
+  SGD(std::vector<ParamGroup<T>> groups, const SGDOptions& defaults);
 
+  // Momentum buffers are allocated by the constructor, for the groups with momentum > 0 (or
+  // here once, if a group's momentum is set later); step() does not touch the heap otherwise.
   void step() override;
+  std::string_view name() const override { return "SGD"; }
 
-  const SGDOptions& options() const { return options_; }
-  std::size_t steps() const { return steps_; }  // number of step() calls so far
+  const SGDOptions& options() const { return defaults_; }  // the defaults
 
  private:
-  SGDOptions options_;
-  std::vector<Tensor<T>> momentum_buffers_;  // one per parameter if momentum > 0, else none
-  std::size_t steps_ = 0;
+  SGDOptions defaults_;
 };
 
 extern template class SGD<float>;

@@ -60,9 +60,10 @@ struct TrainCommandOptions {
   std::string validation, log, plot;
   std::uint64_t seed = 1;  // for the order of the batches
   bool detect_anomaly = false;
-  std::string checkpoint;  // weights written here every checkpoint_every epochs
+  std::string checkpoint;  // weights and optimizer state written here every checkpoint_every epochs
   int checkpoint_every = 1;
-  bool data_parallel = false;    // under mpirun: one replica per rank (tools/collective.hpp)
+  bool resume = false;         // --weights is a checkpoint: continue its optimizer state and epochs
+  bool data_parallel = false;  // under mpirun: one replica per rank (tools/collective.hpp)
   bool overwrite_input = false;  // --out may be an input (tools/output_paths.hpp)
   bool quiet = false;            // no progress or epoch lines: only what was written
   int every = 0;                 // epochs between plain lines off a terminal; 0: about 20 lines

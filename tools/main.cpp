@@ -280,9 +280,13 @@ int run(int argc, char** argv) {
               "lines for the run",
               1);
   train_cmd->add_option("--checkpoint", train.checkpoint,
-                        "Also write the weights here (atomically) every --checkpoint-every epochs");
+                        "Also write the weights and the optimizer's state here (atomically) every "
+                        "--checkpoint-every epochs");
   add_integer(train_cmd, "--checkpoint-every", train.checkpoint_every, "Epochs between checkpoints",
               1);
+  train_cmd->add_flag("--resume", train.resume,
+                      "--weights is a checkpoint: continue from its optimizer state and epoch "
+                      "(--epochs counts from the start of the first run)");
   train_cmd->add_flag("--overwrite-input", train.overwrite_input, kOverwriteInputHelp);
   train_cmd->add_flag("--data-parallel", train.data_parallel,
                       "Under mpirun: each rank trains a replica on its share of every batch, and "

@@ -155,6 +155,21 @@ void shard_of(const std::vector<std::size_t>& rows, int rank, int ranks,
                rows.begin() + static_cast<std::ptrdiff_t>(n * (r + 1) / count));
 }
 
+// For --resume: loads the checkpoint's optimizer state and replays the shuffles of the epochs it
+// had done, so that the next epoch draws the batches an uninterrupted run would. Returns them.
+template <class T>
+int resume_epochs(const TrainCommandOptions& options, const TensorFile& weights, const MLP<T>& net,
+                  Optimizer<T>& optimizer, DataLoader<T>& loader) {
+  const int done = resume_checkpoint(weights, net, optimizer);
+  if (done >= options.epochs)
+    throw Error(
+        fmt::format("train --resume: {} was written after epoch {}, so --epochs {} leaves "
+                    "nothing to train; --epochs counts from the start of the first run",
+                    options.weights, done, options.epochs));
+  loader.advance_epochs(static_cast<std::size_t>(done));
+  return done;
+}
+
 // Trains on `data`; with a team (data-parallel), each rank takes its contiguous share of every
 // batch, the ranks' gradients are summed before each step, and only rank 0 prints and writes.
 template <class T>
@@ -217,7 +232,8 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
                to_string(config.loss), per_row ? " per row" : "", initial);
   std::size_t total_steps = 0;
   std::vector<std::size_t> shard;
-  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+  const int done = options.resume ? resume_epochs(options, weights, net, *optimizer, loader) : 0;
+  for (int epoch = done + 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     std::size_t seen = 0, step = 0;
     for (const Batch<T>& batch : loader) {
@@ -263,7 +279,8 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
     if (progress) progress->epoch_done(record);
     records.push_back(record);
     if (lead && !options.checkpoint.empty() && epoch % options.checkpoint_every == 0) {
-      save_weights(options.checkpoint, named_values(net));  // atomic: a crash keeps the last one
+      save_checkpoint(options.checkpoint, net, *optimizer,
+                      epoch);  // atomic: a crash keeps the last
       if (!is_terminal(stdout) && !options.quiet)
         fmt::print("checkpoint: epoch {} in {}\n", epoch, options.checkpoint);
     }

@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "graph/errors.hpp"
+#include "models/io/optimizer_state.hpp"
 #include "models/io/safetensors.hpp"
 
 namespace tapegrad::tools {
@@ -53,7 +54,8 @@ bool weights_are_double(const TensorFile& file) {
 
 template <class T>
 void load_weights(const TensorFile& file, Module<T>& model) {
-  load_parameters(file, model.named_parameters(),
+  load_parameters(has_optimizer_state(file) ? without_optimizer_state(file) : file,
+                  model.named_parameters(),
                   std::is_same_v<T, double> ? DTypeConversion::kWidenF32 : DTypeConversion::kExact);
 }
 
@@ -70,6 +72,34 @@ void save_weights(const std::string& path,
   write_safetensors(path, file);
 }
 
+template <class T>
+void save_checkpoint(const std::string& path, const Module<T>& model, const Optimizer<T>& optimizer,
+                     int epoch) {
+  TensorFile file = parameters_to_file(model.named_parameters());
+  add_optimizer_state(file, optimizer, model.named_parameters());
+  file.metadata["epoch"] = std::to_string(epoch);
+  write_safetensors(path, file);
+}
+
+template <class T>
+int resume_checkpoint(const TensorFile& file, const Module<T>& model, Optimizer<T>& optimizer) {
+  const auto epoch = file.metadata.find("epoch");
+  if (!has_optimizer_state(file) || epoch == file.metadata.end())
+    throw Error(fmt::format(
+        "train --resume: {} holds no optimizer state and epoch count; --resume continues from a "
+        "checkpoint written by train --checkpoint (without --resume, --weights starts afresh)",
+        file.source));
+  int done = 0;
+  try {
+    done = std::stoi(epoch->second);
+  } catch (const std::exception&) {
+    throw Error(fmt::format("train --resume: {}: the \"epoch\" metadata '{}' is not a number",
+                            file.source, epoch->second));
+  }
+  load_optimizer_state(file, optimizer, model.named_parameters());
+  return done;
+}
+
 template void load_weights<float>(const TensorFile&, Module<float>&);
 template void load_weights<double>(const TensorFile&, Module<double>&);
 template void load_weights<float>(const std::string&, Module<float>&);
@@ -78,5 +108,12 @@ template void save_weights<float>(const std::string&,
                                   const std::vector<std::pair<std::string, Tensor<float>>>&);
 template void save_weights<double>(const std::string&,
                                    const std::vector<std::pair<std::string, Tensor<double>>>&);
+
+template void save_checkpoint(const std::string&, const Module<float>&, const Optimizer<float>&,
+                              int);
+template void save_checkpoint(const std::string&, const Module<double>&, const Optimizer<double>&,
+                              int);
+template int resume_checkpoint(const TensorFile&, const Module<float>&, Optimizer<float>&);
+template int resume_checkpoint(const TensorFile&, const Module<double>&, Optimizer<double>&);
 
 }  // namespace tapegrad::tools

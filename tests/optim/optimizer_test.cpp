@@ -90,13 +90,15 @@ TEST_CASE("Optimizer rejects an undefined parameter", "[optim][errors]") {
                     Contains("parameter 1 of 2 is undefined"));
 }
 
-TEST_CASE("SGD with momentum and Adam allocate nothing on the heap after the first step",
+TEST_CASE("SGD with momentum, Adam and AdamW allocate nothing on the heap in step()",
           "[optim][memory]") {
   Parameter<double> a(Tensor<double>({8, 8})), b(Tensor<double>({8}));
   for (double& g : a.grads()) g = 0.5;
   for (double& g : b.grads()) g = -0.5;
   SGD<double> sgd({a, b}, SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(0.01));
   Adam<double> adam({a, b}, AdamOptions(0.01).weight_decay(0.01));
+  AdamW<double> adamw({ParamGroup<double>{{a}}, ParamGroup<double>{{b}, AdamWOptions(0.1)}},
+                      AdamWOptions(0.01));
   // The counter itself must see allocations, or the zero checks below prove nothing.
   counting = true;
   allocations = 0;
@@ -107,5 +109,6 @@ TEST_CASE("SGD with momentum and Adam allocate nothing on the heap after the fir
   for (int step = 0; step < 3; ++step) {
     CHECK(allocations_during(sgd) == 0);
     CHECK(allocations_during(adam) == 0);
+    CHECK(allocations_during(adamw) == 0);
   }
 }

@@ -1,0 +1,175 @@
+// Optimizer state in checkpoints (models/io/optimizer_state.hpp): training 2 epochs, saving the
+// model and the optimizer, loading both into a fresh model and optimizer and training 2 more
+// ends bit for bit where 4 uninterrupted epochs end, for SGD with momentum, Adam and AdamW; and
+// a state that does not fit is refused with every problem named, changing nothing.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "tapegrad.hpp"
+
+namespace file_files_optimizer_state_test {  // the file's own scope: the test programs are unity
+                                             // builds
+
+using namespace tapegrad;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+template <class T>
+using Make = std::function<std::unique_ptr<Optimizer<T>>(MLP<T>&)>;
+
+template <class T>
+MLP<T> make_net(std::uint64_t seed) {
+  Generator generator(seed);
+  return MLP<T>(MLPOptions(2)
+                    .layer(5, Activation::kTanh)
+                    .layer(1, Activation::kIdentity)
+                    .generator(&generator));
+}
+
+// `epochs` epochs of 3 mini-batches of 4 rows of a fixed regression task, mse loss.
+template <class T>
+void train(MLP<T>& net, Optimizer<T>& optimizer, int epochs) {
+  Tape<T> tape;
+  TapeGuard<T> guard(tape);
+  for (int epoch = 0; epoch < epochs; ++epoch)
+    for (std::size_t batch = 0; batch < 3; ++batch) {
+      Tensor<T> x({4, 2}), y({4, 1});
+      for (std::size_t r = 0; r < 4; ++r) {
+        const double row = static_cast<double>(4 * batch + r);
+        x[2 * r] = static_cast<T>(std::sin(row));
+        x[2 * r + 1] = static_cast<T>(std::cos(1.7 * row));
+        y[r] = static_cast<T>(x[2 * r] * x[2 * r + 1] + 0.5);
+      }
+      tape.clear();
+      optimizer.zero_grad();
+      mse_loss(net.forward(Var<T>(x)), Var<T>(y)).backward();
+      optimizer.step();
+    }
+}
+
+template <class T>
+std::vector<T> values(const MLP<T>& net) {
+  std::vector<T> all;
+  for (const auto& [name, p] : net.named_parameters())
+    all.insert(all.end(), p.value().values().begin(), p.value().values().end());
+  return all;
+}
+
+// The weights after 4 epochs, and after 2 + a checkpoint + 2 in a fresh model and optimizer
+// (and, to show the state matters, after 2 + weights only + 2).
+template <class T>
+void check_resume(const Make<T>& make) {
+  MLP<T> whole = make_net<T>(7);
+  auto whole_optimizer = make(whole);
+  train(whole, *whole_optimizer, 4);
+
+  MLP<T> first = make_net<T>(7);
+  auto first_optimizer = make(first);
+  train(first, *first_optimizer, 2);
+  TensorFile file = parameters_to_file(first.named_parameters());
+  add_optimizer_state(file, *first_optimizer, first.named_parameters());
+  const fs::path path = fs::temp_directory_path() / "tapegrad-optimizer-state.safetensors";
+  write_safetensors(path.string(), file);
+  const TensorFile checkpoint = read_safetensors(path.string());
+  fs::remove(path);
+
+  MLP<T> resumed = make_net<T>(99);  // other initial weights: all must come from the file
+  auto resumed_optimizer = make(resumed);
+  load_parameters(without_optimizer_state(checkpoint), resumed.named_parameters());
+  load_optimizer_state(checkpoint, *resumed_optimizer, resumed.named_parameters());
+  CHECK(resumed_optimizer->steps() == 6);
+  train(resumed, *resumed_optimizer, 2);
+  CHECK(values(resumed) == values(whole));
+
+  MLP<T> restarted = make_net<T>(99);
+  auto restarted_optimizer = make(restarted);
+  load_parameters(without_optimizer_state(checkpoint), restarted.named_parameters());
+  train(restarted, *restarted_optimizer, 2);
+  CHECK(values(restarted) != values(whole));
+}
+
+}  // namespace
+
+TEST_CASE("2 epochs, a checkpoint with the optimizer state, 2 more = 4 epochs, bit for bit",
+          "[files][optimizer_state]") {
+  SECTION("SGD with momentum, double") {
+    check_resume<double>([](MLP<double>& net) {
+      return std::make_unique<SGD<double>>(net.parameters(), SGDOptions(0.05).momentum(0.9));
+    });
+  }
+  SECTION("SGD with Nesterov momentum and two groups, float") {
+    check_resume<float>([](MLP<float>& net) {
+      std::vector<Parameter<float>> weights, biases;
+      for (const auto& [name, p] : net.named_parameters())
+        (name.ends_with("bias") ? biases : weights).push_back(p);
+      return std::make_unique<SGD<float>>(
+          std::vector<ParamGroup<float>>{{weights, SGDOptions().weight_decay(1e-3)},
+                                         {biases, SGDOptions(0.02)}},
+          SGDOptions(0.05).momentum(0.8).nesterov(true));
+    });
+  }
+  SECTION("Adam, double") {
+    check_resume<double>([](MLP<double>& net) {
+      return std::make_unique<Adam<double>>(net.parameters(), AdamOptions(0.01));
+    });
+  }
+  SECTION("AdamW, float") {
+    check_resume<float>([](MLP<float>& net) {
+      return std::make_unique<AdamW<float>>(net.parameters(), AdamWOptions(0.01));
+    });
+  }
+}
+
+TEST_CASE("the optimizer state keeps each group's options, also an lr a scheduler changed",
+          "[files][optimizer_state]") {
+  MLP<double> net = make_net<double>(3);
+  Adam<double> adam(net.parameters(), AdamOptions(0.01).betas(0.8, 0.95));
+  adam.param_groups()[0].options().set_lr(0.1 / 3);
+  TensorFile file;
+  add_optimizer_state(file, adam, net.named_parameters());
+  CHECK(file.find("optimizer.state.layers.0.weight.exp_avg") != nullptr);
+  CHECK(file.find("optimizer.state.layers.1.bias.exp_avg_sq") != nullptr);
+  Adam<double> fresh(net.parameters(), AdamOptions());
+  load_optimizer_state(file, fresh, net.named_parameters());
+  const auto& options = static_cast<const AdamOptions&>(fresh.param_groups()[0].options());
+  CHECK(options.lr() == 0.1 / 3);
+  CHECK(options.beta1() == 0.8);
+  CHECK(options.beta2() == 0.95);
+}
+
+TEST_CASE("an optimizer state that does not fit is refused, naming every problem",
+          "[files][optimizer_state][errors]") {
+  MLP<double> net = make_net<double>(3);
+  Adam<double> adam(net.parameters(), AdamOptions());
+  TensorFile file;
+  add_optimizer_state(file, adam, net.named_parameters());
+
+  SGD<double> sgd(net.parameters(), SGDOptions(0.1));
+  CHECK_THROWS_WITH(load_optimizer_state(file, sgd, net.named_parameters()),
+                    Contains("the file holds the state of Adam but the optimizer is SGD"));
+
+  MLP<double> wider(MLPOptions(2).layer(6, Activation::kTanh).layer(1, Activation::kIdentity));
+  Adam<double> other(wider.parameters(), AdamOptions(0.5));
+  other.param_groups()[0].options().set_lr(0.25);
+  CHECK_THROWS_WITH(load_optimizer_state(file, other, wider.named_parameters()),
+                    Contains("problems loading the optimizer state") &&
+                        Contains("'optimizer.state.layers.0.weight.exp_avg' has shape [5,2] but "
+                                 "the optimizer's buffer [6,2]"));
+  CHECK(other.param_groups()[0].options().lr() == 0.25);  // unchanged
+
+  TensorFile weights_only = parameters_to_file(net.named_parameters());
+  CHECK_THROWS_WITH(load_optimizer_state(weights_only, adam, net.named_parameters()),
+                    Contains("holds no optimizer state"));
+  CHECK_FALSE(has_optimizer_state(weights_only));
+  CHECK(has_optimizer_state(file));
+}
+
+}  // namespace file_files_optimizer_state_test

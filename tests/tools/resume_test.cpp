@@ -1,0 +1,104 @@
+// train --checkpoint writes the optimizer's state and the epoch beside the weights, and
+// train --resume continues from it: 2 epochs + a resumed 2 end bit for bit where 4 epochs end,
+// with momentum and with Adam, on shuffled mini-batches.
+#include <fmt/format.h>
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "cli_support.hpp"
+#include "tapegrad.hpp"
+
+namespace file_tools_resume_test {  // the file's own scope: the test programs are unity builds
+
+using namespace tapegrad;
+using namespace tapegrad::testing;
+
+namespace {
+
+const std::string kExamples = std::string(TAPEGRAD_SOURCE_DIR) + "/models/examples";
+
+std::string train_command(const std::string& optimizer, const std::string& dtype_weights) {
+  return fmt::format(
+      "train --model {0}/seed.json --weights {1} --data {0}/seed-train.csv --batch 8 --lr 0.02 "
+      "--seed 5 --optimizer {2} --quiet",
+      kExamples, dtype_weights, optimizer);
+}
+
+}  // namespace
+
+TEST_CASE("train --resume from a 2-epoch checkpoint ends where 4 epochs end, bit for bit",
+          "[tools][train][resume]") {
+  for (const std::string optimizer : {"momentum", "adam"}) {
+    for (const std::string dtype : {"F64", "F32"}) {
+      INFO(optimizer << ", " << dtype);
+      TempFolder folder;
+      REQUIRE(run_tapegrad(fmt::format("init --model {}/seed.json --dtype {} --out w.safetensors",
+                                       kExamples, dtype),
+                           folder.path)
+                  .status == 0);
+      const std::string from_start = train_command(optimizer, "w.safetensors");
+      const Run whole =
+          run_tapegrad(from_start + " --epochs 4 --out whole.safetensors", folder.path);
+      INFO(whole.output);
+      REQUIRE(whole.status == 0);
+      const Run first =
+          run_tapegrad(from_start + " --epochs 2 --checkpoint ck.safetensors --out two.safetensors",
+                       folder.path);
+      INFO(first.output);
+      REQUIRE(first.status == 0);
+      const TensorFile checkpoint = read_safetensors((folder.path / "ck.safetensors").string());
+      CHECK(checkpoint.metadata.at("epoch") == "2");
+      CHECK(checkpoint.find(optimizer == "adam"
+                                ? "optimizer.state.layers.0.weight.exp_avg"
+                                : "optimizer.state.layers.0.weight.momentum_buffer") != nullptr);
+      const Run resumed = run_tapegrad(train_command(optimizer, "ck.safetensors") +
+                                           " --resume --epochs 4 --out resumed.safetensors",
+                                       folder.path);
+      INFO(resumed.output);
+      REQUIRE(resumed.status == 0);
+      CHECK(read_file(folder.path / "resumed.safetensors") ==
+            read_file(folder.path / "whole.safetensors"));
+      // Without --resume the checkpoint is a weights file: the optimizer starts afresh, and the
+      // run ends elsewhere (so the comparison above is not vacuous).
+      const Run afresh = run_tapegrad(
+          train_command(optimizer, "ck.safetensors") + " --epochs 2 --out afresh.safetensors",
+          folder.path);
+      REQUIRE(afresh.status == 0);
+      CHECK(read_file(folder.path / "afresh.safetensors") !=
+            read_file(folder.path / "whole.safetensors"));
+    }
+  }
+}
+
+TEST_CASE("train --resume refuses a plain weights file, another optimizer, and no epochs left",
+          "[tools][train][resume][errors]") {
+  TempFolder folder;
+  REQUIRE(run_tapegrad(
+              fmt::format("init --model {}/seed.json --dtype F64 --out w.safetensors", kExamples),
+              folder.path)
+              .status == 0);
+  const Run plain = run_tapegrad(
+      train_command("adam", "w.safetensors") + " --resume --epochs 2 --out o.safetensors",
+      folder.path);
+  CHECK(plain.status == 2);
+  CHECK(plain.output.find("holds no optimizer state and epoch count") != std::string::npos);
+  REQUIRE(run_tapegrad(train_command("adam", "w.safetensors") +
+                           " --epochs 2 --checkpoint ck.safetensors --out o.safetensors",
+                       folder.path)
+              .status == 0);
+  const Run other = run_tapegrad(
+      train_command("momentum", "ck.safetensors") + " --resume --epochs 4 --out o.safetensors",
+      folder.path);
+  CHECK(other.status == 2);
+  CHECK(other.output.find("the file holds the state of Adam but the optimizer is SGD") !=
+        std::string::npos);
+  const Run done = run_tapegrad(
+      train_command("adam", "ck.safetensors") + " --resume --epochs 2 --out o.safetensors",
+      folder.path);
+  CHECK(done.status == 2);
+  CHECK(done.output.find("was written after epoch 2, so --epochs 2 leaves nothing to train") !=
+        std::string::npos);
+}
+
+}  // namespace file_tools_resume_test
