@@ -22,7 +22,7 @@ function(tapegrad_install_headers component)
   endforeach()
 endfunction()
 tapegrad_install_headers(core core.hpp tapegrad.hpp graph/*.hpp ops/*.hpp optim/*.hpp
-                         models/*.hpp models/seed/*.hpp)
+                         optim/detail/*.hpp models/*.hpp models/seed/*.hpp)
 tapegrad_install_headers(io io.hpp models/io/*.hpp)
 tapegrad_install_headers(views views.hpp graph/views/*.hpp)
 
