@@ -21,9 +21,10 @@ namespace tapegrad {
 // (0.9, 0.999), eps 1e-8, and weight_decay 0. As a group's options, what is not set comes from
 // the optimizer's (AdamOptions() sets nothing). The Adam constructor checks every group's and
 // throws Error: lr > 0, 0 ≤ β1, β2 < 1, eps ≥ 0, weight_decay ≥ 0.
-class AdamOptions final : public detail::AdamLikeOptions<AdamOptions, 0.0> {
+class AdamOptions final : public detail::AdamLikeOptions<AdamOptions> {
  public:
   static constexpr std::string_view kName = "AdamOptions";
+  static constexpr double kDefaultWeightDecay = 0.0;
   AdamOptions() = default;
   explicit AdamOptions(double lr) : AdamLikeOptions(lr) {}
 };

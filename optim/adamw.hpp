@@ -17,9 +17,10 @@ namespace tapegrad {
 
 // AdamW's settings: as AdamOptions, but with torch's default weight_decay 1e-2 (lr 1e-3, betas
 // (0.9, 0.999), eps 1e-8).
-class AdamWOptions final : public detail::AdamLikeOptions<AdamWOptions, 1e-2> {
+class AdamWOptions final : public detail::AdamLikeOptions<AdamWOptions> {
  public:
   static constexpr std::string_view kName = "AdamWOptions";
+  static constexpr double kDefaultWeightDecay = 1e-2;
   AdamWOptions() = default;
   explicit AdamWOptions(double lr) : AdamLikeOptions(lr) {}
 };

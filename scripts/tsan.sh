@@ -7,7 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 start=$SECONDS
+# -O1 with line tables, as scripts/sanitize.sh builds (and with its note on g++ 12's false
+# -Wmaybe-uninitialized at -O1 under a sanitizer): TSan's reports keep their file and line, and
+# the build (the whole library) takes about a third less time than at -O2 -g.
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTAPEGRAD_SANITIZE=thread \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG -Wno-maybe-uninitialized" \
   -DTAPEGRAD_BUILD_BENCH=OFF -DTAPEGRAD_BUILD_TOOLS=OFF
 cmake --build build-tsan --target tapegrad_threads_tests --parallel 2
 echo "tsan: built in $((SECONDS - start)) s"

@@ -46,6 +46,7 @@ build_log=$build/fuzz-build.log
 echo "== building ${targets[*]/#/fuzz_} in $build (clang, libFuzzer, address+undefined) ..."
 if ! {
   CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     -DTAPEGRAD_FUZZ=ON -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_BENCH=OFF \
     -DTAPEGRAD_BUILD_TOOLS=OFF &&
     cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}"

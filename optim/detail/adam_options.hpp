@@ -17,7 +17,9 @@ namespace tapegrad::detail {
 // Throws Error naming `options` ("AdamOptions") and the setting, for set_field.
 [[noreturn]] void unknown_adam_setting(std::string_view options, std::string_view name);
 
-template <class Self, double kDefaultWeightDecay>
+// Self names itself (kName) and gives its default weight decay (kDefaultWeightDecay).
+// NOTE: not a double template argument, which clang before 18 does not support.
+template <class Self>
 class AdamLikeOptions : public OptimizerOptions {
  public:
   Self& lr(double lr) {
@@ -42,7 +44,7 @@ class AdamLikeOptions : public OptimizerOptions {
   double beta1() const { return beta1_.value_or(0.9); }
   double beta2() const { return beta2_.value_or(0.999); }
   double eps() const { return eps_.value_or(1e-8); }
-  double weight_decay() const { return weight_decay_.value_or(kDefaultWeightDecay); }
+  double weight_decay() const { return weight_decay_.value_or(Self::kDefaultWeightDecay); }
 
   void set_lr(double lr) override { lr_ = lr; }
   std::unique_ptr<OptimizerOptions> clone() const override {
