@@ -5,8 +5,6 @@
 // torch's outputs, gradients and running-statistics updates; a CNN tapegrad saves loads in torch.
 #include <catch2/catch.hpp>
 
-#include <stdlib.h>  // mkdtemp
-
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -16,41 +14,18 @@
 #include <vector>
 
 #include "tapegrad.hpp"
+#include "torch_support.hpp"
 
 namespace file_nn_torch_layers_test {  // the file's own scope: the test programs are unity builds
 
 using namespace tapegrad;
 namespace fs = std::filesystem;
 
-struct TemporaryFolder {
-  fs::path path;
-  TemporaryFolder() {
-    std::string pattern = (fs::temp_directory_path() / "tapegrad-torch-layers-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TemporaryFolder() { fs::remove_all(path); }
-};
+using test::check_close;
+using test::TemporaryFolder;
 
 void run_python(const std::string& mode, const fs::path& folder) {
-  if (std::system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") != 0)
-    FAIL(
-        "PyTorch is not available to /usr/bin/python3; install Debian's python3-torch "
-        "(scripts/install-deps.sh does) to run the layer test");
-  const fs::path script = fs::path(TAPEGRAD_SOURCE_DIR) / "tests/nn/torch_layers.py";
-  const std::string command =
-      "/usr/bin/python3 '" + script.string() + "' " + mode + " '" + folder.string() + "'";
-  REQUIRE(std::system(command.c_str()) == 0);
-}
-
-void check_close(const std::string& what, std::span<const double> ours,
-                 std::span<const double> torch, double tolerance) {
-  INFO(what);
-  REQUIRE(ours.size() == torch.size());
-  for (std::size_t i = 0; i < ours.size(); ++i) {
-    INFO("element " << i << ": tapegrad " << ours[i] << ", torch " << torch[i]);
-    CHECK(std::abs(ours[i] - torch[i]) <= tolerance * (1 + std::abs(torch[i])));
-  }
+  test::run_torch_script("torch_layers.py", mode, folder);
 }
 
 // torch_layers.py's cnn().

@@ -5,8 +5,6 @@
 // num_batches_tracked loads; and a file tapegrad writes loads in torch with tapegrad's output.
 #include <catch2/catch.hpp>
 
-#include <stdlib.h>  // mkdtemp
-
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -17,31 +15,18 @@
 #include <vector>
 
 #include "tapegrad.hpp"
+#include "torch_support.hpp"
 
 namespace file_nn_torch_state_test {  // the file's own scope: the test programs are unity builds
 
 using namespace tapegrad;
 namespace fs = std::filesystem;
 
-struct TemporaryFolder {
-  fs::path path;
-  TemporaryFolder() {
-    std::string pattern = (fs::temp_directory_path() / "tapegrad-torch-state-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TemporaryFolder() { fs::remove_all(path); }
-};
+using test::check_close;
+using test::TemporaryFolder;
 
 void run_python(const std::string& mode, const fs::path& folder) {
-  if (std::system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") != 0)
-    FAIL(
-        "PyTorch is not available to /usr/bin/python3; install Debian's python3-torch "
-        "(scripts/install-deps.sh does) to run the state dict test");
-  const fs::path script = fs::path(TAPEGRAD_SOURCE_DIR) / "tests/nn/torch_state.py";
-  const std::string command =
-      "/usr/bin/python3 '" + script.string() + "' " + mode + " '" + folder.string() + "'";
-  REQUIRE(std::system(command.c_str()) == 0);
+  test::run_torch_script("torch_state.py", mode, folder);
 }
 
 template <class T>
@@ -49,16 +34,6 @@ std::shared_ptr<Sequential<T>> sequential() {
   return std::make_shared<Sequential<T>>(std::initializer_list<std::shared_ptr<Module<T>>>{
       std::make_shared<Linear<T>>(4, 8), std::make_shared<ReLU<T>>(),
       std::make_shared<Linear<T>>(8, 3)});
-}
-
-void check_close(const std::string& what, std::span<const double> ours,
-                 std::span<const double> torch, double tolerance) {
-  INFO(what);
-  REQUIRE(ours.size() == torch.size());
-  for (std::size_t i = 0; i < ours.size(); ++i) {
-    INFO("element " << i << ": tapegrad " << ours[i] << ", torch " << torch[i]);
-    CHECK(std::abs(ours[i] - torch[i]) <= tolerance * (1 + std::abs(torch[i])));
-  }
 }
 
 // BatchNorm1d's state, with torch's names, for the nested module.
