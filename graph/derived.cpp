@@ -59,6 +59,18 @@ class WorkspaceLease {
 template <class T>
 thread_local int WorkspaceLease<T>::depth_ = 0;
 
+// Empties the workspace and rewinds its tape to `mark` when the rule is done, or throws.
+template <class T>
+struct Rewind {
+  Workspace<T>& w;
+  typename Tape<T>::Mark mark;
+  ~Rewind() {
+    w.inputs.clear();
+    w.grads.clear();
+    w.tape.rewind(mark);
+  }
+};
+
 // The node's inputs and output as constants of `tape` that read the node's own values in place:
 // the rule reads them, and nothing it does can reach the node's gradients.
 template <class T>
@@ -74,15 +86,7 @@ void backward_by_vjp(const Node<T>& node, const BackwardContext<T>& ctx) {
   Workspace<T>& w = *lease;
   const std::size_t n = node.num_inputs();
   const auto mark = w.tape.mark();
-  struct Rewind {
-    Workspace<T>& w;
-    typename Tape<T>::Mark mark;
-    ~Rewind() {
-      w.inputs.clear();
-      w.grads.clear();
-      w.tape.rewind(mark);
-    }
-  } rewind{w, mark};
+  const Rewind<T> rewind{w, mark};
   const TapeGuard<T> on_workspace(w.tape);
   const NoGradGuard values_only;
   w.inputs.clear();

@@ -12,7 +12,7 @@ start=$SECONDS
 # the build (the whole library) takes about a third less time than at -O2 -g.
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTAPEGRAD_SANITIZE=thread \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG -Wno-maybe-uninitialized" \
-  -DTAPEGRAD_BUILD_BENCH=OFF -DTAPEGRAD_BUILD_TOOLS=OFF
+  -DTAPEGRAD_BUILD_BENCH=OFF -DTAPEGRAD_BUILD_TOOLS=OFF -DTAPEGRAD_UNITY_LIBRARY=ON
 cmake --build build-tsan --target tapegrad_threads_tests --parallel 2
 echo "tsan: built in $((SECONDS - start)) s"
 

@@ -48,7 +48,7 @@ if ! {
   CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O0 -g1 -DNDEBUG" \
     -DTAPEGRAD_FUZZ=ON -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_BENCH=OFF \
-    -DTAPEGRAD_BUILD_TOOLS=OFF &&
+    -DTAPEGRAD_BUILD_TOOLS=OFF -DTAPEGRAD_UNITY_LIBRARY=ON &&
     cmake --build "$build" -j2 --target "${targets[@]/#/fuzz_}"
 } >"$build_log" 2>&1; then
   tail -n 40 "$build_log" >&2

@@ -27,7 +27,7 @@ std::string_view trim(std::string_view text) {
 }
 
 // A field or name as a message shows it: in quotes, control characters escaped, long ones cut.
-std::string quoted(std::string_view text) {
+std::string in_quotes(std::string_view text) {
   constexpr std::size_t kLongest = 40;
   std::size_t shown = std::min(text.size(), kLongest);
   while (shown < text.size() && shown > 0 &&
@@ -181,7 +181,7 @@ class CsvReader {
   }
   [[noreturn]] void fail(std::size_t line, std::size_t column, std::string_view message) const {
     throw Error(fmt::format("{}:{}: column {} ({}): {}", file_, line, column + 1,
-                            quoted(columns_[column]), message));
+                            in_quotes(columns_[column]), message));
   }
 
   void read_header(std::string_view line) {
@@ -231,16 +231,16 @@ class CsvReader {
       fail(line, column,
            fmt::format("{} is out of the range of a double (magnitudes from about 4.9e-324 to "
                        "1.8e308)",
-                       quoted(field)));
+                       in_quotes(field)));
     if (!value)
       fail(line, column,
-           fmt::format("{} is not a number{}", quoted(field),
+           fmt::format("{} is not a number{}", in_quotes(field),
                        field.starts_with('"') ? "; write numbers without quotes" : ""));
     if (!std::isfinite(*value))
       fail(line, column,
            fmt::format("{} is not a finite number; the data must hold only "
                        "finite values",
-                       quoted(field)));
+                       in_quotes(field)));
     return *value;
   }
 
@@ -270,7 +270,7 @@ Tensor<T> converted(const Dataset& data, const Tensor<double>& values, std::size
             fmt::format("{}:{}: column {} ({}): {} is too large for a float model "
                         "(the largest float is about {:g})",
                         data.file, i / width + 2, column + 1,
-                        column < data.columns.size() ? quoted(data.columns[column]) : "?",
+                        column < data.columns.size() ? in_quotes(data.columns[column]) : "?",
                         values[i], std::numeric_limits<T>::max()));
       }
       out[i] = static_cast<T>(values[i]);

@@ -44,7 +44,7 @@ std::uint64_t read_length(std::string_view bytes) {
 // ---- Text for messages ------------------------------------------------------------------------
 
 // A JSON value as messages show it: scalars and short arrays as written, cut short.
-std::string describe(const json& value) {
+std::string describe_value(const json& value) {
   if (value.is_object()) return value.empty() ? "an empty object" : "an object";
   if (value.is_array() && value.empty()) return "an empty array";
   if (value.is_array() && value.size() > 4) return fmt::format("an array of {}", value.size());
@@ -86,7 +86,7 @@ std::string header_shape_error(std::string_view file, const detail::JsonShapeErr
 }
 
 // What nlohmann said, without its "[json.exception.parse_error.101] parse error at ...: " prefix.
-std::string_view parser_reason(std::string_view what) {
+std::string_view header_parser_reason(std::string_view what) {
   for (std::string_view prefix : {"] ", ": "}) {
     const std::size_t end = what.find(prefix);
     if (end != std::string_view::npos) what.remove_prefix(end + prefix.size());
@@ -110,10 +110,10 @@ json parse_header(std::string_view header, std::string_view file) {
     throw Error(header_shape_error(file, error));
   } catch (const json::parse_error& error) {
     throw Error(fmt::format("{}: the header is not valid JSON: at byte {} of the header: {}", file,
-                            error.byte, parser_reason(error.what())));
+                            error.byte, header_parser_reason(error.what())));
   } catch (const json::exception& error) {  // a number too large for a double, and the like
-    throw Error(
-        fmt::format("{}: the header is not valid JSON: {}", file, parser_reason(error.what())));
+    throw Error(fmt::format("{}: the header is not valid JSON: {}", file,
+                            header_parser_reason(error.what())));
   }
 }
 
@@ -135,12 +135,12 @@ class HeaderReader {
 
   std::map<std::string, std::string> read_metadata(const json& value) const {
     if (!value.is_object())
-      fail(fmt::format("__metadata__ must be an object of strings, got {}", describe(value)));
+      fail(fmt::format("__metadata__ must be an object of strings, got {}", describe_value(value)));
     std::map<std::string, std::string> metadata;
     for (const auto& [key, text] : value.items()) {
       if (!text.is_string())
         fail(fmt::format("__metadata__: {} must be a string, got {}", quote_name(key),
-                         describe(text)));
+                         describe_value(text)));
       metadata.emplace(key, text.get<std::string>());
     }
     return metadata;
@@ -149,7 +149,7 @@ class HeaderReader {
   Entry read_entry(const std::string& name, const json& value) const {
     if (!value.is_object())
       fail(name, "expected an object with the keys dtype, shape and data_offsets, got " +
-                     describe(value));
+                     describe_value(value));
     for (const auto& item : value.items())
       if (item.key() != "dtype" && item.key() != "shape" && item.key() != "data_offsets")
         fail(name, fmt::format("unknown key {}; an entry has only dtype, shape and data_offsets",
@@ -165,7 +165,7 @@ class HeaderReader {
  private:
   DType read_dtype(const std::string& name, const json& value) const {
     if (!value.is_string())
-      fail(name, "dtype must be a string such as \"F32\", got " + describe(value));
+      fail(name, "dtype must be a string such as \"F32\", got " + describe_value(value));
     const std::string& dtype = value.get_ref<const std::string&>();
     if (dtype == "F32") return DType::kF32;
     if (dtype == "F64") return DType::kF64;
@@ -180,12 +180,12 @@ class HeaderReader {
 
   std::vector<std::uint64_t> read_shape(const std::string& name, const json& value) const {
     if (!value.is_array())
-      fail(name, "shape must be an array of non-negative integers, got " + describe(value));
+      fail(name, "shape must be an array of non-negative integers, got " + describe_value(value));
     std::vector<std::uint64_t> dims;
     for (const json& dim : value) {
       if (!dim.is_number_unsigned())
         fail(name, fmt::format("shape must be an array of non-negative integers, but it holds {}",
-                               describe(dim)));
+                               describe_value(dim)));
       dims.push_back(dim.get<std::uint64_t>());
     }
     return dims;
@@ -195,8 +195,8 @@ class HeaderReader {
                                                        const json& value) const {
     if (!value.is_array() || value.size() != 2 || !value[0].is_number_unsigned() ||
         !value[1].is_number_unsigned())
-      fail(name,
-           "data_offsets must be two non-negative integers [begin, end], got " + describe(value));
+      fail(name, "data_offsets must be two non-negative integers [begin, end], got " +
+                     describe_value(value));
     const std::uint64_t begin = value[0].get<std::uint64_t>(), end = value[1].get<std::uint64_t>();
     if (begin > end)
       fail(name, fmt::format("data_offsets [{}, {}] end before they begin", begin, end));
