@@ -51,8 +51,9 @@ class Conv2dNode final : public Node<T> {
       ctx.add_input_grad(0, conv2d_input_grad(grad, ctx.input(1), g_));
     if (ctx.needs_grad(1))  // dW = ∂B/∂W = Σ_n G_n·col(x_n)ᵀ
       ctx.add_input_grad(1, conv2d_weight_grad(ctx.input(0), grad, g_));
+    static const Axes kAllButChannels{0, 2, 3};      // made once: steps allocate nothing
     if (ctx.num_inputs() == 3 && ctx.needs_grad(2))  // db[o] = Σ_{n,h,w} G[n,o,h,w]
-      ctx.add_input_grad(2, sum(grad, {0, 2, 3}));
+      ctx.add_input_grad(2, sum(grad, kAllButChannels));
   }
 
  private:
