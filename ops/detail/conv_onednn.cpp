@@ -287,8 +287,7 @@ bool onednn_conv_built() {
 }
 
 bool conv_uses_onednn(ConvPass pass, const ConvGeometry& g) {
-  return conv_volume(g) >=
-         (pass == ConvPass::kBackwardData ? kOneDnnConvDataMinVolume : kOneDnnConvMinVolume);
+  return conv_volume(g) >= kOneDnnConvMinVolume && !(pass == ConvPass::kBackwardData && g.c == 1);
 }
 
 void onednn_conv_forward(const ConvGeometry& g, const float* x, const float* w, const float* b,

@@ -23,14 +23,13 @@ enum class ConvPass { kForward, kBackwardData, kBackwardWeights };
 bool onednn_conv_built();
 
 // Whether the float conv2d runs `pass` of geometry g on oneDNN (else on im2col + GEMM): in a
-// oneDNN build, from kOneDnnConvMinVolume multiply-adds for the forward and backward-weights
-// passes and kOneDnnConvDataMinVolume for backward data. Below them a primitive's call (about
-// 0.6–1.5 µs with its reorders) costs more than im2col's loops (bench/RESULTS.md,
-// "Convolutions on oneDNN": [1,2,5,5] → 3, 3×3 pad 1, 1350 multiply-adds, forward 0.48 µs by
-// im2col against 1.07; backward data of [2,4,5,5] → 4, 7200, 1.67 against 2.53; every
-// digits-CNN layer, from [1,1,8,8] → 16 at 9216, is faster on oneDNN in all three passes).
-inline constexpr std::size_t kOneDnnConvMinVolume = std::size_t{1} << 11;
-inline constexpr std::size_t kOneDnnConvDataMinVolume = std::size_t{1} << 13;
+// oneDNN build, from kOneDnnConvMinVolume multiply-adds on, except backward data into an input of
+// one channel. bench/RESULTS.md, "Convolutions on oneDNN": at batch 1 (the digits CNN's layers,
+// 9216 and 73728 multiply-adds) the two are within 0.5 µs either way, a primitive's call with its
+// reorders costing about 1 µs; from batch 32 (294912) oneDNN is 2.4–4.5× faster in every pass
+// but that one, where a one-channel dx stays plain and im2col's col2im is faster (24 against 30 µs
+// at [32,1,8,8] → 16).
+inline constexpr std::size_t kOneDnnConvMinVolume = std::size_t{1} << 17;
 bool conv_uses_onednn(ConvPass pass, const ConvGeometry& g);
 
 // The multiply-adds of one pass: N·O·OH·OW·(C/groups)·kH·kW, the same for all three.
