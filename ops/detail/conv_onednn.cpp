@@ -127,7 +127,7 @@ Descs descs_of(const ConvGeometry& g) {
 
 // What the primitive is asked for: with kChosen, any layout for the weight and the output, and
 // for the input unless it has one channel (bench/RESULTS.md: a blocked dx of one channel made
-// backward data 2× slower, and the forward keeps NCHW there anyway).
+// backward data 1.6–1.8× slower, and the forward keeps NCHW there anyway).
 Descs requested(const Descs& plain, const ConvGeometry& g) {
   if (layouts == ConvLayouts::kPlain) return plain;
   const auto any = [](const dnnl::memory::desc& d) {

@@ -1,14 +1,15 @@
 // The float convolution's three products on oneDNN's convolution primitives (forward, backward
-// data, backward weights), on tapegrad's own buffers as they are: plain NCHW / OIHW (GOIHW with
-// groups, the same memory as torch's [O, C/groups, kH, kW]), so nothing is reordered. Built
-// where tapegrad's float products run on oneDNN (TAPEGRAD_GEMM=onednn,
-// ops/detail/gemm_backend.hpp); with TAPEGRAD_GEMM=blas every convolution stays on im2col + GEMM
-// (ops/detail/conv.hpp).
+// data, backward weights). tapegrad's buffers are plain NCHW / OIHW (GOIHW with groups, the same
+// memory as torch's [O, C/groups, kH, kW]); the primitives work in the blocked layouts they
+// choose, with tapegrad's inputs reordered into them and the output back on each call, which is
+// 2–4× faster than running them on the plain buffers (bench/RESULTS.md). Built where tapegrad's
+// float products run on oneDNN (TAPEGRAD_GEMM=onednn, ops/detail/gemm_backend.hpp); with
+// TAPEGRAD_GEMM=blas every convolution stays on im2col + GEMM (ops/detail/conv.hpp).
 //
-// Primitives are made once per shape and thread count and kept in a small per-thread cache; their
-// scratchpad is a per-thread buffer that grows and is reused. They run on the thread count of
-// graph/threads.hpp for convolutions of at least kParallelGemmVolume multiply-adds, on the calling
-// thread otherwise, as the products do.
+// Primitives (and the reorders' buffers) are made once per pass, shape, layout mode and thread
+// count and kept in a per-thread cache of 32; their scratchpad is a per-thread buffer that grows
+// and is reused. They run on the thread count of graph/threads.hpp for convolutions of at least
+// kParallelGemmVolume multiply-adds, on the calling thread otherwise, as the products do.
 #pragma once
 
 #include <cstddef>
@@ -26,8 +27,8 @@ bool onednn_conv_built();
 // oneDNN build, from kOneDnnConvMinVolume multiply-adds on, except backward data into an input of
 // one channel. bench/RESULTS.md, "Convolutions on oneDNN": at batch 1 (the digits CNN's layers,
 // 9216 and 73728 multiply-adds) the two are within 0.5 µs either way, a primitive's call with its
-// reorders costing about 1 µs; from batch 32 (294912) oneDNN is 2.4–4.5× faster in every pass
-// but that one, where a one-channel dx stays plain and im2col's col2im is faster (24 against 30 µs
+// reorders costing about 1 µs; from batch 32 (294912) oneDNN is 2.1–4.2× faster in every pass
+// but that one, where a one-channel dx stays plain and im2col's col2im is faster (24 against 33 µs
 // at [32,1,8,8] → 16).
 inline constexpr std::size_t kOneDnnConvMinVolume = std::size_t{1} << 17;
 bool conv_uses_onednn(ConvPass pass, const ConvGeometry& g);
