@@ -1,17 +1,18 @@
 // conv2d(x, W, b): y[n,o] = b[o] + Σ_{c,i,j} W[o,c,i,j] · x[n, c, h·s + i·d − p, w·s + j·d − p],
-// by im2col and one GEMM per image and group (ops/detail/conv.hpp). The convolution is bilinear
+// by im2col and one GEMM per image and group (ops/detail/conv.hpp), or in float by oneDNN's
+// convolution primitives (ops/detail/conv_onednn.hpp). The convolution is bilinear
 // in x and W, ⟨y − b, G⟩ = B(x, W, G), so its gradients are two more ops, each linear in both of
 // its arguments: dx = conv2d_input_grad(G, W) = ∂B/∂x (a transposed convolution, col2im) and
 // dW = conv2d_weight_grad(x, G) = ∂B/∂W; db = Σ_{n,h,w} G. Their own vjps are conv2d and each
 // other, read off the same form B, so double backward and forward mode follow from the rule.
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <type_traits>
 
 #include "../graph/op.hpp"
 #include "conv.hpp"
 #include "detail/conv.hpp"
-#include "detail/gemm.hpp"
+#include "detail/conv_onednn.hpp"
 #include "ops.hpp"
 
 namespace tapegrad {
@@ -50,8 +51,9 @@ class Conv2dNode final : public Node<T> {
       ctx.add_input_grad(0, conv2d_input_grad(grad, ctx.input(1), g_));
     if (ctx.needs_grad(1))  // dW = ∂B/∂W = Σ_n G_n·col(x_n)ᵀ
       ctx.add_input_grad(1, conv2d_weight_grad(ctx.input(0), grad, g_));
+    static const Axes kAllButChannels{0, 2, 3};      // made once: steps allocate nothing
     if (ctx.num_inputs() == 3 && ctx.needs_grad(2))  // db[o] = Σ_{n,h,w} G[n,o,h,w]
-      ctx.add_input_grad(2, sum(grad, {0, 2, 3}));
+      ctx.add_input_grad(2, sum(grad, kAllButChannels));
   }
 
  private:
@@ -96,79 +98,56 @@ class Conv2dWeightGradNode final : public Node<T> {
   ConvGeometry g_;
 };
 
-// y_{n,g} = W_g·col(x_{n,g}) (+ b), one GEMM per image and group.
+// The forward computations of the three ops: oneDNN's primitive where
+// detail::conv_uses_onednn says so (float only), else im2col + GEMM with its scratch on the tape.
 template <class T>
-Var<T> convolve_into(Op<T>& op, const ConvGeometry& g, bool has_bias) {
-  const T *x = op.input(0).data, *w = op.input(1).data;
-  const std::size_t k = g.col_rows(), cols = g.col_cols(), og = g.og();
-  T* y = op.output(g.output_shape());
-  T* col = col_scratch(op, g);
-  for (std::size_t n = 0; n < g.n; ++n)
-    for (std::size_t group = 0; group < g.groups; ++group) {
-      const T* image = x + (n * g.c + group * g.cg()) * g.h * g.w;
-      if (col != nullptr) detail::im2col(image, g, col);
-      detail::gemm<T>(false, false, og, cols, k, 1, w + group * og * k, k,
-                      col != nullptr ? col : image, cols, 0, y + (n * g.o + group * og) * cols,
-                      cols);
-    }
-  if (has_bias) {
-    const T* b = op.input(2).data;
-    for (std::size_t n = 0; n < g.n; ++n)
-      for (std::size_t o = 0; o < g.o; ++o) {
-        T* plane = y + (n * g.o + o) * cols;
-        for (std::size_t i = 0; i < cols; ++i) plane[i] += b[o];
-      }
-  }
-  return op.template finish<Conv2dNode<T>>(g);
+void forward_pass(Op<T>& op, const ConvGeometry& g, const T* x, const T* w, const T* b, T* y) {
+  if constexpr (std::is_same_v<T, float>)
+    if (detail::conv_uses_onednn(detail::ConvPass::kForward, g))
+      return detail::onednn_conv_forward(g, x, w, b, y);
+  detail::im2col_conv_forward(g, x, w, b, y, col_scratch(op, g));
+}
+template <class T>
+void backward_data_pass(Op<T>& op, const ConvGeometry& g, const T* gy, const T* w, T* dx) {
+  if constexpr (std::is_same_v<T, float>)
+    if (detail::conv_uses_onednn(detail::ConvPass::kBackwardData, g))
+      return detail::onednn_conv_backward_data(g, gy, w, dx);
+  detail::im2col_conv_backward_data(g, gy, w, dx, col_scratch(op, g));
+}
+template <class T>
+void backward_weights_pass(Op<T>& op, const ConvGeometry& g, const T* x, const T* gy, T* dw) {
+  if constexpr (std::is_same_v<T, float>)
+    if (detail::conv_uses_onednn(detail::ConvPass::kBackwardWeights, g))
+      return detail::onednn_conv_backward_weights(g, x, gy, dw);
+  detail::im2col_conv_backward_weights(g, x, gy, dw, col_scratch(op, g));
 }
 
 template <class T>
 Var<T> convolve(const Var<T>& x, const Var<T>& weight, const Var<T>* bias, const ConvGeometry& g) {
   if (bias != nullptr) {
     Op<T> op("conv2d", x, weight, *bias);
-    return convolve_into(op, g, true);
+    forward_pass(op, g, op.input(0).data, op.input(1).data, op.input(2).data,
+                 op.output(g.output_shape()));
+    return op.template finish<Conv2dNode<T>>(g);
   }
   Op<T> op("conv2d", x, weight);
-  return convolve_into(op, g, false);
+  forward_pass<T>(op, g, op.input(0).data, op.input(1).data, nullptr, op.output(g.output_shape()));
+  return op.template finish<Conv2dNode<T>>(g);
 }
 
-// dx_{n,g} = col2im(W_gᵀ·G_{n,g}).
+// dx = ∂B(x, W, G)/∂x: per image and group col2im(W_gᵀ·G_{n,g}), oneDNN's backward data.
 template <class T>
 Var<T> conv2d_input_grad(const Var<T>& grad, const Var<T>& weight, const ConvGeometry& g) {
   Op<T> op("conv2d_input_grad", grad, weight);
-  const T *gy = op.input(0).data, *w = op.input(1).data;
-  const std::size_t k = g.col_rows(), cols = g.col_cols(), og = g.og();
-  T* dx = op.output(g.input_shape());
-  T* col = col_scratch(op, g);
-  if (col != nullptr) std::fill_n(dx, g.n * g.c * g.h * g.w, T(0));
-  for (std::size_t n = 0; n < g.n; ++n)
-    for (std::size_t group = 0; group < g.groups; ++group) {
-      T* image = dx + (n * g.c + group * g.cg()) * g.h * g.w;
-      const T* gy_ng = gy + (n * g.o + group * og) * cols;
-      // col = W_gᵀ·G_{n,g}, written straight into dx when it is the image itself
-      detail::gemm<T>(true, false, k, cols, og, 1, w + group * og * k, k, gy_ng, cols, 0,
-                      col != nullptr ? col : image, cols);
-      if (col != nullptr) detail::col2im_add(col, g, image);
-    }
+  backward_data_pass(op, g, op.input(0).data, op.input(1).data, op.output(g.input_shape()));
   return op.template finish<Conv2dInputGradNode<T>>(g);
 }
 
-// dW_g = Σ_n G_{n,g}·col(x_{n,g})ᵀ.
+// dW = ∂B(x, W, G)/∂W: per group Σ_n G_{n,g}·col(x_{n,g})ᵀ, oneDNN's backward weights.
 template <class T>
 Var<T> conv2d_weight_grad(const Var<T>& x, const Var<T>& grad, const ConvGeometry& g) {
   Op<T> op("conv2d_weight_grad", x, grad);
-  const T *xs = op.input(0).data, *gy = op.input(1).data;
-  const std::size_t k = g.col_rows(), cols = g.col_cols(), og = g.og();
-  T* dw = op.output(g.weight_shape());
-  T* col = col_scratch(op, g);
-  std::fill_n(dw, g.o * k, T(0));
-  for (std::size_t n = 0; n < g.n; ++n)
-    for (std::size_t group = 0; group < g.groups; ++group) {
-      const T* image = xs + (n * g.c + group * g.cg()) * g.h * g.w;
-      if (col != nullptr) detail::im2col(image, g, col);
-      detail::gemm<T>(false, true, og, k, cols, 1, gy + (n * g.o + group * og) * cols, cols,
-                      col != nullptr ? col : image, cols, 1, dw + group * og * k, k);
-    }
+  backward_weights_pass(op, g, op.input(0).data, op.input(1).data, op.output(g.weight_shape()));
   return op.template finish<Conv2dWeightGradNode<T>>(g);
 }
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <vector>
+#include <array>
 
 #include "../../graph/errors.hpp"
 
@@ -33,18 +33,20 @@ AxisReduction::AxisReduction(std::string_view op, const Shape& in, const Axes& d
       reduced_[a] = true;
     }
   }
-  std::vector<std::size_t> out, kept;
+  // Fixed arrays, not vectors: a steady-state step reduces without heap allocations.
+  std::array<std::size_t, Shape::kMaxRank> out{}, kept{};
+  std::size_t out_rank = 0;
   for (std::size_t axis = 0; axis < in.rank(); ++axis) {
     if (reduced_[axis]) {
       count_ *= in[axis];
-      kept.push_back(1);
+      kept[axis] = 1;
     } else {
-      out.push_back(in[axis]);
-      kept.push_back(in[axis]);
+      out[out_rank++] = in[axis];
+      kept[axis] = in[axis];
     }
   }
-  out_ = Shape(std::span<const std::size_t>(out));
-  kept_ = Shape(std::span<const std::size_t>(kept));
+  out_ = Shape(std::span<const std::size_t>(out.data(), out_rank));
+  kept_ = Shape(std::span<const std::size_t>(kept.data(), in.rank()));
 }
 
 }  // namespace tapegrad::detail

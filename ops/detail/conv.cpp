@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "../../graph/errors.hpp"
+#include "gemm.hpp"
 
 namespace tapegrad::detail {
 namespace {
@@ -136,6 +137,63 @@ void col2im_add(const T* col, const ConvGeometry& g, T* x) {
     }
   });
 }
+
+// y_{n,g} = W_g·col(x_{n,g}) (+ b).
+template <class T>
+void im2col_conv_forward(const ConvGeometry& g, const T* x, const T* w, const T* b, T* y, T* col) {
+  const std::size_t k = g.col_rows(), cols = g.col_cols(), og = g.og();
+  for (std::size_t n = 0; n < g.n; ++n)
+    for (std::size_t group = 0; group < g.groups; ++group) {
+      const T* image = x + (n * g.c + group * g.cg()) * g.h * g.w;
+      if (col != nullptr) im2col(image, g, col);
+      gemm<T>(false, false, og, cols, k, 1, w + group * og * k, k, col != nullptr ? col : image,
+              cols, 0, y + (n * g.o + group * og) * cols, cols);
+    }
+  if (b == nullptr) return;
+  for (std::size_t n = 0; n < g.n; ++n)
+    for (std::size_t o = 0; o < g.o; ++o) {
+      T* plane = y + (n * g.o + o) * cols;
+      for (std::size_t i = 0; i < cols; ++i) plane[i] += b[o];
+    }
+}
+
+// dx_{n,g} = col2im(W_gᵀ·G_{n,g}).
+template <class T>
+void im2col_conv_backward_data(const ConvGeometry& g, const T* gy, const T* w, T* dx, T* col) {
+  const std::size_t k = g.col_rows(), cols = g.col_cols(), og = g.og();
+  if (col != nullptr) std::fill_n(dx, g.n * g.c * g.h * g.w, T(0));
+  for (std::size_t n = 0; n < g.n; ++n)
+    for (std::size_t group = 0; group < g.groups; ++group) {
+      T* image = dx + (n * g.c + group * g.cg()) * g.h * g.w;
+      const T* gy_ng = gy + (n * g.o + group * og) * cols;
+      // col = W_gᵀ·G_{n,g}, written straight into dx when it is the image itself
+      gemm<T>(true, false, k, cols, og, 1, w + group * og * k, k, gy_ng, cols, 0,
+              col != nullptr ? col : image, cols);
+      if (col != nullptr) col2im_add(col, g, image);
+    }
+}
+
+// dW_g = Σ_n G_{n,g}·col(x_{n,g})ᵀ.
+template <class T>
+void im2col_conv_backward_weights(const ConvGeometry& g, const T* x, const T* gy, T* dw, T* col) {
+  const std::size_t k = g.col_rows(), cols = g.col_cols(), og = g.og();
+  std::fill_n(dw, g.o * k, T(0));
+  for (std::size_t n = 0; n < g.n; ++n)
+    for (std::size_t group = 0; group < g.groups; ++group) {
+      const T* image = x + (n * g.c + group * g.cg()) * g.h * g.w;
+      if (col != nullptr) im2col(image, g, col);
+      gemm<T>(false, true, og, k, cols, 1, gy + (n * g.o + group * og) * cols, cols,
+              col != nullptr ? col : image, cols, 1, dw + group * og * k, k);
+    }
+}
+
+#define TAPEGRAD_INSTANTIATE(T)                                                                 \
+  template void im2col_conv_forward(const ConvGeometry&, const T*, const T*, const T*, T*, T*); \
+  template void im2col_conv_backward_data(const ConvGeometry&, const T*, const T*, T*, T*);     \
+  template void im2col_conv_backward_weights(const ConvGeometry&, const T*, const T*, T*, T*);
+TAPEGRAD_INSTANTIATE(float)
+TAPEGRAD_INSTANTIATE(double)
+#undef TAPEGRAD_INSTANTIATE
 
 template void im2col(const float*, const ConvGeometry&, float*);
 template void im2col(const double*, const ConvGeometry&, double*);

@@ -47,4 +47,17 @@ void im2col(const T* x, const ConvGeometry& g, T* col);
 template <class T>
 void col2im_add(const T* col, const ConvGeometry& g, T* x);
 
+// The convolution's three products by im2col / col2im and one GEMM per image and group, for both
+// float and double (float takes oneDNN's primitives where ops/detail/conv_onednn.hpp says so).
+// `col` is scratch of col_rows()·col_cols() values, or nullptr when reads_input_as_is().
+// y [N, O, OH, OW] = conv(x, w) (+ b, unless b is nullptr).
+template <class T>
+void im2col_conv_forward(const ConvGeometry& g, const T* x, const T* w, const T* b, T* y, T* col);
+// dx [N, C, H, W] = ∂⟨conv(x, w), gy⟩/∂x, a transposed convolution (col2im of wᵀ·gy).
+template <class T>
+void im2col_conv_backward_data(const ConvGeometry& g, const T* gy, const T* w, T* dx, T* col);
+// dw [O, C/groups, kH, kW] = ∂⟨conv(x, w), gy⟩/∂w = Σ_n gy_n·col(x_n)ᵀ.
+template <class T>
+void im2col_conv_backward_weights(const ConvGeometry& g, const T* x, const T* gy, T* dw, T* col);
+
 }  // namespace tapegrad::detail

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "../../graph/errors.hpp"
@@ -11,10 +12,11 @@
 namespace tapegrad::detail {
 
 Shape with_plane(const Shape& shape, std::size_t h, std::size_t w) {
-  std::vector<std::size_t> dims(shape.dims().begin(), shape.dims().end());
-  dims[dims.size() - 2] = h;
-  dims[dims.size() - 1] = w;
-  return Shape(std::span<const std::size_t>(dims));
+  std::array<std::size_t, Shape::kMaxRank> dims{};  // not a vector: no heap allocation
+  std::copy(shape.dims().begin(), shape.dims().end(), dims.begin());
+  dims[shape.rank() - 2] = h;
+  dims[shape.rank() - 1] = w;
+  return Shape(std::span<const std::size_t>(dims.data(), shape.rank()));
 }
 
 std::size_t planes_of(const Shape& shape) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "analytic_support.hpp"
+#include "ops/detail/conv_onednn.hpp"
 
 namespace file_ops_analytic_conv_test {  // the file's own scope: the test programs are unity builds
 
@@ -170,7 +171,8 @@ TEST_CASE("conv1d is the convolution along one axis: y[n,o,l] = b[o] + Σ W[o,c,
 
 TEST_CASE("conv2d in float agrees with conv2d in double, values and gradients",
           "[ops][precision][conv2d]") {
-  // A digits-sized layer: float's products run through oneDNN's GEMM, double's through OpenBLAS.
+  // A digits-sized layer: float runs on oneDNN's convolution primitives (where the build has
+  // oneDNN), double on im2col and OpenBLAS.
   const Shape xs{4, 8, 8, 8}, ws{16, 8, 3, 3};
   const vector<double> x = values(xs.size(), 0.4), w = values(ws.size(), 1.1);
   const auto run = [&]<class T>(T) {
@@ -187,7 +189,11 @@ TEST_CASE("conv2d in float agrees with conv2d in double, values and gradients",
     out.emplace_back(dw.values().begin(), dw.values().end());
     return out;
   };
-  const vector<vector<double>> f = run(0.0f), d = run(0.0);
+  const std::size_t onednn_runs = detail::onednn_conv_runs();
+  const vector<vector<double>> f = run(0.0f);
+  // forward, backward data and backward weights
+  CHECK(detail::onednn_conv_runs() - onednn_runs == (detail::onednn_conv_built() ? 3u : 0u));
+  const vector<vector<double>> d = run(0.0);
   for (std::size_t k = 0; k < d.size(); ++k) {
     INFO("part " << k << " (y, dx, dW)");
     expect_close<double>(f[k], d[k], {5e-5, 1e-2});
