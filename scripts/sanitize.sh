@@ -38,7 +38,7 @@ for engine in fast checked; do
   labels_excluded=long
   if [ "$engine" = checked ]; then
     export TAPEGRAD_CONTRACT_CHECKS=1
-    labels_excluded='^(long|tools|files|browser|readme|fuzz|models|nn|recurrent|optim|views)$'
+    labels_excluded='^(long|tools|files|browser|readme|fuzz|models|nn|recurrent|optim|views|examples)$'
   else
     unset TAPEGRAD_CONTRACT_CHECKS
   fi
