@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -78,6 +79,30 @@ struct Options {
   std::string data = TAPEGRAD_DIGITS_DIR;
 };
 
+inline constexpr const char* kUsage =
+    "flags: --epochs N, --seed N, --batch-size N, --lr X, --data DIR, --quick, --min-accuracy X";
+
+// `value` of `flag` as a number, or std::invalid_argument naming both.
+inline double number(const std::string& flag, const std::string& value) {
+  std::size_t used = 0;
+  double n = 0;
+  try {
+    n = std::stod(value, &used);
+  } catch (const std::logic_error&) {  // not a number, or out of range
+  }
+  if (used == 0 || used != value.size())
+    throw std::invalid_argument(flag + " " + value + ": not a number");
+  return n;
+}
+
+inline std::uint64_t whole_number(const std::string& flag, const std::string& value) {
+  const double n = number(flag, value);
+  if (!(n >= 0 && n <= 1e15 && n == std::floor(n)))
+    throw std::invalid_argument(flag + " " + value + ": not a whole number ≥ 0");
+  return static_cast<std::uint64_t>(n);
+}
+
+// Throws std::invalid_argument naming the flag and listing the flags.
 inline Options parse_options(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
@@ -86,22 +111,25 @@ inline Options parse_options(int argc, char** argv) {
       options.quick = true;
       continue;
     }
-    if (i + 1 >= argc) throw std::invalid_argument("unknown flag or missing value: " + flag);
+    const bool known = flag == "--epochs" || flag == "--seed" || flag == "--batch-size" ||
+                       flag == "--lr" || flag == "--min-accuracy" || flag == "--data";
+    if (!known) throw std::invalid_argument("unknown flag " + flag + "; " + kUsage);
+    if (i + 1 >= argc) throw std::invalid_argument(flag + " without a value; " + kUsage);
     const std::string value = argv[++i];
     if (flag == "--epochs")
-      options.epochs = std::stoi(value);
+      options.epochs = static_cast<int>(whole_number(flag, value));
     else if (flag == "--seed")
-      options.seed = std::stoull(value);
+      options.seed = whole_number(flag, value);
     else if (flag == "--batch-size")
-      options.batch_size = std::stoul(value);
+      options.batch_size = whole_number(flag, value);
     else if (flag == "--lr")
-      options.lr = std::stod(value);
+      options.lr = number(flag, value);
     else if (flag == "--min-accuracy")
-      options.min_accuracy = std::stod(value);
+      options.min_accuracy = number(flag, value);
     else if (flag == "--data")
       options.data = value;
     else
-      throw std::invalid_argument("unknown flag: " + flag);
+      throw std::invalid_argument("unknown flag " + flag + "; " + kUsage);
   }
   return options;
 }
