@@ -14,7 +14,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libfmt-dev libboost-graph-dev catch2 graphviz libgraphviz-dev
   libopenblas-dev nlohmann-json3-dev libcli11-dev libbenchmark-dev fonts-dejavu-core
-  libdnnl-dev ocl-icd-opencl-dev opencl-c-headers
+  libdnnl-dev ocl-icd-opencl-dev opencl-c-headers zlib1g-dev
   clang clang-format libclang-rt-14-dev llvm
   chromium nodejs
   libopenmpi-dev openmpi-bin

@@ -36,14 +36,14 @@ exclude='^(install|format):'
 # The checked engine's extra checks live in the tape and the ops: its pass runs the areas that
 # drive them directly (core, ops, alloc, threads: every op's catalog cases, the engine, its
 # allocations and its threads). The model, optimizer, layer and view areas, the file readers,
-# the command's tests, the browser and the README programs run the same ops through the same
-# engine, and have just run under the sanitizers with the fast one; running them again would add
-# some 250 s to CI and check nothing new.
+# the command's tests, the browser, the README programs and the examples run the same ops
+# through the same engine, and have just run under the sanitizers with the fast one; running
+# them again would add some 250 s to CI and check nothing new.
 for engine in fast checked; do
   labels_excluded=long
   if [ "$engine" = checked ]; then
     export TAPEGRAD_CONTRACT_CHECKS=1
-    labels_excluded='^(long|tools|files|browser|readme|fuzz|models|nn|recurrent|optim|views)$'
+    labels_excluded='^(long|tools|files|browser|readme|fuzz|models|nn|recurrent|optim|views|examples)$'
   else
     unset TAPEGRAD_CONTRACT_CHECKS
   fi

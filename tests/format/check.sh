@@ -7,7 +7,7 @@ if ! command -v clang-format > /dev/null; then
   echo "clang-format is not installed (scripts/install-deps.sh installs it)" >&2
   exit 1
 fi
-mapfile -t files < <(find graph ops optim models tools tests bench tapegrad.hpp core.hpp io.hpp views.hpp \
+mapfile -t files < <(find graph ops optim models tools tests bench examples tapegrad.hpp core.hpp io.hpp views.hpp \
   -name '*.cpp' -o -name '*.hpp' | sort)
 bad=()
 for f in "${files[@]}"; do
