@@ -84,6 +84,27 @@ void check_targets(Loss loss, const Dataset& data, double tolerance) {
   }
 }
 
+Dataset read_model_data(const std::string& path, const ModelConfig& config) {
+  if (config.targets == Targets::kColumns)
+    return read_csv_dataset(path, config.inputs, config.outputs());
+  Dataset data = read_csv_dataset(path, config.inputs, 1);
+  const std::size_t k = config.outputs();
+  Tensor<double> one_hot(Shape{data.rows, k});
+  for (std::size_t r = 0; r < data.rows; ++r) {
+    const double label = data.y[r];
+    if (!(label >= 0 && label < static_cast<double>(k) && label == std::floor(label)))
+      throw Error(fmt::format(
+          "{}:{}: row {}: column {} (\"{}\") is {:g}, but with \"targets\": \"class_index\" the "
+          "last column is a class number, an integer from 0 to {}",
+          data.file, r + 2, r, data.inputs + 1,
+          data.inputs < data.columns.size() ? data.columns[data.inputs] : "?", label, k - 1));
+    one_hot[r * k + static_cast<std::size_t>(label)] = 1;  // the one-hot row of class `label`
+  }
+  data.y = std::move(one_hot);
+  data.outputs = k;
+  return data;
+}
+
 template <class T>
 void gather_rows(const Tensor<double>& source, const std::vector<std::size_t>& rows,
                  Tensor<T>& out) {
