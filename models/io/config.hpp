@@ -93,15 +93,15 @@ struct LayerConfig {
   std::size_t units = 0;                          // dense and linear: the outputs
   Activation activation = Activation::kIdentity;  // dense; and kActivation's function
   LayerType type = LayerType::kDense;
-  std::optional<std::size_t> in;  // linear's in_features, conv2d's in_channels, if given
-  std::size_t out_channels = 0;   // conv2d
+  std::optional<std::size_t> in{};  // linear's in_features, conv2d's in_channels, if given
+  std::size_t out_channels = 0;     // conv2d
   std::array<std::size_t, 2> kernel_size{0, 0}, stride{1, 1}, padding{0, 0};  // conv2d, pool
-  bool stride_given = false;  // max_pool2d: else the stride is the kernel size
-  double p = 0.5;             // dropout
-  double eps = 1e-5;          // layer_norm
-  std::optional<bool> bias;   // linear, conv2d: else the config's "bias"
+  bool stride_given = false;   // max_pool2d: else the stride is the kernel size
+  double p = 0.5;              // dropout
+  double eps = 1e-5;           // layer_norm
+  std::optional<bool> bias{};  // linear, conv2d: else the config's "bias"
   // Filled in by the reader: the layer's output per example ([C, H, W] or [features]).
-  std::vector<std::size_t> output_shape;
+  std::vector<std::size_t> output_shape{};
 
   friend bool operator==(const LayerConfig&, const LayerConfig&) = default;
 };
