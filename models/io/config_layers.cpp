@@ -214,8 +214,10 @@ double ConfigReader::read_number(const json& value, std::string_view path, doubl
     if (std::isfinite(number) && (low_included ? number >= low : number > low) && number <= high)
       return number;
   }
-  fail(path, fmt::format("expected a number {} {} and at most {}, got {}",
-                         low_included ? "from" : "greater than", low, high, describe_json(value)));
+  fail(path, low_included ? fmt::format("expected a number from {} to {}, got {}", low, high,
+                                        describe_json(value))
+                          : fmt::format("expected a number greater than {} and at most {}, got {}",
+                                        low, high, describe_json(value)));
 }
 
 void ConfigReader::infer_shape(LayerConfig& layer, const std::string& path,
@@ -235,8 +237,8 @@ void ConfigReader::infer_shape(LayerConfig& layer, const std::string& path,
     case LayerType::kConv2d:
       if (input.size() == 3 && layer.in && *layer.in != input[0])
         fail(config_child(path, "in_channels"),
-             fmt::format("is {}, but the layer's input is {} ({} channels)", *layer.in,
-                         shape_text(input), input[0]));
+             fmt::format("is {}, but the layer's input {} has {}", *layer.in, shape_text(input),
+                         input[0]));
       infer_window(layer, path, input, layer.out_channels);
       return;
     case LayerType::kMaxPool2d:
