@@ -37,9 +37,9 @@
 // defaults to the top-level "bias". Shapes are inferred when the file is read: a layer that does
 // not fit its input (a kernel larger than the image, linear without flatten before it, in_features
 // that differ) is an error naming the JSON path and the shapes. The last layer must give [outputs].
-// An entry without "type" is the dense layer above ({"units", "activation"}); typed and dense
-// entries do not mix. A config whose layers are all dense is the MLP of before, with the names
-// "layers.0.weight".
+// An entry without "type" is the dense layer above ({"units", "activation"}), which takes a
+// row's input flat; typed and dense entries do not mix. A config whose layers are all dense is
+// the MLP of before, with the names "layers.0.weight".
 #pragma once
 
 #include <array>
