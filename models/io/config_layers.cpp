@@ -146,6 +146,14 @@ LayerConfig ConfigReader::read_typed_layer(const json& layer, const std::string&
          "a typed layer takes no \"activation\"; put the activation after it as a layer of its "
          "own, such as {\"type\": \"relu\"}");
   check_keys(layer, path, keys_of(config.type));
+  read_layer_settings(config, layer, path);
+  infer_shape(config, path, input);
+  return config;
+}
+
+// The keys of `config.type` other than "type", with their defaults.
+void ConfigReader::read_layer_settings(LayerConfig& config, const json& layer,
+                                       const std::string& path) const {
   const auto optional_size = [&](const char* key, std::size_t least) -> std::optional<std::size_t> {
     const auto found_key = layer.find(key);
     if (found_key == layer.end()) return std::nullopt;
@@ -188,8 +196,6 @@ LayerConfig ConfigReader::read_typed_layer(const json& layer, const std::string&
     default:
       break;
   }
-  infer_shape(config, path, input);
-  return config;
 }
 
 std::array<std::size_t, 2> ConfigReader::read_pair(const json& value, std::string_view path,

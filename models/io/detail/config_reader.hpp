@@ -58,6 +58,8 @@ class ConfigReader {
   void check_parameter_count(const ModelConfig& config) const;
   LayerConfig read_typed_layer(const nlohmann::json& layer, const std::string& path,
                                const std::vector<std::size_t>& input) const;
+  void read_layer_settings(LayerConfig& config, const nlohmann::json& layer,
+                           const std::string& path) const;
   // [height, width] from a number or a pair, each from `least` to kMaxConfigSize.
   std::array<std::size_t, 2> read_pair(const nlohmann::json& value, std::string_view path,
                                        std::size_t least) const;
