@@ -9,6 +9,7 @@
 #include "../../ops/ops.hpp"
 #include "../../optim/adam.hpp"
 #include "../../optim/sgd.hpp"
+#include "limits.hpp"
 
 namespace tapegrad {
 
@@ -89,6 +90,16 @@ Dataset read_model_data(const std::string& path, const ModelConfig& config) {
     return read_csv_dataset(path, config.inputs, config.outputs());
   Dataset data = read_csv_dataset(path, config.inputs, 1);
   const std::size_t k = config.outputs();
+  // The one-hot rows are not in the file, so the file's cap does not bound them: they may take
+  // no more than a data file may (TAPEGRAD_MAX_CSV_BYTES), checked before they are allocated.
+  std::uint64_t bytes = 0;
+  const std::uint64_t cap = input_limits().csv_bytes;
+  if (__builtin_mul_overflow(std::uint64_t{data.rows} * sizeof(double), std::uint64_t{k}, &bytes) ||
+      bytes > cap)
+    throw Error(fmt::format(
+        "{}: {} rows of {} classes as one-hot targets would take more than {}, the limit on data "
+        "(TAPEGRAD_MAX_CSV_BYTES)",
+        data.file, data.rows, k, format_bytes(cap)));
   Tensor<double> one_hot(Shape{data.rows, k});
   for (std::size_t r = 0; r < data.rows; ++r) {
     const double label = data.y[r];

@@ -338,6 +338,19 @@ TEST_CASE("read_model_data turns a class-index column into one-hot targets",
     CHECK_THROWS_WITH(read_model_data(path, config),
                       Contains(":3: row 1: column 3 (\"label\")") && Contains("from 0 to 2"));
   }
+  {
+    // 2 rows of 3 classes as doubles: 48 bytes, past a limit of 40 on data.
+    std::ofstream out(path);
+    out << "a,b,label\n0,0,1\n0,0,2\n";
+  }
+  {
+    const ScopedEnvironment small("TAPEGRAD_MAX_CSV_BYTES", "40");
+    CHECK_THROWS_WITH(read_model_data(path, config),
+                      Contains("2 rows of 3 classes as one-hot targets would take more than 40 "
+                               "bytes") &&
+                          Contains("TAPEGRAD_MAX_CSV_BYTES"));
+  }
+  CHECK(read_model_data(path, config).y.shape() == Shape{2, 3});
   std::filesystem::remove(path);
 }
 
