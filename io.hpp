@@ -5,6 +5,7 @@
 #include "core.hpp"
 #include "models/io/atomic_file.hpp"
 #include "models/io/config.hpp"
+#include "models/io/config_model.hpp"
 #include "models/io/csv_data.hpp"
 #include "models/io/limits.hpp"
 #include "models/io/module_state.hpp"

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <memory>
 #include <system_error>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "graph/views/replay.hpp"
 #include "models/io/atomic_file.hpp"
 #include "models/io/config.hpp"
+#include "models/io/config_model.hpp"
 #include "models/io/csv_data.hpp"
 #include "models/io/training.hpp"
 #include "output_paths.hpp"
@@ -149,20 +151,28 @@ int dot_of_model(const DotOptions& options) {
   if (options.model.empty() || options.weights.empty() || options.data.empty())
     throw Error("dot: --model, --weights and --data go together; give all three");
   const ModelConfig config = read_model_config(options.model);
-  const Dataset data = read_csv_dataset(options.data, config.inputs, config.outputs());
+  const Dataset data = read_model_data(options.data, config);
   check_targets(config.loss, data, 1e-12);  // in double
   if (options.row >= data.rows)
     throw Error(fmt::format("dot: --row {} but {} has {} rows (0 to {})", options.row, options.data,
                             data.rows, data.rows - 1));
-  MLP<double> net(config.mlp_options());
-  load_weights(options.weights, net);
+  if (config.is_layered() && !options.html.empty())
+    throw Error(fmt::format(
+        "dot --html: the step-through viewer explains an MLP; {} has typed layers. Leave out "
+        "--html (the graph itself is drawn for any config)",
+        options.model));
+  const std::shared_ptr<Module<double>> net = make_model<double>(config);
+  load_weights(options.weights, *net);
   Tensor<double> x, y;
   gather_rows(data.x, {options.row}, x);
   gather_rows(data.y, {options.row}, y);
   Tape<double> tape;
   TapeGuard<double> guard(tape);
   const Var<double> xv = tape.constant(x, "x"), yv = tape.constant(y, "y");
-  const Var<double> E = apply_loss(config.loss, labelled_forward(net, xv), yv).named("E");
+  // An MLP's ops are labelled by layer (for --collapse layers); a Sequential's forward as it is.
+  auto* mlp = dynamic_cast<MLP<double>*>(net.get());
+  const Var<double> out = mlp != nullptr ? labelled_forward(*mlp, xv) : net->forward(xv);
+  const Var<double> E = apply_loss(config.loss, out, yv).named("E");
   E.backward();
   return draw(
       tape, E, options,

@@ -171,7 +171,12 @@ ExplainSubject seed_subject(std::size_t inputs, std::size_t hidden, std::uint64_
 ExplainSubject model_subject(const std::string& model, const std::string& weights,
                              const std::string& data_path, std::optional<std::size_t> row) {
   const ModelConfig config = read_model_config(model);
-  const Dataset data = read_csv_dataset(data_path, config.inputs, config.outputs());
+  if (config.is_layered())
+    throw Error(fmt::format(
+        "explain: {} has typed layers; the explanation walks an MLP's layers, so it takes "
+        "dense-only configs ({{\"units\", \"activation\"}} layers)",
+        model));
+  const Dataset data = read_model_data(data_path, config);
   check_targets(config.loss, data, 1e-12);  // in double
   if (row && *row >= data.rows)
     throw Error(fmt::format("explain: --row {} but {} has {} rows (0 to {})", *row, data_path,

@@ -11,6 +11,8 @@
 
 #include "graph/gradcheck.hpp"
 
+#include "models/module_check.hpp"
+
 namespace tapegrad::tools {
 
 namespace {
@@ -171,11 +173,21 @@ GradcheckOptions gradcheck_options(const GradcheckCommandOptions& options) {
 
 GradcheckReport gradcheck_report(std::span<const Parameter<double>> params,
                                  const std::function<Var<double>()>& loss,
-                                 const GradcheckCommandOptions& options, std::string_view subject) {
+                                 const GradcheckCommandOptions& options, std::string_view subject,
+                                 Module<double>* module) {
   const GradcheckOptions check = gradcheck_options(options);
-  const GradcheckResult result = gradcheck(params, loss, check);
+  const GradcheckResult result =
+      module != nullptr ? gradcheck(*module, loss, check) : gradcheck(params, loss, check);
   std::optional<OpCheck> culprit;
-  if (!result.passed) culprit = locate_wrong_op(loss, check);
+  if (!result.passed) {
+    // Perturbing one op at a time re-runs the loss without the module's state restored, so a
+    // dropout in training mode would draw new masks and be blamed: the ops are located in
+    // evaluation mode.
+    const bool training = module != nullptr && module->is_training();
+    if (training) module->eval();
+    culprit = locate_wrong_op(loss, check);
+    if (training) module->train();
+  }
 
   GradcheckReport report;
   report.status = result.passed ? 0 : 1;

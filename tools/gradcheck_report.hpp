@@ -18,6 +18,8 @@
 #include "graph/var.hpp"
 #include "models/seed/seed_gradients.hpp"
 
+#include "models/module.hpp"
+
 namespace tapegrad::tools {
 
 struct GradcheckReport {
@@ -27,10 +29,13 @@ struct GradcheckReport {
 
 // Checks d loss()/d params with options' eps, atol, rtol, richardson and worst; the report names
 // each parameter by its name and is JSON if options.json. `subject` says what was checked
-// ("models/seed.json over 64 rows of data.csv").
+// ("models/seed.json over 64 rows of data.csv"). With `module` (whose parameters are `params`),
+// the module's state is restored before each evaluation (models/module_check.hpp), so that a
+// module with dropout in training mode is checked on the same masks throughout.
 GradcheckReport gradcheck_report(std::span<const Parameter<double>> params,
                                  const std::function<Var<double>()>& loss,
-                                 const GradcheckCommandOptions& options, std::string_view subject);
+                                 const GradcheckCommandOptions& options, std::string_view subject,
+                                 Module<double>* module = nullptr);
 
 // The second-derivative check (gradgradcheck, graph/gradcheck.hpp) of loss(inputs) with respect
 // to its inputs, named `names`, as a table or JSON like gradcheck_report's.

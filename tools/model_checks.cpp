@@ -21,7 +21,7 @@ namespace {
 
 // The first gradient element of `net` that is not finite, as "layers.0.weight[1,2] is inf".
 template <class T>
-std::optional<std::string> first_non_finite_gradient(const MLP<T>& net) {
+std::optional<std::string> first_non_finite_gradient(const Module<T>& net) {
   for (const auto& [name, p] : net.named_parameters()) {
     const auto grad = p.grad().values();
     for (std::size_t i = 0; i < grad.size(); ++i)
@@ -48,7 +48,7 @@ std::string duration_text(double seconds) {
 }  // namespace
 
 template <class T>
-void refuse_overflow(std::string_view command, double loss, const MLP<T>* net,
+void refuse_overflow(std::string_view command, double loss, const Module<T>* net,
                      std::string_view where) {
   const std::optional<std::string> gradient =
       net == nullptr ? std::nullopt : first_non_finite_gradient(*net);
@@ -63,7 +63,7 @@ void refuse_overflow(std::string_view command, double loss, const MLP<T>* net,
       narrow ? ", or use F64 weights (tapegrad init --dtype F64)" : ""));
 }
 
-double check_finite_at_start(MLP<double>& net, const std::function<Var<double>()>& loss) {
+double check_finite_at_start(Module<double>& net, const std::function<Var<double>()>& loss) {
   Tape<double> tape;
   TapeGuard<double> guard(tape);
   const auto start = std::chrono::steady_clock::now();
@@ -83,7 +83,7 @@ double check_finite_at_start(MLP<double>& net, const std::function<Var<double>()
   return seconds;
 }
 
-std::function<void(std::size_t, std::size_t)> announce_gradcheck(const MLP<double>& net,
+std::function<void(std::size_t, std::size_t)> announce_gradcheck(const Module<double>& net,
                                                                  std::size_t max_elements,
                                                                  double seconds_per_loss) {
   std::size_t elements = 0, parameters = 0;
@@ -115,7 +115,7 @@ std::function<void(std::size_t, std::size_t)> announce_gradcheck(const MLP<doubl
   };
 }
 
-template void refuse_overflow(std::string_view, double, const MLP<float>*, std::string_view);
-template void refuse_overflow(std::string_view, double, const MLP<double>*, std::string_view);
+template void refuse_overflow(std::string_view, double, const Module<float>*, std::string_view);
+template void refuse_overflow(std::string_view, double, const Module<double>*, std::string_view);
 
 }  // namespace tapegrad::tools

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "../../graph/errors.hpp"
+#include "detail/config_reader.hpp"
 #include "detail/read_file.hpp"
 #include "detail/unique_json.hpp"
 #include "limits.hpp"
@@ -27,8 +28,9 @@ constexpr std::array<std::pair<Loss, std::string_view>, 3> kLossNames{{
     {Loss::kSoftmaxCrossEntropy, "softmax_cross_entropy"},
 }};
 
-constexpr std::array<std::string_view, 6> kTopLevelKeys{"name", "inputs", "layers",
-                                                        "loss", "bias",   "seed"};
+// The keys of a dense config first: messages name those when the top level is not an object.
+constexpr std::array<std::string_view, 8> kTopLevelKeys{"name", "inputs", "layers",      "loss",
+                                                        "bias", "seed",   "input_shape", "targets"};
 constexpr std::array<std::string_view, 2> kLayerKeys{"units", "activation"};
 constexpr std::array<Activation, 4> kActivations{Activation::kIdentity, Activation::kSigmoid,
                                                  Activation::kTanh, Activation::kRelu};
@@ -58,18 +60,19 @@ void append_step(std::string& path, std::string_view key) {
   }
 }
 
-std::string child(std::string_view path, std::string_view key) {
+}  // namespace
+
+std::string detail::config_child(std::string_view path, std::string_view key) {
   std::string out(path);
   append_step(out, key);
   return out;
 }
 
-std::string child(std::string_view path, std::size_t index) {
+std::string detail::config_child(std::string_view path, std::size_t index) {
   return fmt::format("{}/{}", path, index);
 }
 
-// A JSON value as a message shows it: scalars as written, containers by kind, long strings cut.
-std::string describe(const json& value) {
+std::string detail::describe_json(const json& value) {
   if (value.is_array()) return value.empty() ? "an empty array" : "an array";
   if (value.is_object()) return value.empty() ? "an empty object" : "an object";
   std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -78,6 +81,24 @@ std::string describe(const json& value) {
   std::size_t cut = kLongest;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
   return text.substr(0, cut) + (value.is_string() ? "...\"" : "...");
+}
+
+std::string detail::shape_text(std::span<const std::size_t> shape) {
+  return fmt::format("[{}]", fmt::join(shape, ","));
+}
+
+namespace {
+
+using detail::ConfigReader;
+using detail::describe_json;
+std::string describe(const json& value) {
+  return describe_json(value);
+}
+std::string child(std::string_view path, std::string_view key) {
+  return detail::config_child(path, key);
+}
+std::string child(std::string_view path, std::size_t index) {
+  return detail::config_child(path, index);
 }
 
 // Levenshtein distance, for suggesting the key a misspelled one was meant to be.
@@ -145,174 +166,221 @@ json parse_json(std::string_view text, std::string_view file) {
   }
 }
 
-// Checks a parsed document against the config's schema, naming the JSON path of each mistake.
-class ConfigReader {
- public:
-  explicit ConfigReader(std::string_view file) : file_(file) {}
+// The "bias" key (default true).
+bool read_bias(const ConfigReader& reader, const json& document) {
+  const auto bias = document.find("bias");
+  if (bias == document.end()) return true;
+  if (!bias->is_boolean()) reader.fail("/bias", "expected true or false, got " + describe(*bias));
+  return bias->get<bool>();
+}
 
-  ModelConfig read(const json& document) const {
-    if (!document.is_object())
-      fail("", fmt::format("expected an object with the keys {}, got {}",
-                           fmt::join(kTopLevelKeys, ", "), describe(document)));
-    check_keys(document, "", kTopLevelKeys);
-    ModelConfig config;
-    if (const auto name = document.find("name"); name != document.end()) {
-      if (!name->is_string()) fail("/name", "expected a string, got " + describe(*name));
-      config.name = name->get<std::string>();
-    }
-    config.inputs = read_size(require(document, "", "inputs"), "/inputs");
-    config.layers = read_layers(require(document, "", "layers"));
-    config.loss = read_loss(require(document, "", "loss"));
-    if (const auto bias = document.find("bias"); bias != document.end()) {
-      if (!bias->is_boolean()) fail("/bias", "expected true or false, got " + describe(*bias));
-      config.bias = bias->get<bool>();
-    }
-    if (const auto seed = document.find("seed"); seed != document.end())
-      config.seed = read_seed(*seed);
-    check_loss_fits(config);
-    check_parameter_count(config);
-    return config;
+// Whether the layers have "type"s; every entry must say the same. Entries that are not objects
+// are left for the layer readers to refuse.
+bool layers_are_typed(const ConfigReader& reader, const json& layers) {
+  if (!layers.is_array()) return false;
+  std::optional<std::size_t> typed, dense;
+  for (std::size_t k = 0; k < layers.size(); ++k) {
+    if (!layers[k].is_object()) continue;
+    std::optional<std::size_t>& first = layers[k].contains("type") ? typed : dense;
+    if (!first) first = k;
+    if (typed && dense)
+      reader.fail(child("/layers", std::max(*typed, *dense)),
+                  fmt::format("{} has a \"type\" but {} has none; give every layer a \"type\" "
+                              "(a dense layer is {{\"type\": \"linear\", \"units\": 4}} then "
+                              "{{\"type\": \"tanh\"}}) or none",
+                              child("/layers", *typed), child("/layers", *dense)));
   }
-
- private:
-  [[noreturn]] void fail(std::string_view path, std::string_view message) const {
-    throw Error(fmt::format("{}: {}: {}", file_, path.empty() ? "top level" : path, message));
-  }
-
-  // Names every key not in `known`, with a guess at the one meant where one is close.
-  void check_keys(const json& object, std::string_view path,
-                  std::span<const std::string_view> known) const {
-    std::vector<std::string> unknown;
-    for (const auto& [key, value] : object.items()) {
-      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-      std::string entry = describe(json(key));
-      for (std::string_view candidate : known) {
-        const std::size_t distance = edit_distance(key, candidate);
-        if (distance <= 2 && distance < candidate.size()) {
-          entry += fmt::format(" (did you mean \"{}\"?)", candidate);
-          break;
-        }
-      }
-      unknown.push_back(std::move(entry));
-    }
-    if (unknown.empty()) return;
-    fail(path, fmt::format("unknown key{} {}; the keys here are {}", unknown.size() > 1 ? "s" : "",
-                           fmt::join(unknown, ", "), fmt::join(known, ", ")));
-  }
-
-  const json& require(const json& object, std::string_view path, const char* key) const {
-    const auto found = object.find(key);
-    if (found == object.end()) fail(child(path, key), "missing; this key is required");
-    return *found;
-  }
-
-  std::size_t read_size(const json& value, std::string_view path) const {
-    const std::string expected = fmt::format("expected an integer from 1 to {}", kMaxConfigSize);
-    if (value.is_string())
-      fail(path, fmt::format("{}, got the string {}; write numbers without quotes", expected,
-                             describe(value)));
-    // nlohmann keeps -0 and negative integers as signed, non-negative ones as unsigned.
-    if (value.is_number_unsigned()) {
-      const std::uint64_t size = value.get<std::uint64_t>();
-      if (size >= 1 && size <= kMaxConfigSize) return static_cast<std::size_t>(size);
-    }
-    fail(path, fmt::format("{}, got {}", expected, describe(value)));
-  }
-
-  std::uint64_t read_seed(const json& value) const {
-    if (value.is_number_unsigned()) return value.get<std::uint64_t>();
-    if (value.is_number_integer() && value.get<std::int64_t>() == 0) return 0;  // written -0
-    fail("/seed", fmt::format("expected an integer from 0 to {}, got {}",
-                              std::numeric_limits<std::uint64_t>::max(), describe(value)));
-  }
-
-  std::vector<LayerConfig> read_layers(const json& value) const {
-    if (!value.is_array() || value.empty())
-      fail("/layers", fmt::format("expected a non-empty array of layers such as {}, got {}",
-                                  R"({"units": 4, "activation": "tanh"})", describe(value)));
-    std::vector<LayerConfig> layers;
-    for (std::size_t k = 0; k < value.size(); ++k) {
-      const std::string path = child("/layers", k);
-      const json& layer = value[k];
-      if (!layer.is_object())
-        fail(path, fmt::format("expected an object with the keys {}, got {}",
-                               fmt::join(kLayerKeys, ", "), describe(layer)));
-      check_keys(layer, path, kLayerKeys);
-      LayerConfig config;
-      config.units = read_size(require(layer, path, "units"), child(path, "units"));
-      config.activation =
-          read_activation(require(layer, path, "activation"), child(path, "activation"));
-      layers.push_back(config);
-    }
-    return layers;
-  }
-
-  Activation read_activation(const json& value, std::string_view path) const {
-    if (value.is_string()) {
-      try {
-        return parse_activation(value.get<std::string>());
-      } catch (const Error&) {
-        // parse_activation's own message lacks the file and path; say it again with them.
-      }
-    }
-    fail(path, fmt::format("expected one of {}, got {}", activation_names(), describe(value)));
-  }
-
-  Loss read_loss(const json& value) const {
-    if (value.is_string()) {
-      try {
-        return parse_loss(value.get<std::string>());
-      } catch (const Error&) {
-      }
-    }
-    fail("/loss", fmt::format("expected one of {}, got {}", loss_names(), describe(value)));
-  }
-
-  void check_loss_fits(const ModelConfig& config) const {
-    if (config.loss != Loss::kSoftmaxCrossEntropy || config.outputs() >= 2) return;
-    fail("/loss",
-         fmt::format("\"softmax_cross_entropy\" needs at least 2 outputs, but the last layer "
-                     "(/layers/{}) has 1 unit: the softmax of a single output is always 1, so "
-                     "the loss and its gradient would always be 0. Give the last layer one unit "
-                     "per class, or use \"sse\" or \"mse\"",
-                     config.layers.size() - 1));
-  }
-
-  // Before anything is allocated: the count, the layer where it passes the limit, and the
-  // memory the values alone would take.
-  void check_parameter_count(const ModelConfig& config) const {
-    const std::uint64_t limit = input_limits().parameters;
-    std::uint64_t total = 0, in = config.inputs;
-    std::optional<std::size_t> crossing;
-    bool overflow = false;
-    for (std::size_t k = 0; k < config.layers.size(); ++k) {
-      const std::uint64_t out = config.layers[k].units;
-      std::uint64_t layer = 0;
-      overflow = overflow || __builtin_mul_overflow(in, out, &layer) ||
-                 __builtin_add_overflow(layer, config.bias ? out : 0, &layer) ||
-                 __builtin_add_overflow(total, layer, &total);
-      if (!crossing && (overflow || total > limit)) crossing = k;
-      in = out;
-    }
-    if (!crossing) return;
-    const auto memory = [&](std::uint64_t bytes_each) {
-      std::uint64_t bytes = 0;
-      return overflow || __builtin_mul_overflow(total, bytes_each, &bytes)
-                 ? std::string("more than 16 EiB")
-                 : format_bytes(bytes);
-    };
-    fail(child(child("/layers", *crossing), "units"),
-         fmt::format("the model would have {} parameters, more than the limit of {}; their "
-                     "values alone would take {} as F32 ({} as F64). Make the layers smaller, or "
-                     "set TAPEGRAD_MAX_PARAMETERS to raise the limit",
-                     overflow ? std::string("more than 2^64") : std::to_string(total), limit,
-                     memory(4), memory(8)));
-  }
-
-  std::string_view file_;
-};
+  return typed.has_value();
+}
 
 }  // namespace
+
+ModelConfig ConfigReader::read(const json& document) const {
+  if (!document.is_object())
+    fail("", fmt::format("expected an object with the keys {}, got {}",
+                         fmt::join(std::span(kTopLevelKeys).first(6), ", "), describe(document)));
+  check_keys(document, "", kTopLevelKeys);
+  ModelConfig config;
+  if (const auto name = document.find("name"); name != document.end()) {
+    if (!name->is_string()) fail("/name", "expected a string, got " + describe(*name));
+    config.name = name->get<std::string>();
+  }
+  if (const auto shape = document.find("input_shape"); shape != document.end()) {
+    if (document.contains("inputs"))
+      fail("/input_shape", "give \"inputs\" (a number) or \"input_shape\" (an array), not both");
+    config.input_shape = read_input_shape(*shape);
+    config.inputs = 1;
+    for (std::size_t size : config.input_shape) config.inputs *= size;  // checked by the reader
+  } else {
+    config.inputs = read_size(require(document, "", "inputs"), "/inputs");
+  }
+  const json& layers = require(document, "", "layers");
+  if (layers_are_typed(*this, layers)) {
+    config.bias = read_bias(*this, document);
+    config.layers = read_typed_layers(layers, config.example_shape());
+  } else {
+    config.layers = read_dense_layers(layers);
+  }
+  config.loss = read_loss(require(document, "", "loss"));
+  config.bias = read_bias(*this, document);
+  if (const auto targets = document.find("targets"); targets != document.end()) {
+    if (*targets == "class_index")
+      config.targets = Targets::kClassIndex;
+    else if (*targets != "columns")
+      fail("/targets",
+           "expected \"columns\" (the default: the last `outputs` columns of a row) "
+           "or \"class_index\" (one column: the class number), got " +
+               describe(*targets));
+  }
+  if (const auto seed = document.find("seed"); seed != document.end())
+    config.seed = read_seed(*seed);
+  check_loss_fits(config);
+  if (config.is_layered())
+    check_typed_parameter_count(config);
+  else
+    check_parameter_count(config);
+  return config;
+}
+
+void ConfigReader::fail(std::string_view path, std::string_view message) const {
+  throw Error(fmt::format("{}: {}: {}", file_, path.empty() ? "top level" : path, message));
+}
+
+void ConfigReader::check_keys(const json& object, std::string_view path,
+                              std::span<const std::string_view> known) const {
+  std::vector<std::string> unknown;
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string entry = describe(json(key));
+    for (std::string_view candidate : known) {
+      const std::size_t distance = edit_distance(key, candidate);
+      if (distance <= 2 && distance < candidate.size()) {
+        entry += fmt::format(" (did you mean \"{}\"?)", candidate);
+        break;
+      }
+    }
+    unknown.push_back(std::move(entry));
+  }
+  if (unknown.empty()) return;
+  fail(path, fmt::format("unknown key{} {}; the keys here are {}", unknown.size() > 1 ? "s" : "",
+                         fmt::join(unknown, ", "), fmt::join(known, ", ")));
+}
+
+const json& ConfigReader::require(const json& object, std::string_view path,
+                                  const char* key) const {
+  const auto found = object.find(key);
+  if (found == object.end()) fail(child(path, key), "missing; this key is required");
+  return *found;
+}
+
+std::size_t ConfigReader::read_size(const json& value, std::string_view path,
+                                    std::size_t least) const {
+  const std::string expected =
+      fmt::format("expected an integer from {} to {}", least, kMaxConfigSize);
+  if (value.is_string())
+    fail(path, fmt::format("{}, got the string {}; write numbers without quotes", expected,
+                           describe(value)));
+  // nlohmann keeps -0 and negative integers as signed, non-negative ones as unsigned.
+  if (value.is_number_unsigned()) {
+    const std::uint64_t size = value.get<std::uint64_t>();
+    if (size >= least && size <= kMaxConfigSize) return static_cast<std::size_t>(size);
+  }
+  if (least == 0 && value.is_number_integer() && value.get<std::int64_t>() == 0) return 0;  // -0
+  fail(path, fmt::format("{}, got {}", expected, describe(value)));
+}
+
+std::uint64_t ConfigReader::read_seed(const json& value) const {
+  if (value.is_number_unsigned()) return value.get<std::uint64_t>();
+  if (value.is_number_integer() && value.get<std::int64_t>() == 0) return 0;  // written -0
+  fail("/seed", fmt::format("expected an integer from 0 to {}, got {}",
+                            std::numeric_limits<std::uint64_t>::max(), describe(value)));
+}
+
+std::vector<LayerConfig> ConfigReader::read_dense_layers(const json& value) const {
+  if (!value.is_array() || value.empty())
+    fail("/layers", fmt::format("expected a non-empty array of layers such as {}, got {}",
+                                R"({"units": 4, "activation": "tanh"})", describe(value)));
+  std::vector<LayerConfig> layers;
+  for (std::size_t k = 0; k < value.size(); ++k) {
+    const std::string path = child("/layers", k);
+    const json& layer = value[k];
+    if (!layer.is_object())
+      fail(path, fmt::format("expected an object with the keys {}, got {}",
+                             fmt::join(kLayerKeys, ", "), describe(layer)));
+    check_keys(layer, path, kLayerKeys);
+    LayerConfig config;
+    config.units = read_size(require(layer, path, "units"), child(path, "units"));
+    config.activation =
+        read_activation(require(layer, path, "activation"), child(path, "activation"));
+    layers.push_back(config);
+  }
+  return layers;
+}
+
+Activation ConfigReader::read_activation(const json& value, std::string_view path) const {
+  if (value.is_string()) {
+    try {
+      return parse_activation(value.get<std::string>());
+    } catch (const Error&) {
+      // parse_activation's own message lacks the file and path; say it again with them.
+    }
+  }
+  fail(path, fmt::format("expected one of {}, got {}", activation_names(), describe(value)));
+}
+
+Loss ConfigReader::read_loss(const json& value) const {
+  if (value.is_string()) {
+    try {
+      return parse_loss(value.get<std::string>());
+    } catch (const Error&) {
+    }
+  }
+  fail("/loss", fmt::format("expected one of {}, got {}", loss_names(), describe(value)));
+}
+
+void ConfigReader::check_loss_fits(const ModelConfig& config) const {
+  if (config.loss != Loss::kSoftmaxCrossEntropy || config.outputs() >= 2) return;
+  fail("/loss",
+       fmt::format("\"softmax_cross_entropy\" needs at least 2 outputs, but the last layer "
+                   "(/layers/{}) has 1 {}: the softmax of a single output is always 1, so "
+                   "the loss and its gradient would always be 0. Give the last layer one {} "
+                   "per class, or use \"sse\" or \"mse\"",
+                   config.layers.size() - 1, config.is_layered() ? "output" : "unit",
+                   config.is_layered() ? "output" : "unit"));
+}
+
+// Before anything is allocated: the count, the layer where it passes the limit, and the
+// memory the values alone would take.
+void ConfigReader::check_parameter_count(const ModelConfig& config) const {
+  const std::uint64_t limit = input_limits().parameters;
+  std::uint64_t total = 0, in = config.inputs;
+  std::optional<std::size_t> crossing;
+  bool overflow = false;
+  for (std::size_t k = 0; k < config.layers.size(); ++k) {
+    const std::uint64_t out = config.layers[k].units;
+    std::uint64_t layer = 0;
+    overflow = overflow || __builtin_mul_overflow(in, out, &layer) ||
+               __builtin_add_overflow(layer, config.bias ? out : 0, &layer) ||
+               __builtin_add_overflow(total, layer, &total);
+    if (!crossing && (overflow || total > limit)) crossing = k;
+    in = out;
+  }
+  if (crossing) fail_too_many(child(child("/layers", *crossing), "units"), total, overflow);
+}
+
+void ConfigReader::fail_too_many(std::string_view path, std::uint64_t total, bool overflow) const {
+  const auto memory = [&](std::uint64_t bytes_each) {
+    std::uint64_t bytes = 0;
+    return overflow || __builtin_mul_overflow(total, bytes_each, &bytes)
+               ? std::string("more than 16 EiB")
+               : format_bytes(bytes);
+  };
+  fail(path, fmt::format("the model would have {} parameters, more than the limit of {}; their "
+                         "values alone would take {} as F32 ({} as F64). Make the layers smaller, "
+                         "or set TAPEGRAD_MAX_PARAMETERS to raise the limit",
+                         overflow ? std::string("more than 2^64") : std::to_string(total),
+                         input_limits().parameters, memory(4), memory(8)));
+}
 
 std::string_view to_string(Loss loss) {
   for (const auto& [value, name] : kLossNames)
@@ -327,10 +395,28 @@ Loss parse_loss(std::string_view name) {
 }
 
 std::size_t ModelConfig::outputs() const {
-  return layers.empty() ? 0 : layers.back().units;
+  if (layers.empty()) return 0;
+  if (layers.back().type == LayerType::kDense || layers.back().output_shape.empty())
+    return layers.back().units;
+  std::size_t size = 1;
+  for (std::size_t axis : layers.back().output_shape) size *= axis;
+  return size;
+}
+
+bool ModelConfig::is_layered() const {
+  return std::any_of(layers.begin(), layers.end(),
+                     [](const LayerConfig& layer) { return layer.type != LayerType::kDense; });
+}
+
+std::vector<std::size_t> ModelConfig::example_shape() const {
+  return input_shape.empty() ? std::vector<std::size_t>{inputs} : input_shape;
 }
 
 MLPOptions ModelConfig::mlp_options() const {
+  if (is_layered())
+    throw Error(
+        "mlp_options: this config's layers have types; build it with make_sequential "
+        "(models/io/config_model.hpp)");
   MLPOptions options(inputs);
   for (const LayerConfig& layer : layers) options.layer(layer.units, layer.activation);
   options.bias(bias);
@@ -352,13 +438,20 @@ std::string to_json(const ModelConfig& config) {
   // ordered_json keeps the keys in the order written here rather than sorting them.
   nlohmann::ordered_json document;
   if (!config.name.empty()) document["name"] = config.name;
-  document["inputs"] = config.inputs;
+  if (config.input_shape.empty())
+    document["inputs"] = config.inputs;
+  else
+    document["input_shape"] = config.input_shape;
   document["layers"] = nlohmann::ordered_json::array();
   for (const LayerConfig& layer : config.layers)
     document["layers"].push_back(
-        {{"units", layer.units}, {"activation", std::string(to_string(layer.activation))}});
+        layer.type == LayerType::kDense
+            ? nlohmann::ordered_json{{"units", layer.units},
+                                     {"activation", std::string(to_string(layer.activation))}}
+            : detail::typed_layer_json(layer));
   document["loss"] = std::string(to_string(config.loss));
   document["bias"] = config.bias;
+  if (config.targets == Targets::kClassIndex) document["targets"] = "class_index";
   if (config.seed) document["seed"] = *config.seed;
   try {
     return document.dump(2) + "\n";

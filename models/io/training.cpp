@@ -9,6 +9,7 @@
 #include "../../ops/ops.hpp"
 #include "../../optim/adam.hpp"
 #include "../../optim/sgd.hpp"
+#include "limits.hpp"
 
 namespace tapegrad {
 
@@ -82,6 +83,37 @@ void check_targets(Loss loss, const Dataset& data, double tolerance) {
           "probabilities",
           data.file, r + 2, r, sum, tolerance));
   }
+}
+
+Dataset read_model_data(const std::string& path, const ModelConfig& config) {
+  if (config.targets == Targets::kColumns)
+    return read_csv_dataset(path, config.inputs, config.outputs());
+  Dataset data = read_csv_dataset(path, config.inputs, 1);
+  const std::size_t k = config.outputs();
+  // The one-hot rows are not in the file, so the file's cap does not bound them: they may take
+  // no more than a data file may (TAPEGRAD_MAX_CSV_BYTES), checked before they are allocated.
+  std::uint64_t bytes = 0;
+  const std::uint64_t cap = input_limits().csv_bytes;
+  if (__builtin_mul_overflow(std::uint64_t{data.rows} * sizeof(double), std::uint64_t{k}, &bytes) ||
+      bytes > cap)
+    throw Error(fmt::format(
+        "{}: {} rows of {} classes as one-hot targets would take more than {}, the limit on data "
+        "(TAPEGRAD_MAX_CSV_BYTES)",
+        data.file, data.rows, k, format_bytes(cap)));
+  Tensor<double> one_hot(Shape{data.rows, k});
+  for (std::size_t r = 0; r < data.rows; ++r) {
+    const double label = data.y[r];
+    if (!(label >= 0 && label < static_cast<double>(k) && label == std::floor(label)))
+      throw Error(fmt::format(
+          "{}:{}: row {}: column {} (\"{}\") is {:g}, but with \"targets\": \"class_index\" the "
+          "last column is a class number, an integer from 0 to {}",
+          data.file, r + 2, r, data.inputs + 1,
+          data.inputs < data.columns.size() ? data.columns[data.inputs] : "?", label, k - 1));
+    one_hot[r * k + static_cast<std::size_t>(label)] = 1;  // the one-hot row of class `label`
+  }
+  data.y = std::move(one_hot);
+  data.outputs = k;
+  return data;
 }
 
 template <class T>

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +28,11 @@ Var<T> apply_loss(Loss loss, const Var<T>& prediction, const Var<T>& target);
 // sums far from 1 make the loss unbounded below, so training "improves" it without end. Throws
 // Error naming the file's line, the row and the sum or the entry. Other losses take any target.
 void check_targets(Loss loss, const Dataset& data, double tolerance);
+
+// A model's CSV data: read_csv_dataset with the config's inputs and outputs; with "targets":
+// "class_index", one label column per row, each an integer from 0 to outputs − 1 (an Error names
+// the line and column of any other value), given back as one-hot targets y [rows, outputs].
+Dataset read_model_data(const std::string& path, const ModelConfig& config);
 
 enum class OptimizerKind {
   kSgd,       // "sgd": θ ← θ − η g
