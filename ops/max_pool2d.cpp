@@ -27,9 +27,9 @@ Var<T> gather_picks(const Var<T>& u, const Picks& p, std::string_view name);
 
 // max_pool2d itself and the gather in its double backward: y[k] = x[at[k]].
 template <class T>
-class GatherNode final : public Node<T> {
+class PickNode final : public Node<T> {
  public:
-  GatherNode(const Picks& p, std::string_view name) : p_(p), name_(name) {}
+  PickNode(const Picks& p, std::string_view name) : p_(p), name_(name) {}
   std::string_view name() const override { return name_; }
   std::string derivative(std::size_t) const override { return "[x = max]"; }
   void vjp(const VjpContext<T>& ctx) const override {  // dx[at[k]] += G[k]
@@ -73,7 +73,7 @@ Var<T> gather_picks(const Var<T>& u, const Picks& p, std::string_view name) {
   const Shape shape = detail::with_plane(in.shape, p.oh, p.ow);
   T* y = op.output(shape);
   for (std::size_t k = 0; k < shape.size(); ++k) y[k] = in.data[p.at[k]];
-  return op.template finish<GatherNode<T>>(p, name);
+  return op.template finish<PickNode<T>>(p, name);
 }
 
 // The position of the maximum of window (i, j) of one plane: the first one, NaN above all.
@@ -108,8 +108,8 @@ Var<T> max_pool2d_forward(const Var<T>& x, const Pool2dArgs& args) {
         at[k] = n * plane + argmax(in.data + n * plane, windows, i, j);
         y[k] = in.data[at[k]];
       }
-  return op.template finish<GatherNode<T>>(Picks{at, windows.h, windows.w, windows.oh, windows.ow},
-                                           "max_pool2d");
+  return op.template finish<PickNode<T>>(Picks{at, windows.h, windows.w, windows.oh, windows.ow},
+                                         "max_pool2d");
 }
 
 }  // namespace

@@ -61,7 +61,7 @@ std::string byte_count(std::uint64_t count) {
   return fmt::format("{} byte{}", count, count == 1 ? "" : "s");
 }
 
-std::string shape_text(std::span<const std::uint64_t> dims) {
+std::string dims_text(std::span<const std::uint64_t> dims) {
   constexpr std::size_t kShown = Shape::kMaxRank + 1;
   if (dims.size() <= kShown) return fmt::format("[{}]", fmt::join(dims, ","));
   return fmt::format("[{},...] ({} dimensions)", fmt::join(dims.first(kShown), ","), dims.size());
@@ -214,7 +214,7 @@ class HeaderReader {
     if (overflow || held != needed)
       fail(entry.name,
            fmt::format("data_offsets [{}, {}] hold {} but shape {} of {} needs {}", entry.begin,
-                       entry.end, byte_count(held), shape_text(entry.dims), to_string(entry.dtype),
+                       entry.end, byte_count(held), dims_text(entry.dims), to_string(entry.dtype),
                        overflow ? "more than 2^64" : std::to_string(needed)));
     if (entry.end > data_size_)
       fail(entry.name, fmt::format("data_offsets [{}, {}] reach past the end of the data, which "
@@ -222,12 +222,12 @@ class HeaderReader {
                                    entry.begin, entry.end, byte_count(data_size_)));
     if (entry.dims.size() > Shape::kMaxRank)
       fail(entry.name, fmt::format("shape {} has {} dimensions; tapegrad tensors have at most {}",
-                                   shape_text(entry.dims), entry.dims.size(), Shape::kMaxRank));
+                                   dims_text(entry.dims), entry.dims.size(), Shape::kMaxRank));
     for (std::uint64_t dim : entry.dims)
       if (dim > std::numeric_limits<std::uint32_t>::max())
         fail(entry.name, fmt::format("shape {} has a dimension of 2^32 or more; tapegrad's "
                                      "dimensions are below 2^32",
-                                     shape_text(entry.dims)));
+                                     dims_text(entry.dims)));
     // A Shape multiplies its dimensions in order: a 0 after large ones still overflows first.
     std::uint64_t elements = 1;
     for (std::uint64_t dim : entry.dims)
@@ -235,7 +235,7 @@ class HeaderReader {
         fail(entry.name,
              fmt::format("shape {} has no elements, but the dimensions before its 0 "
                          "multiply to 2^64 or more, which tapegrad's shapes cannot hold",
-                         shape_text(entry.dims)));
+                         dims_text(entry.dims)));
   }
 
   [[noreturn]] void fail(std::string_view what) const {
