@@ -5,15 +5,16 @@
 // and data. The libtorch model holds its weights in torch::nn::Conv2d and torch::nn::Linear and
 // applies relu, max_pool2d and flatten as functions (its fastest way: no Sequential dispatch).
 // Before timing: the loss and every parameter's gradient at the initial weights, and the loss after
-// 5 steps, must agree. Rounds alternate the frameworks; each also times the step cut short after
-// the forward pass (forward + loss, recorded for backward) and after the backward pass, so the step
-// splits into forward, backward and Adam. Prints the environment and Markdown tables. Exit status 1
-// if a check fails, 2 on bad arguments.
+// 5 steps, must agree. Rounds alternate the frameworks; each also times a batch of steps with the
+// clock read between the parts (forward + loss; zero_grad + backward; Adam's step), which splits
+// the step into them. Prints the environment and Markdown tables. Exit status 1 if a check fails,
+// 2 on bad arguments.
 //
-//   tapegrad_torch_cnn_compare [--quick] [--rounds N] [--threads N]
+//   tapegrad_torch_cnn_compare [--quick] [--rounds N] [--threads N] [--batch 1|32|256]
 #include <fmt/core.h>
 
 #include <array>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,8 +39,9 @@ constexpr double kTolerance = 1e-5, kStepsTolerance = 1e-4;
 constexpr std::array<std::size_t, 3> kBatches{1, 32, 256};
 constexpr std::array<double, 3> kTargets{3.0, 1.5, 1.1};  // libtorch/tapegrad, issue 23
 
-// How far a timed step goes: forward + loss; then zero_grad + backward; then Adam's step.
-enum Phase { kForward, kBackward, kStep, kPhases };
+// How far a step goes: forward + loss; then zero_grad + backward; then Adam's step.
+enum Phase { kForward, kBackward, kStep };
+using Parts = std::array<double, 3>;  // seconds spent in each phase, summed over steps
 
 torch::Tensor to_torch(const tapegrad::Tensor<float>& t) {
   std::vector<int64_t> sizes;
@@ -51,6 +53,13 @@ torch::Tensor to_torch(const tapegrad::IndexTensor& t) {
   return torch::from_blob(const_cast<std::int64_t*>(t.data()), {static_cast<int64_t>(t.size())},
                           torch::kInt64)
       .clone();
+}
+
+void add_parts(Parts& parts, Clock::time_point t0, Clock::time_point t1, Clock::time_point t2,
+               Clock::time_point t3) {
+  parts[kForward] += std::chrono::duration<double>(t1 - t0).count();
+  parts[kBackward] += std::chrono::duration<double>(t2 - t1).count();
+  parts[kStep] += std::chrono::duration<double>(t3 - t2).count();
 }
 
 struct TapegradCnn {
@@ -68,15 +77,20 @@ struct TapegradCnn {
   }
 
   // The caller holds a TapeGuard for `tape`.
-  void run(long steps, Phase phase = kStep) {
+  // With `parts`, reads the clock between the phases and adds their times to it.
+  void run(long steps, Phase phase = kStep, Parts* parts = nullptr) {
     for (long i = 0; i < steps; ++i) {
+      const auto t0 = parts ? Clock::now() : Clock::time_point{};
       tape.clear();
       const tapegrad::Var<float> loss = tapegrad::cross_entropy(net.forward(x), labels);
+      const auto t1 = parts ? Clock::now() : t0;
       if (phase >= kBackward) {
         adam.zero_grad();
         loss.backward();
       }
+      const auto t2 = parts ? Clock::now() : t0;
       if (phase >= kStep) adam.step();
+      if (parts) add_parts(*parts, t0, t1, t2, Clock::now());
       if (i == steps - 1) last_loss = loss.item();
     }
   }
@@ -117,14 +131,18 @@ struct TorchCnn {
     const torch::Tensor h = torch::max_pool2d(torch::relu(conv1(x)), 2);
     return fc(torch::relu(conv2(h)).flatten(1));
   }
-  void run(long steps, Phase phase = kStep) {
+  void run(long steps, Phase phase = kStep, Parts* parts = nullptr) {
     for (long i = 0; i < steps; ++i) {
+      const auto t0 = parts ? Clock::now() : Clock::time_point{};
       loss = torch::cross_entropy_loss(forward(), labels);
+      const auto t1 = parts ? Clock::now() : t0;
       if (phase >= kBackward) {
         adam->zero_grad();
         loss.backward();
       }
+      const auto t2 = parts ? Clock::now() : t0;
       if (phase >= kStep) adam->step();
+      if (parts) add_parts(*parts, t0, t1, t2, Clock::now());
     }
   }
   float last_loss() const { return loss.item<float>(); }
@@ -146,7 +164,8 @@ double relative_difference(double a, double b) {
 struct Row {
   std::size_t batch = 0;
   double target = 0;
-  std::array<Timing, kPhases> tapegrad, torch;
+  Timing tapegrad, torch;                             // the whole step
+  std::array<Timing, 3> tapegrad_parts, torch_parts;  // forward, backward, Adam
   bool ok = false, finite_while_timed = true;
   double loss_difference = 0, gradient_difference = 0, steps_difference = 0;
 };
@@ -200,31 +219,38 @@ Row compare(std::size_t batch, double target, int rounds) {
 
   // Every batch starts from the initial weights, restored outside the timed region (the Adam
   // moments carry on; the step's work does not depend on them).
-  for (int p = 0; p < kPhases; ++p) {
-    const auto phase = static_cast<Phase>(p);
-    row.tapegrad[p].steps_per_batch = calibrate([&](long n) {
-      tg.restore();
-      tg.run(n, phase);
-    });
-    row.torch[p].steps_per_batch = calibrate([&](long n) {
-      th.restore();
-      th.run(n, phase);
-    });
+  row.tapegrad.steps_per_batch = calibrate([&](long n) {
+    tg.restore();
+    tg.run(n);
+  });
+  row.torch.steps_per_batch = calibrate([&](long n) {
+    th.restore();
+    th.run(n);
+  });
+  // A batch of steps split into phases; the clock reads stay out of the whole step's timing.
+  auto time_parts = [](std::array<Timing, 3>& timings, long steps, auto&& run) {
+    Parts parts{};
+    run(steps, parts);
+    for (std::size_t k = 0; k < parts.size(); ++k)
+      timings[k].per_step_us.push_back(parts[k] * 1e6 / static_cast<double>(steps));
+  };
+  // Rounds alternate the frameworks so that drift in the machine's load hits both alike.
+  for (int r = 0; r < rounds; ++r) {
+    tg.restore();
+    time_batch(row.tapegrad, [&](long n) { tg.run(n); });
+    th.restore();
+    time_batch(row.torch, [&](long n) { th.run(n); });
+    row.finite_while_timed =
+        row.finite_while_timed && std::isfinite(tg.last_loss) && std::isfinite(th.last_loss());
+    tg.restore();
+    time_parts(row.tapegrad_parts, row.tapegrad.steps_per_batch,
+               [&](long n, Parts& parts) { tg.run(n, kStep, &parts); });
+    th.restore();
+    time_parts(row.torch_parts, row.torch.steps_per_batch,
+               [&](long n, Parts& parts) { th.run(n, kStep, &parts); });
   }
-  // Rounds alternate the frameworks (and the phases) so that drift in the machine's load hits
-  // all of them alike.
-  for (int r = 0; r < rounds; ++r)
-    for (int p = 0; p < kPhases; ++p) {
-      const auto phase = static_cast<Phase>(p);
-      tg.restore();
-      time_batch(row.tapegrad[p], [&](long n) { tg.run(n, phase); });
-      th.restore();
-      time_batch(row.torch[p], [&](long n) { th.run(n, phase); });
-      row.finite_while_timed =
-          row.finite_while_timed && std::isfinite(tg.last_loss) && std::isfinite(th.last_loss());
-    }
   fmt::print("- batch {}: steps per timed batch (full step): tapegrad {}, libtorch {}\n", batch,
-             row.tapegrad[kStep].steps_per_batch, row.torch[kStep].steps_per_batch);
+             row.tapegrad.steps_per_batch, row.torch.steps_per_batch);
   std::fflush(stdout);
   return row;
 }
@@ -235,7 +261,7 @@ void print_tables(const std::vector<Row>& rows, int threads) {
       "met | tapegrad min–max µs | libtorch min–max µs | checks |\n");
   fmt::print("|---:|---:|---:|---:|---:|---:|---|---|---|---|\n");
   for (const Row& r : rows) {
-    const Timing &tg = r.tapegrad[kStep], &th = r.torch[kStep];
+    const Timing &tg = r.tapegrad, &th = r.torch;
     const double ratio = th.median() / tg.median();
     fmt::print(
         "| {} | {} | {:.2f} | {:.2f} | {:.2f} | ≥ {:.1f} | {} | {:.2f}–{:.2f} | {:.2f}–{:.2f} | "
@@ -244,17 +270,18 @@ void print_tables(const std::vector<Row>& rows, int threads) {
         ratio >= r.target ? "yes" : "no", tg.min(), tg.max(), th.min(), th.max(),
         r.ok ? "ok" : "MISMATCH", r.finite_while_timed ? "" : ", loss not finite while timed");
   }
-  // The parts are differences of the medians of the step cut short after each phase.
+  // Each part's median over rounds of its time per step in the split batches (the three need
+  // not add up to the whole step's median, timed apart).
   fmt::print(
-      "\n| batch | threads | tapegrad forward | backward | Adam | libtorch forward | backward | "
-      "Adam | forward ratio | backward ratio | Adam ratio |\n");
+      "\n| batch | threads | tapegrad forward µs | backward | Adam | libtorch forward µs | "
+      "backward | Adam | forward libtorch/tapegrad | backward | Adam |\n");
   fmt::print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const Row& r : rows) {
-    auto parts = [](const std::array<Timing, kPhases>& t) {
-      const double f = t[kForward].median(), b = t[kBackward].median(), s = t[kStep].median();
-      return std::array<double, 3>{f, b - f, s - b};
-    };
-    const auto tg = parts(r.tapegrad), th = parts(r.torch);
+    Parts tg{}, th{};
+    for (std::size_t k = 0; k < tg.size(); ++k) {
+      tg[k] = r.tapegrad_parts[k].median();
+      th[k] = r.torch_parts[k].median();
+    }
     fmt::print(
         "| {} | {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | "
         "{:.2f} |\n",
@@ -268,6 +295,7 @@ void print_tables(const std::vector<Row>& rows, int threads) {
 int main(int argc, char** argv) {
   int rounds = 15;
   int threads = 1;
+  std::size_t only_batch = 0;  // 0: all of kBatches
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const int value = i + 1 < argc ? std::atoi(argv[i + 1]) : 0;
@@ -276,17 +304,22 @@ int main(int argc, char** argv) {
     } else if (arg == "--threads" && value >= 1 && value <= 64) {
       threads = value;
       ++i;
+    } else if (arg == "--batch" && (value == 1 || value == 32 || value == 256)) {
+      only_batch = static_cast<std::size_t>(value);
+      ++i;
     } else if (arg == "--rounds" && value >= 1 && value <= 1000) {
       rounds = value;
       ++i;
     } else {
       const bool help = arg == "--help" || arg == "-h";
-      std::fprintf(help ? stdout : stderr,
-                   "usage: tapegrad_torch_cnn_compare [--quick] [--rounds N] [--threads N]\n"
-                   "Times the digits CNN's training step in tapegrad and libtorch side by side.\n"
-                   "  --quick      3 rounds instead of 15, for a smoke test\n"
-                   "  --rounds N   N rounds (1 to 1000); default 15\n"
-                   "  --threads N  N threads (1 to 64) in both frameworks; default 1\n");
+      std::fprintf(
+          help ? stdout : stderr,
+          "usage: tapegrad_torch_cnn_compare [--quick] [--rounds N] [--threads N] [--batch B]\n"
+          "Times the digits CNN's training step in tapegrad and libtorch side by side.\n"
+          "  --quick      3 rounds instead of 15, for a smoke test\n"
+          "  --rounds N   N rounds (1 to 1000); default 15\n"
+          "  --threads N  N threads (1 to 64) in both frameworks; default 1\n"
+          "  --batch B    only batch B (1, 32 or 256); default all three\n");
       return help ? 0 : 2;
     }
   }
@@ -303,7 +336,8 @@ int main(int argc, char** argv) {
   fmt::print("## Runs\n\n");
   std::vector<Row> rows;
   for (std::size_t i = 0; i < kBatches.size(); ++i)
-    rows.push_back(compare(kBatches[i], kTargets[i], rounds));
+    if (only_batch == 0 || only_batch == kBatches[i])
+      rows.push_back(compare(kBatches[i], kTargets[i], rounds));
 
   print_tables(rows, threads);
   fmt::print("\nProcess peak RSS (ru_maxrss): {:.1f} MiB\n",
