@@ -2,8 +2,8 @@
 # Every benchmark behind bench/RESULTS.md, in one run: builds build-bench (Release, no tests),
 # then runs the step/forward/backward benchmarks, the 10^6-node tape, the direct gemm loop
 # against BLAS and the products' layouts, peak memory per configuration, and (if libtorch is
-# installed) the side-by-side comparison. The environment (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE,
-# ...) passes through unchanged to every program.
+# installed) the side-by-side comparisons, on the MLPs and on the digits CNN. The environment
+# (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, ...) passes through unchanged to every program.
 #
 #   bench/run.sh [--quick]     --quick: fewer repetitions, for a smoke test
 set -euo pipefail
@@ -50,12 +50,19 @@ echo "|---|---|---:|---:|---:|---:|---:|---:|"
 for config in 0 1 2 3; do
   for dtype in float double; do "$build/bench/tapegrad_step_memory" "$config" "$dtype"; done
 done
+# The digits CNN's step (forward, cross entropy, backward, Adam) as bench/torch_cnn_compare.cpp
+# times it; its row shows the count even when it is not zero (exit status 1), so run on.
+for batch in 1 32 256; do "$build/bench/tapegrad_step_memory" cnn "$batch" || true; done
 echo
 
 if [[ -x $build/bench/tapegrad_torch_compare ]]; then
   for threads in 1 2; do
     echo "## Side by side with libtorch, $threads thread(s)"
     "$build/bench/tapegrad_torch_compare" "${compare_args[@]}" --threads "$threads"
+  done
+  for threads in 1 2; do
+    echo "## The digits CNN side by side with libtorch, $threads thread(s)"
+    "$build/bench/tapegrad_torch_cnn_compare" "${compare_args[@]}" --threads "$threads"
   done
 else
   echo "## Side by side with libtorch: skipped (libtorch not installed: apt-get install libtorch-dev)"

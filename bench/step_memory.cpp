@@ -6,7 +6,11 @@
 // aligned_alloc, memalign), which the libraries underneath call directly: those made from
 // oneDNN's own code are counted apart, by the caller's address (dladdr).
 //
+// The digits CNN's step (bench/digits_cnn_model.hpp: forward, cross entropy, backward, Adam, in
+// float) is counted the same way.
+//
 //   tapegrad_step_memory CONFIG [float|double]     CONFIG is 0..3, as in bench_configs.hpp
+//   tapegrad_step_memory cnn BATCH                 the digits CNN at batch BATCH
 #include <dlfcn.h>
 #include <fmt/core.h>
 #include <sys/resource.h>
@@ -21,6 +25,7 @@
 
 #include "bench_configs.hpp"
 #include "core.hpp"
+#include "digits_cnn_model.hpp"
 
 namespace {
 std::atomic<bool> counting{false};
@@ -115,45 +120,76 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
-template <class T>
-int run(const tapegrad::bench::Config& c, std::string_view dtype) {
-  using namespace tapegrad;
-  MLP<T> net = bench::make_mlp<T>(c);
-  SGD<T> sgd(net.parameters(), SGDOptions(1e-3));
-  const Tensor<T> x = bench::make_inputs<T>(c), y = bench::make_targets<T>(c);
-  std::size_t parameter_bytes = 0;
-  for (const Parameter<T>& p : net.parameters())
-    parameter_bytes += 2 * p.value().size() * sizeof(T);
-  Tape<T> tape;
-  TapeGuard<T> guard(tape);
-  auto step = [&] {
-    tape.clear();
-    const Var<T> loss = sse_loss(net.forward(x), y);
-    sgd.zero_grad();
-    loss.backward();
-    sgd.step();
-  };
+// One row of the table for `name`: `step` run once, then 20 times counted.
+template <class T, class Step>
+int count_steps(std::string_view name, std::string_view dtype, const tapegrad::Tape<T>& tape,
+                std::size_t parameter_bytes, Step&& step) {
   step();
   counting.store(true);
   for (int i = 0; i < 20; ++i) step();
   counting.store(false);
   // Per step, rounded up: an allocation made on some steps only still shows.
   auto per_step = [](const std::atomic<std::size_t>& n) { return (n.load() + 19) / 20; };
-  fmt::print("| {} | {} | {:.1f} | {:.2f} | {:.2f} | {} | {} | {} ({} of them oneDNN's) |\n",
-             c.name, dtype, peak_rss_mib(), static_cast<double>(tape.reserved_bytes()) / (1 << 20),
+  fmt::print("| {} | {} | {:.1f} | {:.2f} | {:.2f} | {} | {} | {} ({} of them oneDNN's) |\n", name,
+             dtype, peak_rss_mib(), static_cast<double>(tape.reserved_bytes()) / (1 << 20),
              static_cast<double>(parameter_bytes) / (1 << 20), per_step(allocations),
              per_step(onednn_news), per_step(c_allocations), per_step(onednn_allocations));
   return per_step(allocations) == 0 ? 0 : 1;
 }
 
+template <class T>
+std::size_t parameter_and_grad_bytes(const std::vector<tapegrad::Parameter<T>>& parameters) {
+  std::size_t bytes = 0;
+  for (const tapegrad::Parameter<T>& p : parameters) bytes += 2 * p.value().size() * sizeof(T);
+  return bytes;
+}
+
+int run_cnn(std::size_t batch) {
+  using namespace tapegrad;
+  Sequential<float> net = bench::make_digits_cnn();
+  Adam<float> adam(net.parameters(), AdamOptions(bench::kCnnLearningRate));
+  const Tensor<float> x = bench::make_digit_images(batch);
+  const IndexTensor labels = bench::make_digit_labels(batch);
+  Tape<float> tape;
+  TapeGuard<float> guard(tape);
+  return count_steps<float>(fmt::format("digits CNN batch {}", batch), "float", tape,
+                            parameter_and_grad_bytes(net.parameters()), [&] {
+                              tape.clear();
+                              const Var<float> loss = cross_entropy(net.forward(x), labels);
+                              adam.zero_grad();
+                              loss.backward();
+                              adam.step();
+                            });
+}
+
+template <class T>
+int run(const tapegrad::bench::Config& c, std::string_view dtype) {
+  using namespace tapegrad;
+  MLP<T> net = bench::make_mlp<T>(c);
+  SGD<T> sgd(net.parameters(), SGDOptions(1e-3));
+  const Tensor<T> x = bench::make_inputs<T>(c), y = bench::make_targets<T>(c);
+  Tape<T> tape;
+  TapeGuard<T> guard(tape);
+  return count_steps<T>(c.name, dtype, tape, parameter_and_grad_bytes(net.parameters()), [&] {
+    tape.clear();
+    const Var<T> loss = sse_loss(net.forward(x), y);
+    sgd.zero_grad();
+    loss.backward();
+    sgd.step();
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string_view(argv[1]) == "cnn" && std::atoi(argv[2]) >= 1)
+    return run_cnn(static_cast<std::size_t>(std::atoi(argv[2])));
   const std::string_view dtype = argc > 2 ? argv[2] : "float";
   const int index = argc > 1 ? std::atoi(argv[1]) : -1;
   if (index < 0 || index >= static_cast<int>(tapegrad::bench::kConfigs.size()) ||
       (dtype != "float" && dtype != "double")) {
-    fmt::print(stderr, "usage: tapegrad_step_memory CONFIG [float|double], CONFIG in 0..{}\n",
+    fmt::print(stderr,
+               "usage: tapegrad_step_memory CONFIG [float|double], CONFIG in 0..{}; or cnn BATCH\n",
                tapegrad::bench::kConfigs.size() - 1);
     return 2;
   }
