@@ -21,26 +21,20 @@ struct AdamSettings {
   T lr, beta1, beta2, eps, decay;
 };
 
+// The elementwise part of one update, over n elements, with c1 = 1 − β1^t and c2 = 1 − β2^t
+// (optim/detail/adam_update.cpp: compiled per instruction set; no pointer aliases another).
+void adam_moments(float* theta, const float* grad, float* m, float* v, std::size_t n,
+                  const AdamSettings<float>& s, float c1, float c2, Decay where);
+void adam_moments(double* theta, const double* grad, double* m, double* v, std::size_t n,
+                  const AdamSettings<double>& s, double c1, double c2, Decay where);
+
 // The update at step t (from 1) of θ with gradient ∂E/∂θ and moment buffers m, v.
 template <class T>
 void adam_update(std::span<T> theta, std::span<const T> grad, T* m, T* v, std::size_t t,
                  const AdamSettings<T>& s, Decay where) {
   const T correction1 = T(1) - std::pow(s.beta1, static_cast<T>(t));  // 1 − β1^t
   const T correction2 = T(1) - std::pow(s.beta2, static_cast<T>(t));  // 1 − β2^t
-  const bool l2 = where == Decay::kL2 && s.decay != T(0);
-  if (where == Decay::kDecoupled && s.decay != T(0)) {
-    const T keep = T(1) - s.lr * s.decay;
-    for (std::size_t i = 0; i < theta.size(); ++i) theta[i] *= keep;  // θ ← θ − ηλθ
-  }
-  for (std::size_t i = 0; i < theta.size(); ++i) {
-    T g = grad[i];
-    if (l2) g += s.decay * theta[i];                        // g ← g + λθ
-    m[i] = s.beta1 * m[i] + (T(1) - s.beta1) * g;           // m ← β1·m + (1 − β1)·g
-    v[i] = s.beta2 * v[i] + (T(1) - s.beta2) * g * g;       // v ← β2·v + (1 − β2)·g²
-    const T m_hat = m[i] / correction1;                     // m̂ = m / (1 − β1^t)
-    const T v_hat = v[i] / correction2;                     // v̂ = v / (1 − β2^t)
-    theta[i] -= s.lr * m_hat / (std::sqrt(v_hat) + s.eps);  // θ ← θ − η·m̂ / (√v̂ + ε)
-  }
+  adam_moments(theta.data(), grad.data(), m, v, theta.size(), s, correction1, correction2, where);
 }
 
 // One step of Adam or AdamW over every group: Options is AdamOptions or AdamWOptions. Each

@@ -66,6 +66,53 @@ TEST_CASE("Adam with other betas and eps and weight decay equals Algorithm 1 on 
   check_adam_against_algorithm_1(AdamOptions(0.2).betas(0.5, 0.75).eps(1e-3).weight_decay(0.1));
 }
 
+// The update runs as a vectorized loop with a scalar tail (optim/detail/adam_update.cpp): every
+// element of a 37-element parameter (vector body and tail) must get the bits a one-element
+// parameter gets from the same value and gradient, over three steps, and Algorithm 1's value.
+template <class Optimizer, class Options>
+void check_elements_independent(const Options& options, double lambda, bool decoupled) {
+  constexpr std::size_t kN = 37;
+  Parameter<float> whole(Tensor<float>(Shape{kN}));
+  std::vector<Parameter<float>> singles;
+  for (std::size_t i = 0; i < kN; ++i) {
+    whole.values()[i] = static_cast<float>(std::sin(1.0 + 0.7 * static_cast<double>(i)));
+    singles.emplace_back(Tensor<float>(Shape{1}, {whole.value()[i]}));
+  }
+  std::vector<double> reference(whole.value().values().begin(), whole.value().values().end());
+  std::vector<double> m(kN, 0.0), v(kN, 0.0);
+  Optimizer together({whole}, options);
+  Optimizer apart(singles, options);
+  for (int t = 1; t <= 3; ++t) {
+    for (std::size_t i = 0; i < kN; ++i) {
+      const float g = static_cast<float>(std::cos(0.4 * static_cast<double>(i) - t)) * 2.5f;
+      whole.grads()[i] = g;
+      singles[i].grads()[0] = g;
+      // Algorithm 1 in double, decay in the gradient (Adam) or on the weights (AdamW)
+      const double lr = options.lr(), b1 = options.beta1(), b2 = options.beta2();
+      if (decoupled) reference[i] *= 1 - lr * lambda;
+      const double gi = g + (decoupled ? 0.0 : lambda * reference[i]);
+      m[i] = b1 * m[i] + (1 - b1) * gi;
+      v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+      reference[i] -= lr * (m[i] / (1 - std::pow(b1, t))) /
+                      (std::sqrt(v[i] / (1 - std::pow(b2, t))) + options.eps());
+    }
+    together.step();
+    apart.step();
+    for (std::size_t i = 0; i < kN; ++i) {
+      CAPTURE(t, i);
+      CHECK(whole.value()[i] == singles[i].value()[0]);
+      CHECK(whole.value()[i] == Approx(reference[i]).epsilon(1e-5).margin(1e-6));
+    }
+  }
+}
+
+TEST_CASE("Adam and AdamW give every element of a long parameter the one-element update",
+          "[optim][adam]") {
+  check_elements_independent<Adam<float>>(AdamOptions(0.05), 0.0, false);
+  check_elements_independent<Adam<float>>(AdamOptions(0.05).weight_decay(0.3), 0.3, false);
+  check_elements_independent<AdamW<float>>(AdamWOptions(0.05).weight_decay(0.3), 0.3, true);
+}
+
 TEST_CASE("Adam's first step moves each element by about η against the gradient's sign",
           "[optim][adam]") {
   // At t = 1, m̂ = g and v̂ = g², so the step is η·g/(|g| + ε) ≈ η·sign(g).
