@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <vector>
+#include <array>
 
 #include "../graph/op.hpp"
 #include "detail/indices.hpp"
@@ -128,11 +128,13 @@ Var<T> embedding_forward(const Var<T>& weight, const IndexTensor& indices,
                     si.rank() + 1, Shape::kMaxRank));
   const std::int64_t padding = padding_row(padding_idx, sw);
   detail::check_indices("embedding", indices, sw[0],
-                        fmt::format("the rows of weight {}", sw.str()));
-  std::vector<std::size_t> out(si.dims().begin(), si.dims().end());
-  out.push_back(sw[1]);
+                        [&] { return fmt::format("the rows of weight {}", sw.str()); });
+  std::array<std::size_t, Shape::kMaxRank> out{};  // indices' shape and a row: no heap allocation
+  std::ranges::copy(si.dims(), out.begin());
+  out[si.rank()] = sw[1];
   const EmbeddingSpec s{sw[0], sw[1], indices.size(), detail::save_indices(op, indices), padding};
-  fill_rows(op.input(0).data, s, false, op.output(Shape(std::span<const std::size_t>(out))));
+  fill_rows(op.input(0).data, s, false,
+            op.output(Shape(std::span<const std::size_t>(out.data(), si.rank() + 1))));
   return op.template finish<EmbeddingNode<T>>(s);
 }
 

@@ -104,7 +104,7 @@ Var<T> gather_forward(const Var<T>& a, int dim, const IndexTensor& index) {
       throw ShapeError(fmt::format("gather: the indices {} are longer than {} on axis {}",
                                    index.shape().str(), in.shape.str(), k));
   detail::check_indices("gather", index, in.shape[axis],
-                        fmt::format("axis {} of {}", dim, in.shape.str()));
+                        [&] { return fmt::format("axis {} of {}", dim, in.shape.str()); });
   const GatherSpec s{axis, index.shape(), detail::save_indices(op, index)};
   T* out = op.output(index.shape());
   for_each_gathered(in.shape, s, [&](std::size_t i, std::size_t j) { out[i] = in.data[j]; });

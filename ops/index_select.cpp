@@ -93,7 +93,7 @@ Var<T> index_select_forward(const Var<T>& a, int dim, const IndexTensor& index) 
     throw ShapeError(
         fmt::format("index_select: the indices must be 1-D, got shape {}", index.shape().str()));
   detail::check_indices("index_select", index, in.shape[axis],
-                        fmt::format("axis {} of {}", dim, in.shape.str()));
+                        [&] { return fmt::format("axis {} of {}", dim, in.shape.str()); });
   const IndexSpec s{axis, index.size(), detail::save_indices(op, index)};
   T* out = op.output(detail::with_axis(in.shape, axis, s.count));
   for_each_selected(in.shape, s, [&](std::size_t i, std::size_t j) { out[i] = in.data[j]; });

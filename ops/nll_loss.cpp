@@ -23,11 +23,16 @@ Var<T> nll_forward(const Var<T>& log_probs, const IndexTensor& target, Reduction
                     "with [n], or [c] with []",
                     s.str(), target.shape().str()));
   const std::size_t rows = one_row ? 1 : s[0], classes = s[s.rank() - 1];
-  detail::check_indices("nll_loss", target, classes, fmt::format("the {} classes", classes),
-                        ignore_index);
-  // Ignored rows pick class 0 and are then weighted 0.
-  IndexTensor picks(Shape{rows, 1});
-  Tensor<T> kept(Shape{rows});
+  detail::check_indices(
+      "nll_loss", target, classes, [&] { return fmt::format("the {} classes", classes); },
+      ignore_index);
+  // Ignored rows pick class 0 and are then weighted 0. The picks and weights are this thread's
+  // tensors, reused while the row count stays: gather and the constant copy them onto the tape,
+  // so a training step allocates nothing here.
+  thread_local IndexTensor picks;
+  thread_local Tensor<T> kept;
+  if (picks.shape() != Shape{rows, 1}) picks = IndexTensor(Shape{rows, 1});
+  if (kept.shape() != Shape{rows}) kept = Tensor<T>(Shape{rows});
   std::size_t counted = 0;
   for (std::size_t r = 0; r < rows; ++r) {
     const bool ignored = target[r] == ignore_index;
@@ -37,7 +42,9 @@ Var<T> nll_forward(const Var<T>& log_probs, const IndexTensor& target, Reduction
   }
   return detail::all_or_nothing<T>([&] {
     const Var<T> table = one_row ? reshape(log_probs, Shape{1, classes}) : log_probs;
-    const Var<T> per_row = mul(neg(reshape(gather(table, 1, picks), Shape{rows})), Var<T>(kept));
+    const Var<T> picked = neg(reshape(gather(table, 1, picks), Shape{rows}));
+    // Weighted only if a row is ignored: a weight of 1 changes nothing.
+    const Var<T> per_row = counted == rows ? picked : mul(picked, Var<T>(kept));
     switch (reduction) {
       case Reduction::kNone:
         return one_row ? reshape(per_row, Shape{}) : per_row;

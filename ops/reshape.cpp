@@ -4,8 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
-#include <vector>
+#include <array>
 
 #include "../graph/op.hpp"
 #include "detail/axes.hpp"
@@ -45,51 +44,66 @@ Var<T> reshape_forward(const Var<T>& a, const Shape& shape) {
   return op.template finish<ReshapeNode<T>>();
 }
 
-std::vector<std::size_t> dims_of(const Shape& s) {
-  return {s.dims().begin(), s.dims().end()};
-}
-Shape shape_of(const std::vector<std::size_t>& dims) {
-  return Shape(std::span<const std::size_t>(dims));
-}
+// A shape's axes being edited, in place: at most Shape::kMaxRank of them, so no heap allocation.
+struct Dims {
+  std::array<std::size_t, Shape::kMaxRank> at{};
+  std::size_t rank = 0;
+
+  explicit Dims(const Shape& s) : rank(s.rank()) { std::ranges::copy(s.dims(), at.begin()); }
+  void erase(std::size_t first, std::size_t last) {  // removes axes [first, last)
+    std::copy(at.begin() + static_cast<std::ptrdiff_t>(last),
+              at.begin() + static_cast<std::ptrdiff_t>(rank),
+              at.begin() + static_cast<std::ptrdiff_t>(first));
+    rank -= last - first;
+  }
+  void insert_one(std::size_t axis) {  // a new axis of size 1 before `axis`; rank < kMaxRank
+    std::copy_backward(at.begin() + static_cast<std::ptrdiff_t>(axis),
+                       at.begin() + static_cast<std::ptrdiff_t>(rank),
+                       at.begin() + static_cast<std::ptrdiff_t>(rank + 1));
+    at[axis] = 1;
+    ++rank;
+  }
+  Shape shape() const { return Shape(std::span<const std::size_t>(at.data(), rank)); }
+};
 
 template <class T>
 Var<T> squeeze_forward(const Var<T>& a, std::optional<int> dim) {
-  std::vector<std::size_t> dims = dims_of(a.shape());
+  Dims dims(a.shape());
   if (dim) {
     const std::size_t axis = detail::normalize_axis("squeeze", *dim, a.shape());
-    if (dims[axis] == 1) dims.erase(dims.begin() + static_cast<std::ptrdiff_t>(axis));
+    if (dims.at[axis] == 1) dims.erase(axis, axis + 1);
   } else {
-    std::erase(dims, std::size_t{1});
+    for (std::size_t k = dims.rank; k-- > 0;)
+      if (dims.at[k] == 1) dims.erase(k, k + 1);
   }
-  return reshape_forward(a, shape_of(dims));
+  return reshape_forward(a, dims.shape());
 }
 
 template <class T>
 Var<T> unsqueeze_forward(const Var<T>& a, int dim) {
-  std::vector<std::size_t> dims = dims_of(a.shape());
-  if (dims.size() == Shape::kMaxRank)
+  Dims dims(a.shape());
+  if (dims.rank == Shape::kMaxRank)
     throw ShapeError(fmt::format("unsqueeze: {} already has the largest rank, {}", a.shape().str(),
                                  Shape::kMaxRank));
-  const std::size_t axis = detail::normalize_axis("unsqueeze", dim, a.shape(), dims.size() + 1);
-  dims.insert(dims.begin() + static_cast<std::ptrdiff_t>(axis), 1);
-  return reshape_forward(a, shape_of(dims));
+  const std::size_t axis = detail::normalize_axis("unsqueeze", dim, a.shape(), dims.rank + 1);
+  dims.insert_one(axis);
+  return reshape_forward(a, dims.shape());
 }
 
 template <class T>
 Var<T> flatten_forward(const Var<T>& a, int start_dim, int end_dim) {
   if (a.rank() == 0) return reshape_forward(a, Shape{1});  // torch: a scalar flattens to [1]
-  std::vector<std::size_t> dims = dims_of(a.shape());
+  Dims dims(a.shape());
   const std::size_t start = detail::normalize_axis("flatten", start_dim, a.shape());
   const std::size_t end = detail::normalize_axis("flatten", end_dim, a.shape());
   if (start > end)
     throw ShapeError(fmt::format("flatten: start_dim {} comes after end_dim {} in {}", start_dim,
                                  end_dim, a.shape().str()));
   std::size_t merged = 1;
-  for (std::size_t k = start; k <= end; ++k) merged *= dims[k];
-  dims.erase(dims.begin() + static_cast<std::ptrdiff_t>(start + 1),
-             dims.begin() + static_cast<std::ptrdiff_t>(end + 1));
-  dims[start] = merged;
-  return reshape_forward(a, shape_of(dims));
+  for (std::size_t k = start; k <= end; ++k) merged *= dims.at[k];
+  dims.erase(start + 1, end + 1);
+  dims.at[start] = merged;
+  return reshape_forward(a, dims.shape());
 }
 
 }  // namespace

@@ -17,9 +17,12 @@
 namespace tapegrad::detail {
 
 // Throws ShapeError naming the op and the first index outside [0, size) (skipping `allowed`, an
-// index that means "none", such as nll_loss's ignore_index).
-inline void check_indices(std::string_view op, const IndexTensor& index, std::size_t size,
-                          std::string_view what, std::optional<std::int64_t> allowed = {}) {
+// index that means "none", such as nll_loss's ignore_index). `what()` describes the indexed axis
+// for the message ("axis 1 of [3,4]"); it is called only on an error, so that a valid call
+// formats nothing (and allocates nothing).
+template <class Describe>
+void check_indices(std::string_view op, const IndexTensor& index, std::size_t size, Describe&& what,
+                   std::optional<std::int64_t> allowed = {}) {
   for (std::size_t i = 0; i < index.size(); ++i) {
     const std::int64_t k = index[i];
     if (allowed && k == *allowed) continue;
@@ -27,7 +30,7 @@ inline void check_indices(std::string_view op, const IndexTensor& index, std::si
       throw ShapeError(
           fmt::format("{}: index {} at {} of the indices {} is out of range for {} "
                       "of size {} (valid: 0 to {})",
-                      op, k, index.shape().index_str(i), index.shape().str(), what, size,
+                      op, k, index.shape().index_str(i), index.shape().str(), what(), size,
                       static_cast<std::int64_t>(size) - 1));
   }
 }

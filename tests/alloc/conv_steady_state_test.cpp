@@ -4,6 +4,9 @@
 // calls (the argument map of each execute) are counted apart and reported (bench/RESULTS.md).
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <memory>
+
 #include "allocation_hooks.hpp"
 #include "ops/detail/conv_onednn.hpp"
 #include "tapegrad.hpp"
@@ -51,6 +54,42 @@ TEST_CASE("a CNN step on oneDNN's convolutions allocates nothing of tapegrad's o
   // At batch 32, conv1's forward and backward weights and conv2's three passes; batch 1's layers
   // are under the threshold and run im2col.
   CHECK(runs == (detail::onednn_conv_built() && batch == 32 ? 5u * kSteps : 0u));
+}
+
+TEST_CASE("the digits CNN's Adam step with flatten and cross entropy allocates nothing of its own",
+          "[alloc][conv2d][cross_entropy]") {
+  // examples/digits_cnn.cpp's model as modules: conv → relu → max pool → conv → relu → flatten
+  // → linear, cross entropy (mean) over class indices, Adam: what a user's loop runs.
+  const std::size_t batch = GENERATE(1, 32);
+  INFO("batch " << batch);
+  manual_seed(3);
+  Sequential<float> net{
+      std::make_shared<Conv2d<float>>(Conv2dOptions(1, 16, 3).padding(1)),
+      std::make_shared<ReLU<float>>(),
+      std::make_shared<MaxPool2d<float>>(Pool2dOptions(2)),
+      std::make_shared<Conv2d<float>>(Conv2dOptions(16, 32, 3).padding(1)),
+      std::make_shared<ReLU<float>>(),
+      std::make_shared<Flatten<float>>(),
+      std::make_shared<Linear<float>>(32 * 4 * 4, 10),
+  };
+  Adam<float> adam(net.parameters(), AdamOptions(2e-3));
+  Generator generator(8);
+  const Tensor<float> x = uniform_tensor({batch, 1, 8, 8}, 0.0f, 1.0f, generator);
+  IndexTensor labels(Shape{batch});
+  for (std::size_t i = 0; i < batch; ++i) labels[i] = static_cast<std::int64_t>(i * 7 % 10);
+  Tape<float> tape;
+  TapeGuard<float> guard(tape);
+  const auto step = [&] {
+    tape.clear();
+    const Var<float> loss = cross_entropy(net.forward(tape.variable(x, false)), labels);
+    adam.zero_grad();
+    loss.backward();
+    adam.step();
+  };
+  step();
+  const std::size_t before = allocations();
+  for (int i = 0; i < 10; ++i) step();
+  CHECK(allocations() - before == 0);
 }
 
 }  // namespace file_alloc_conv_steady_state_test
