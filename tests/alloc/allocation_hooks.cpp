@@ -11,6 +11,7 @@ namespace {
 
 std::atomic<std::size_t> allocation_count{0};
 std::atomic<std::size_t> onednn_count{0};
+std::atomic<std::size_t> c_count{0};
 std::atomic<std::size_t> largest{0};
 // Allocations to let through before failing one on this thread; -1: none is to fail.
 thread_local long countdown = -1;
@@ -36,21 +37,73 @@ void count_or_fail(std::size_t size, void* caller) {
   }
 }
 
+}  // namespace
+
+// The C allocator as called from the code linked into this program (tapegrad's static libraries,
+// the tests): the program is linked with --wrap for each of these functions (tests/CMakeLists.txt),
+// so those calls come here and go on to the real function (glibc's, or the sanitizer's). Calls
+// from the shared libraries (oneDNN, OpenBLAS, libstdc++) are not seen: bench/step_memory counts
+// those per library. Counted as allocations too.
+extern "C" {
+void* __real_malloc(std::size_t size);
+void* __real_calloc(std::size_t count, std::size_t size);
+void* __real_realloc(void* p, std::size_t size);
+void* __real_aligned_alloc(std::size_t alignment, std::size_t size);
+int __real_posix_memalign(void** p, std::size_t alignment, std::size_t size);
+void* __real_memalign(std::size_t alignment, std::size_t size);
+}
+
+namespace {
+
+// Counts a C allocator call. Never failed: code calling malloc directly (Catch2's, say) need
+// not handle a null pointer the way tapegrad's code handles std::bad_alloc.
+void count_c() {
+  c_count.fetch_add(1, std::memory_order_relaxed);
+  allocation_count.fetch_add(1, std::memory_order_relaxed);
+}
+
 void* plain_allocation(std::size_t size, void* caller) {
   count_or_fail(size, caller);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  if (void* p = __real_malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
 
 void* aligned_allocation(std::size_t size, std::align_val_t align, void* caller) {
   count_or_fail(size, caller);
   const auto alignment = static_cast<std::size_t>(align);
-  if (void* p = std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment))
+  if (void* p = __real_aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment))
     return p;
   throw std::bad_alloc();
 }
 
 }  // namespace
+
+extern "C" {
+void* __wrap_malloc(std::size_t size) {
+  count_c();
+  return __real_malloc(size);
+}
+void* __wrap_calloc(std::size_t count, std::size_t size) {
+  count_c();
+  return __real_calloc(count, size);
+}
+void* __wrap_realloc(void* p, std::size_t size) {
+  count_c();
+  return __real_realloc(p, size);
+}
+void* __wrap_aligned_alloc(std::size_t alignment, std::size_t size) {
+  count_c();
+  return __real_aligned_alloc(alignment, size);
+}
+int __wrap_posix_memalign(void** p, std::size_t alignment, std::size_t size) {
+  count_c();
+  return __real_posix_memalign(p, alignment, size);
+}
+void* __wrap_memalign(std::size_t alignment, std::size_t size) {
+  count_c();
+  return __real_memalign(alignment, size);
+}
+}
 
 namespace tapegrad::testing {
 
@@ -59,6 +112,9 @@ std::size_t allocations() {
 }
 std::size_t onednn_allocations() {
   return onednn_count.load();
+}
+std::size_t c_allocations() {
+  return c_count.load();
 }
 std::size_t largest_allocation() {
   return largest.load();
@@ -96,7 +152,7 @@ void* operator new[](std::size_t size, std::align_val_t align) {
 // runtime's own operator new would reach this file's delete. They are counted but never failed.
 void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
   allocation_count.fetch_add(1, std::memory_order_relaxed);
-  return std::malloc(size == 0 ? 1 : size);
+  return __real_malloc(size == 0 ? 1 : size);
 }
 void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
   return operator new(size, tag);
@@ -104,7 +160,7 @@ void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
 void* operator new(std::size_t size, std::align_val_t align, const std::nothrow_t&) noexcept {
   allocation_count.fetch_add(1, std::memory_order_relaxed);
   const auto alignment = static_cast<std::size_t>(align);
-  return std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
+  return __real_aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
 }
 void* operator new[](std::size_t size, std::align_val_t align, const std::nothrow_t& tag) noexcept {
   return operator new(size, align, tag);

@@ -1,7 +1,11 @@
 // A training step allocates nothing on the heap once the tape has grown to its size: the tape's
 // arena holds nodes and tensors, clear() keeps it, and parameters and optimizer state live in
-// buffers made once. Counted by the global operator new of allocation_hooks.cpp.
+// buffers made once. Counted by the global operator new of allocation_hooks.cpp and by its
+// wrapped C allocator.
+#include <malloc.h>
 #include <catch2/catch.hpp>
+
+#include <cstdlib>
 
 #include "allocation_hooks.hpp"
 #include "ops/detail/gemm_backend.hpp"
@@ -57,6 +61,23 @@ TEST_CASE("the allocation counter sees allocations", "[alloc]") {
     sum(Var<double>(t));
   }
   CHECK(allocations() - before >= 3);  // the tensor, the tape's node list, the arena's chunk
+}
+
+TEST_CASE("the allocation counter sees the C allocator's calls", "[alloc]") {
+  // tapegrad's libraries are static archives linked into this program like this file, so a call
+  // of the C allocator in them goes through the same wrapped functions as these.
+  using tapegrad::testing::c_allocations;
+  const std::size_t before = allocations(), c_before = c_allocations();
+  void* blocks[6] = {};
+  blocks[0] = std::malloc(24);
+  blocks[1] = std::calloc(3, 8);
+  blocks[2] = std::realloc(nullptr, 40);
+  blocks[3] = std::aligned_alloc(64, 128);
+  REQUIRE(posix_memalign(&blocks[4], 64, 96) == 0);
+  blocks[5] = memalign(32, 64);
+  for (void* p : blocks) std::free(p);
+  CHECK(c_allocations() - c_before == 6);
+  CHECK(allocations() - before == 6);
 }
 
 TEMPLATE_TEST_CASE("an SGD training step allocates nothing after the first", "[alloc]", float,
