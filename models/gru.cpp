@@ -25,20 +25,35 @@ Var<T> GRUCell<T>::forward(const Var<T>& x) {
 
 template <class T>
 GRU<T>::GRU(const GRUOptions& options)
-    : RecurrentWeights<T>("GRU", 3, options.cell(), "_l0"), batch_first_(options.batch_first()) {
+    : RecurrentWeights<T>("GRU", 3, options.cell(), "_l0"),
+      upper_(detail::upper_layers<T>("GRU", 3, options)),
+      batch_first_(options.batch_first()) {
   for (const auto& [name, parameter] : this->named()) this->register_parameter(name, parameter);
+  for (const RecurrentWeights<T>& layer : upper_)
+    for (const auto& [name, parameter] : layer.named()) this->register_parameter(name, parameter);
+}
+
+template <class T>
+void GRU<T>::reset_parameters(Generator& generator) {
+  this->reset(generator);
+  for (RecurrentWeights<T>& layer : upper_) layer.reset(generator);
 }
 
 template <class T>
 GRUOutput<T> GRU<T>::forward(const Var<T>& x, const Var<T>& h_0) {
-  const detail::SequenceLayout layout("GRU", x.shape(), this->input_size, batch_first_);
-  Var<T> h = detail::initial_state("GRU", "h_0", h_0, layout, this->hidden_size);
-  std::vector<Var<T>> outputs;
-  for (const Var<T>& x_t : detail::time_steps(x, layout)) {
-    h = detail::gru_step(*this, x_t, h);
-    outputs.push_back(h);
+  const detail::SequenceLayout layout("GRU", x.shape(), this->input_size, batch_first_,
+                                      num_layers());
+  const std::vector<Var<T>> h_initial =
+      detail::initial_state("GRU", "h_0", h_0, layout, this->hidden_size);
+  std::vector<Var<T>> inputs = detail::time_steps(x, layout), finals;
+  for (std::size_t k = 0; k < num_layers(); ++k) {  // each layer's outputs are the next's inputs
+    const RecurrentWeights<T>& weights = k == 0 ? *this : upper_[k - 1];
+    Var<T> h = h_initial[k];
+    for (Var<T>& x_t : inputs) x_t = h = detail::gru_step(weights, x_t, h);
+    finals.push_back(h);
   }
-  return {stack(std::span<const Var<T>>(outputs), layout.time_dim), unsqueeze(h, 0)};
+  return {stack(std::span<const Var<T>>(inputs), layout.time_dim),
+          stack(std::span<const Var<T>>(finals), 0)};
 }
 
 template class GRUCell<float>;

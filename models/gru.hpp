@@ -1,7 +1,8 @@
 // GRUCell<T> and GRU<T>: the gated recurrent unit (Cho et al. 2014) as torch::nn::GRUCell and
-// torch::nn::GRU (one layer) compute it, with torch's parameter names, shapes, gate order (r, z,
-// n) and initialisation U(−1/√H, 1/√H), so that their state dicts load torch's. Built from the
-// ops (models/recurrent.hpp), so gradients of every order come from the ops.
+// torch::nn::GRU (with num_layers, without dropout between layers) compute it, with torch's
+// parameter names, shapes, gate order (r, z, n) and initialisation U(−1/√H, 1/√H), so that their
+// state dicts load torch's. Built from the ops (models/recurrent.hpp), so gradients of every order
+// come from the ops.
 //
 //   GRUCell<double> cell(GRUCellOptions(3, 5));   // weight_ih [15, 3], weight_hh [15, 5], ...
 //   Var<double> h1 = cell.forward(x, h0);         // x [N, 3], h0 [N, 5] → h1 [N, 5]
@@ -10,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "module.hpp"
 #include "recurrent.hpp"
@@ -40,28 +42,31 @@ class GRUCell : public Module<T>, public RecurrentWeights<T> {
 template <class T>
 struct GRUOutput {
   Var<T> output;  // h_t of every step: [T, N, H] ([N, T, H] with batch_first, [T, H] unbatched)
-  Var<T> h_n;     // the last step's: [1, N, H] ([1, H] unbatched)
+  Var<T> h_n;     // each layer's last step: [L, N, H] ([L, H] unbatched)
 };
 
 template <class T>
 class GRU : public Module<T>, public RecurrentWeights<T> {
  public:
-  // One layer: registers "weight_ih_l0" [3H, I], "weight_hh_l0" [3H, H], "bias_ih_l0" [3H] and
-  // "bias_hh_l0" [3H] (torch's names); the members weight_ih, ... are these. Throws Error if a
-  // size is 0.
+  // Registers, for each layer k < L, "weight_ih_lk" [3H, I] (layer 0; [3H, H] above it),
+  // "weight_hh_lk" [3H, H], "bias_ih_lk" [3H] and "bias_hh_lk" [3H] (torch's names, in torch's
+  // order); the members weight_ih, ... are layer 0's. Throws Error if a size or L is 0.
   explicit GRU(const GRUOptions& options);
 
   // The GRUCell's step over each time step of x [T, N, I] ([N, T, I] with batch_first, or [T, I]
-  // for one example), from h_0 [1, N, H] ([1, H]), or zeros if h_0 is undefined. Throws
-  // ShapeError naming the shapes, recording nothing.
+  // for one example), layer by layer, from h_0 [L, N, H] ([L, H]), or zeros if h_0 is undefined.
+  // Throws ShapeError naming the shapes, recording nothing.
   GRUOutput<T> forward(const Var<T>& x, const Var<T>& h_0);
   // The output sequence, from the zero state.
   Var<T> forward(const Var<T>& x) override { return forward(x, Var<T>()).output; }
 
   bool batch_first() const { return batch_first_; }
-  void reset_parameters(Generator& generator) { this->reset(generator); }
+  std::size_t num_layers() const { return upper_.size() + 1; }
+  // Draws every layer's parameters again, in registration order.
+  void reset_parameters(Generator& generator);
 
  private:
+  std::vector<RecurrentWeights<T>> upper_;  // layers 1 to L − 1
   bool batch_first_;
 };
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "module.hpp"
 #include "recurrent.hpp"
@@ -40,29 +41,32 @@ class LSTMCell : public Module<T>, public RecurrentWeights<T> {
 template <class T>
 struct LSTMOutput {
   Var<T> output;  // h_t of every step: [T, N, H] ([N, T, H] with batch_first, [T, H] unbatched)
-  Var<T> h_n;     // the last step's h and c: [1, N, H] ([1, H] unbatched)
+  Var<T> h_n;     // each layer's last step's h and c: [L, N, H] ([L, H] unbatched)
   Var<T> c_n;
 };
 
 template <class T>
 class LSTM : public Module<T>, public RecurrentWeights<T> {
  public:
-  // One layer: registers "weight_ih_l0" [4H, I], "weight_hh_l0" [4H, H], "bias_ih_l0" [4H] and
-  // "bias_hh_l0" [4H] (torch's names); the members weight_ih, ... are these. Throws Error if a
-  // size is 0.
+  // Registers, for each layer k < L, "weight_ih_lk" [4H, I] (layer 0; [4H, H] above it),
+  // "weight_hh_lk" [4H, H], "bias_ih_lk" [4H] and "bias_hh_lk" [4H] (torch's names, in torch's
+  // order); the members weight_ih, ... are layer 0's. Throws Error if a size or L is 0.
   explicit LSTM(const LSTMOptions& options);
 
   // The LSTMCell's step over each time step of x [T, N, I] ([N, T, I] with batch_first, or
-  // [T, I]), from {h_0, c_0}, each [1, N, H] ([1, H]); an undefined one starts at zeros. Throws
-  // ShapeError naming the shapes, recording nothing.
+  // [T, I]), layer by layer, from {h_0, c_0}, each [L, N, H] ([L, H]); an undefined one starts
+  // at zeros. Throws ShapeError naming the shapes, recording nothing.
   LSTMOutput<T> forward(const Var<T>& x, const LSTMState<T>& state);
   // The output sequence, from the zero state.
   Var<T> forward(const Var<T>& x) override { return forward(x, LSTMState<T>{}).output; }
 
   bool batch_first() const { return batch_first_; }
-  void reset_parameters(Generator& generator) { this->reset(generator); }
+  std::size_t num_layers() const { return upper_.size() + 1; }
+  // Draws every layer's parameters again, in registration order.
+  void reset_parameters(Generator& generator);
 
  private:
+  std::vector<RecurrentWeights<T>> upper_;  // layers 1 to L − 1
   bool batch_first_;
 };
 

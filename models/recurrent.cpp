@@ -95,7 +95,8 @@ LSTMState<T> lstm_step(const RecurrentWeights<T>& w, const Var<T>& x, const LSTM
 }
 
 SequenceLayout::SequenceLayout(std::string_view module, const Shape& x, std::size_t input_size,
-                               bool batch_first) {
+                               bool batch_first, std::size_t layers)
+    : layers(layers) {
   batched = x.rank() == 3;
   if ((x.rank() != 2 && !batched) || x[x.rank() - 1] != input_size)
     throw ShapeError(fmt::format(
@@ -108,7 +109,7 @@ SequenceLayout::SequenceLayout(std::string_view module, const Shape& x, std::siz
 }
 
 Shape SequenceLayout::final_state(std::size_t hidden_size) const {
-  return batched ? Shape{1, batch, hidden_size} : Shape{1, hidden_size};
+  return batched ? Shape{layers, batch, hidden_size} : Shape{layers, hidden_size};
 }
 
 Shape SequenceLayout::step_state(std::size_t hidden_size) const {
@@ -130,26 +131,47 @@ void check_initial_state(std::string_view module, std::string_view what, const S
 }
 
 template <class T>
-Var<T> initial_state(std::string_view module, std::string_view what, const Var<T>& given,
-                     const SequenceLayout& layout, std::size_t hidden_size) {
-  if (!given.defined()) return Var<T>(Tensor<T>(layout.step_state(hidden_size)));
+std::vector<Var<T>> initial_state(std::string_view module, std::string_view what,
+                                  const Var<T>& given, const SequenceLayout& layout,
+                                  std::size_t hidden_size) {
+  if (!given.defined())
+    return std::vector<Var<T>>(layout.layers, Var<T>(Tensor<T>(layout.step_state(hidden_size))));
   check_initial_state(module, what, given.shape(), layout, hidden_size);
-  return squeeze(given, 0);
+  std::vector<Var<T>> states = split(given, 1, 0);
+  for (Var<T>& state : states) state = squeeze(state, 0);
+  return states;
+}
+
+template <class T>
+std::vector<RecurrentWeights<T>> upper_layers(std::string_view module, std::size_t gates,
+                                              const RecurrentOptions& options) {
+  if (options.num_layers() == 0)
+    throw Error(fmt::format("{}: num_layers must be at least 1, got 0", module));
+  std::vector<RecurrentWeights<T>> layers;
+  for (std::size_t k = 1; k < options.num_layers(); ++k)
+    layers.emplace_back(module, gates, options.cell(k), fmt::format("_l{}", k));
+  return layers;
 }
 
 template Var<float> gru_step(const RecurrentWeights<float>&, const Var<float>&, const Var<float>&);
 template LSTMState<float> lstm_step(const RecurrentWeights<float>&, const Var<float>&,
                                     const LSTMState<float>&);
 template std::vector<Var<float>> time_steps(const Var<float>&, const SequenceLayout&);
-template Var<float> initial_state(std::string_view, std::string_view, const Var<float>&,
-                                  const SequenceLayout&, std::size_t);
+template std::vector<Var<float>> initial_state(std::string_view, std::string_view,
+                                               const Var<float>&, const SequenceLayout&,
+                                               std::size_t);
+template std::vector<RecurrentWeights<float>> upper_layers(std::string_view, std::size_t,
+                                                           const RecurrentOptions&);
 template Var<double> gru_step(const RecurrentWeights<double>&, const Var<double>&,
                               const Var<double>&);
 template LSTMState<double> lstm_step(const RecurrentWeights<double>&, const Var<double>&,
                                      const LSTMState<double>&);
 template std::vector<Var<double>> time_steps(const Var<double>&, const SequenceLayout&);
-template Var<double> initial_state(std::string_view, std::string_view, const Var<double>&,
-                                   const SequenceLayout&, std::size_t);
+template std::vector<Var<double>> initial_state(std::string_view, std::string_view,
+                                                const Var<double>&, const SequenceLayout&,
+                                                std::size_t);
+template std::vector<RecurrentWeights<double>> upper_layers(std::string_view, std::size_t,
+                                                            const RecurrentOptions&);
 
 }  // namespace detail
 

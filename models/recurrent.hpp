@@ -47,8 +47,9 @@ class RecurrentCellOptions {
 using GRUCellOptions = RecurrentCellOptions;
 using LSTMCellOptions = RecurrentCellOptions;
 
-// A layer's settings over a sequence (torch::nn::GRUOptions, one layer): as a cell's, and
-// batch_first(true) for inputs [N, T, I] instead of [T, N, I].
+// A recurrent module's settings over a sequence (torch::nn::GRUOptions): as a cell's,
+// batch_first(true) for inputs [N, T, I] instead of [T, N, I], and num_layers(L) for L layers
+// stacked, each one's output sequence the next one's input (torch's; no dropout between them).
 class RecurrentOptions {
  public:
   RecurrentOptions(std::size_t input_size, std::size_t hidden_size)
@@ -62,6 +63,10 @@ class RecurrentOptions {
     batch_first_ = batch_first;
     return *this;
   }
+  RecurrentOptions& num_layers(std::size_t num_layers) {
+    num_layers_ = num_layers;
+    return *this;
+  }
   RecurrentOptions& generator(Generator* generator) {
     generator_ = generator;
     return *this;
@@ -71,9 +76,13 @@ class RecurrentOptions {
   std::size_t hidden_size() const { return hidden_size_; }
   bool bias() const { return bias_; }
   bool batch_first() const { return batch_first_; }
+  std::size_t num_layers() const { return num_layers_; }
   Generator* generator() const { return generator_; }
-  RecurrentCellOptions cell() const {
-    return RecurrentCellOptions(input_size_, hidden_size_).bias(bias_).generator(generator_);
+  // Layer k's cell: layer 0 reads the input, the others the layer below's hidden state.
+  RecurrentCellOptions cell(std::size_t layer = 0) const {
+    return RecurrentCellOptions(layer == 0 ? input_size_ : hidden_size_, hidden_size_)
+        .bias(bias_)
+        .generator(generator_);
   }
 
  private:
@@ -81,6 +90,7 @@ class RecurrentOptions {
   std::size_t hidden_size_;
   bool bias_ = true;
   bool batch_first_ = false;
+  std::size_t num_layers_ = 1;
   Generator* generator_ = nullptr;
 };
 using GRUOptions = RecurrentOptions;
@@ -136,11 +146,12 @@ LSTMState<T> lstm_step(const RecurrentWeights<T>& w, const Var<T>& x, const LSTM
 // A sequence's layout: [T, N, I], [N, T, I] with batch_first, or [T, I] (one example, as torch
 // takes it). Throws ShapeError naming `module` and the shape.
 struct SequenceLayout {
-  SequenceLayout(std::string_view module, const Shape& x, std::size_t input_size, bool batch_first);
-  std::size_t steps = 0, batch = 0;
+  SequenceLayout(std::string_view module, const Shape& x, std::size_t input_size, bool batch_first,
+                 std::size_t layers = 1);
+  std::size_t steps = 0, batch = 0, layers = 1;
   bool batched = true;
   int time_dim = 0;
-  // The shape of h_n and c_n: [1, N, H] ([1, H] unbatched), as torch's for one layer.
+  // The shape of h_0, c_0, h_n and c_n: [L, N, H] ([L, H] unbatched), as torch's.
   Shape final_state(std::size_t hidden_size) const;
   // The shape of one step's state: [N, H] ([H] unbatched).
   Shape step_state(std::size_t hidden_size) const;
@@ -148,15 +159,22 @@ struct SequenceLayout {
 // The input at each time step: [N, I] ([I] unbatched).
 template <class T>
 std::vector<Var<T>> time_steps(const Var<T>& x, const SequenceLayout& layout);
-// Throws ShapeError unless `given` is torch's h_0 shape [1, N, H] ([1, H]) for the layout; the
+// Throws ShapeError unless `given` is torch's h_0 shape [L, N, H] ([L, H]) for the layout; the
 // error names `module`, `what` and both shapes.
 void check_initial_state(std::string_view module, std::string_view what, const Shape& given,
                          const SequenceLayout& layout, std::size_t hidden_size);
-// An initial state given as torch's h_0 [1, N, H] ([1, H]) as one step's [N, H], or zeros if
+// An initial state given as torch's h_0 [L, N, H] ([L, H]) as each layer's [N, H], or zeros if
 // `given` is undefined; the error names `module`, `what` and both shapes.
 template <class T>
-Var<T> initial_state(std::string_view module, std::string_view what, const Var<T>& given,
-                     const SequenceLayout& layout, std::size_t hidden_size);
+std::vector<Var<T>> initial_state(std::string_view module, std::string_view what,
+                                  const Var<T>& given, const SequenceLayout& layout,
+                                  std::size_t hidden_size);
+
+// The weights of layers 1 to L − 1 of a stacked GRU or LSTM (layer 0's are the module's own),
+// named with suffixes _l1, _l2, ...; throws Error naming `module` if L is 0.
+template <class T>
+std::vector<RecurrentWeights<T>> upper_layers(std::string_view module, std::size_t gates,
+                                              const RecurrentOptions& options);
 
 }  // namespace detail
 

@@ -56,6 +56,26 @@ TEST_CASE("gradcheck passes for an LSTM (batch_first) over every parameter, inpu
   require_passed(result);
 }
 
+TEST_CASE("gradcheck passes for two-layer GRUs and LSTMs over every parameter and the states",
+          "[recurrent][gradcheck]") {
+  Generator generator(10);
+  GRU<double> gru(GRUOptions(2, 2).num_layers(2).generator(&generator));
+  LSTM<double> lstm(LSTMOptions(2, 2).num_layers(2).generator(&generator));
+  std::vector<Parameter<double>> params = gru.parameters();
+  for (const Parameter<double>& p : lstm.parameters()) params.push_back(p);
+  const Parameter<double> x(uniform_tensor(Shape{3, 2, 2}, -1.0, 1.0, generator), "input");
+  const Parameter<double> h_0(uniform_tensor(Shape{2, 2, 2}, -1.0, 1.0, generator), "h_0");
+  const Parameter<double> c_0(uniform_tensor(Shape{2, 2, 2}, -1.0, 1.0, generator), "c_0");
+  for (const Parameter<double>& p : {x, h_0, c_0}) params.push_back(p);
+  const GradcheckResult result = gradcheck(params, [&] {
+    const GRUOutput<double> g = gru.forward(x, h_0);
+    const LSTMOutput<double> l = lstm.forward(x, {h_0, c_0});
+    return cat({flatten(g.output), flatten(g.h_n), flatten(l.output), flatten(l.c_n)});
+  });
+  REQUIRE(result.parameters.size() == 19);  // 8 + 8 weights, the input and both states
+  require_passed(result);
+}
+
 TEST_CASE("gradcheck passes for GRUCell and LSTMCell without bias", "[recurrent][gradcheck]") {
   Generator generator(9);
   GRUCell<double> gru(GRUCellOptions(3, 2).bias(false).generator(&generator));

@@ -156,7 +156,43 @@ TEST_CASE("recurrent modules refuse mismatched shapes, naming both, and record n
   CHECK_THROWS_WITH(
       lstm.forward(seq, {Tensor<double>(Shape{1, 4, 2}), Tensor<double>(Shape{4, 2})}),
       Contains("LSTM: c_0 [4,2]: expected [1,4,2]"));
+  // Two layers: h_0 is [2, N, H]; one layer's h_0 is refused.
+  GRU<double> gru2(GRUOptions(3, 2).num_layers(2));
+  CHECK_THROWS_WITH(gru2.forward(seq, Tensor<double>(Shape{1, 5, 2})),
+                    Contains("GRU: h_0 [1,5,2]: expected [2,5,2]"));
   CHECK(tape.size() == before);
+  CHECK_THROWS_WITH(GRU<double>(GRUOptions(3, 2).num_layers(0)),
+                    Contains("GRU: num_layers must be at least 1"));
+  CHECK_THROWS_WITH(LSTM<double>(LSTMOptions(3, 2).num_layers(0)),
+                    Contains("LSTM: num_layers must be at least 1"));
+}
+
+TEST_CASE("a stacked GRU is one GRU per layer, each reading the outputs of the one below",
+          "[recurrent][gru]") {
+  // GRU(3 → 4, two layers) against GRU(3 → 4) followed by GRU(4 → 4) with the same weights.
+  Generator generator(12);
+  GRU<double> stacked(GRUOptions(3, 4).num_layers(2).generator(&generator));
+  GRU<double> first(GRUOptions(3, 4)), second(GRUOptions(4, 4));
+  const auto named = stacked.named_parameters();
+  for (const auto& [name, p] : named) {
+    GRU<double>& target = name.ends_with("_l0") ? first : second;
+    const std::string own = name.substr(0, name.size() - 3) + "_l0";
+    for (auto& [n, q] : target.named_parameters())
+      if (n == own) q.assign(p.value());
+  }
+  Tape<double> tape;
+  TapeGuard<double> guard(tape);
+  const Var<double> x(uniform_tensor(Shape{5, 2, 3}, -1.0, 1.0, generator));
+  const Var<double> h_0(uniform_tensor(Shape{2, 2, 4}, -1.0, 1.0, generator));
+  const GRUOutput<double> both = stacked.forward(x, h_0);
+  const GRUOutput<double> lower = first.forward(x, slice(h_0, 0, 0, 1));
+  const GRUOutput<double> upper = second.forward(lower.output, slice(h_0, 0, 1, 2));
+  CHECK(both.output.shape() == Shape{5, 2, 4});
+  CHECK(both.h_n.shape() == Shape{2, 2, 4});
+  CHECK(both.output.to_tensor().values() == upper.output.to_tensor().values());
+  CHECK(both.h_n.to_tensor().values() == cat({lower.h_n, upper.h_n}).to_tensor().values());
+  CHECK(stacked.num_layers() == 2);
+  CHECK(named.size() == 8);
 }
 
 TEST_CASE("float recurrent modules agree with double ones", "[recurrent][precision]") {

@@ -1,8 +1,8 @@
-// GRUCell, LSTMCell, GRU and LSTM against PyTorch (Debian's python3-torch), in double: the same
-// parameters, inputs and initial states go to torch.nn's modules (tests/recurrent/
-// torch_recurrent.py, one Python process for every case), and the returned tensors and the
-// gradients of every parameter, of the input and of the initial state under the loss Σ o² over
-// every returned tensor o must agree to 1e-10 relative.
+// GRUCell, LSTMCell, GRU and LSTM (with 1 to 3 layers) against PyTorch (Debian's python3-torch),
+// in double: the same parameters, inputs and initial states go to torch.nn's modules
+// (tests/recurrent/torch_recurrent.py, one Python process for every case), and the returned
+// tensors and the gradients of every parameter, of the input and of the initial state under the
+// loss Σ o² over every returned tensor o must agree to 1e-10 relative.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -30,6 +30,7 @@ struct Case {
   bool bias, batch_first;
   Shape x_shape;
   bool with_state;
+  std::size_t layers = 1;  // num_layers of GRU and LSTM
 };
 
 // tapegrad's side of a case: what went in and what came out.
@@ -47,15 +48,15 @@ bool is_cell(const Case& c) {
   return c.kind == "GRUCell" || c.kind == "LSTMCell";
 }
 
-// The initial states' shapes: a cell's [N, H] ([H]), a layer's [1, N, H] ([1, H]).
+// The initial states' shapes: a cell's [N, H] ([H]), a GRU's or LSTM's [L, N, H] ([L, H]).
 std::vector<Shape> state_shapes(const Case& c) {
   if (!c.with_state) return {};
   Shape s;
   if (is_cell(c))
     s = c.x_shape.rank() == 2 ? Shape{c.x_shape[0], c.hidden} : Shape{c.hidden};
   else
-    s = c.x_shape.rank() == 3 ? Shape{1, c.x_shape[c.batch_first ? 0 : 1], c.hidden}
-                              : Shape{1, c.hidden};
+    s = c.x_shape.rank() == 3 ? Shape{c.layers, c.x_shape[c.batch_first ? 0 : 1], c.hidden}
+                              : Shape{c.layers, c.hidden};
   return c.kind.starts_with("LSTM") ? std::vector<Shape>{s, s} : std::vector<Shape>{s};
 }
 
@@ -107,6 +108,7 @@ Run run_case(const Case& c, Generator& generator) {
   const RecurrentOptions layer = RecurrentOptions(c.input, c.hidden)
                                      .bias(c.bias)
                                      .batch_first(c.batch_first)
+                                     .num_layers(c.layers)
                                      .generator(&generator);
   if (c.kind == "GRUCell") {
     GRUCell<double> m(cell);
@@ -139,6 +141,7 @@ json request_of(const Run& run) {
           {"hidden_size", run.c.hidden},
           {"bias", run.c.bias},
           {"batch_first", run.c.batch_first},
+          {"num_layers", run.c.layers},
           {"parameters", parameters},
           {"x", encode(run.x)},
           {"state", state}};
@@ -189,6 +192,12 @@ std::vector<Case> all_cases() {
       {"LSTM", 4, 5, true, false, Shape{4, 3, 4}, true},
       {"LSTM", 3, 4, true, true, Shape{2, 5, 3}, false},
       {"LSTM", 3, 2, false, false, Shape{6, 3}, true},
+      {"GRU", 4, 5, true, false, Shape{4, 3, 4}, true, 2},  // two layers
+      {"GRU", 3, 4, true, true, Shape{2, 5, 3}, false, 3},  // three, from zeros
+      {"GRU", 3, 2, false, false, Shape{6, 3}, true, 2},
+      {"LSTM", 4, 5, true, false, Shape{4, 3, 4}, true, 2},
+      {"LSTM", 3, 4, true, true, Shape{2, 5, 3}, false, 3},
+      {"LSTM", 3, 2, false, false, Shape{6, 3}, true, 2},
   };
 }
 
@@ -210,8 +219,9 @@ TEST_CASE("GRUCell, LSTMCell, GRU and LSTM agree with PyTorch: outputs and every
   for (std::size_t k = 0; k < runs.size(); ++k) {
     const Run& run = runs[k];
     const json& a = answers[k];
-    INFO(fmt::format("case {}: {} x {}{}{}", k, run.c.kind, run.c.x_shape.str(),
-                     run.c.bias ? "" : ", no bias", run.c.batch_first ? ", batch_first" : ""));
+    INFO(fmt::format("case {}: {} x {}{}{}, {} layer(s)", k, run.c.kind, run.c.x_shape.str(),
+                     run.c.bias ? "" : ", no bias", run.c.batch_first ? ", batch_first" : "",
+                     run.c.layers));
     if (a.contains("error")) FAIL("PyTorch could not run the case: " << a["error"]);
     // The same names in the same order: torch's state dict loads as it is.
     std::vector<std::string> names;

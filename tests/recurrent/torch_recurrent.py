@@ -25,7 +25,7 @@ def build(case):
     if kind == "LSTMCell":
         return torch.nn.LSTMCell(i, h, bias=bias)
     layer = {"GRU": torch.nn.GRU, "LSTM": torch.nn.LSTM}[kind]
-    return layer(i, h, num_layers=1, bias=bias, batch_first=case["batch_first"])
+    return layer(i, h, num_layers=case["num_layers"], bias=bias, batch_first=case["batch_first"])
 
 
 def outputs_of(module, kind, x, state):
