@@ -46,6 +46,14 @@ Adam<T>::Adam(std::vector<ParamGroup<T>> groups, const AdamOptions& defaults)
 }
 
 template <class T>
+void Adam<T>::prepare_group(std::size_t g, std::size_t first) {
+  const auto& o = static_cast<const AdamOptions&>(this->groups_[g].options());
+  detail::check_adam_options("Adam", o.lr(), o.beta1(), o.beta2(), o.eps(), o.weight_decay(), g,
+                             this->groups_.size());
+  detail::allocate_moments(this->parameters_, this->state_, first);
+}
+
+template <class T>
 void Adam<T>::step() {
   detail::adam_step<AdamOptions>(this->groups_, this->state_, detail::Decay::kL2);
   ++this->steps_;

@@ -44,6 +44,10 @@ class Adam final : public Optimizer<T> {
 
   const AdamOptions& options() const { return defaults_; }  // the defaults
 
+ protected:
+  const OptimizerOptions& defaults() const override { return defaults_; }
+  void prepare_group(std::size_t g, std::size_t first) override;
+
  private:
   AdamOptions defaults_;
 };

@@ -16,6 +16,14 @@ AdamW<T>::AdamW(std::vector<ParamGroup<T>> groups, const AdamWOptions& defaults)
 }
 
 template <class T>
+void AdamW<T>::prepare_group(std::size_t g, std::size_t first) {
+  const auto& o = static_cast<const AdamWOptions&>(this->groups_[g].options());
+  detail::check_adam_options("AdamW", o.lr(), o.beta1(), o.beta2(), o.eps(), o.weight_decay(), g,
+                             this->groups_.size());
+  detail::allocate_moments(this->parameters_, this->state_, first);
+}
+
+template <class T>
 void AdamW<T>::step() {
   detail::adam_step<AdamWOptions>(this->groups_, this->state_, detail::Decay::kDecoupled);
   ++this->steps_;

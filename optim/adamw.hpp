@@ -36,6 +36,10 @@ class AdamW final : public Optimizer<T> {
 
   const AdamWOptions& options() const { return defaults_; }  // the defaults
 
+ protected:
+  const OptimizerOptions& defaults() const override { return defaults_; }
+  void prepare_group(std::size_t g, std::size_t first) override;
+
  private:
   AdamWOptions defaults_;
 };

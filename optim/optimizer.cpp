@@ -19,37 +19,71 @@ const OptimizerOptions& ParamGroup<T>::options() const {
   return *options_;
 }
 
+namespace {
+
+// Group g's options completed from `defaults`: its own, with what they leave unset from there.
+template <class T>
+void fill_options(ParamGroup<T>& group, const OptimizerOptions& defaults, std::size_t g) {
+  if (!group.has_options()) {
+    group.set_options(defaults.clone());
+  } else if (auto filled = group.options().filled_from(defaults)) {
+    group.set_options(std::move(filled));
+  } else {
+    throw Error(
+        fmt::format("optimizer: parameter group {} has the options of another optimizer; give it "
+                    "the options type of this one (SGDOptions for SGD, AdamOptions for Adam, ...)",
+                    g));
+  }
+}
+
+// Throws Error if parameters[k] is undefined or one of parameters[0..k) is the same, for every
+// k from `first` on.
+template <class T>
+void check_parameters(const std::vector<Parameter<T>>& parameters, std::size_t first) {
+  for (std::size_t k = first; k < parameters.size(); ++k) {
+    if (!parameters[k].defined())
+      throw Error(fmt::format(
+          "optimizer: parameter {} of {} is undefined (default-constructed); did you forget to "
+          "construct it, or pass a module with bias(false) whose bias is empty?",
+          k, parameters.size()));
+    for (std::size_t j = 0; j < k; ++j)
+      if (parameters[j] == parameters[k])
+        throw Error(fmt::format(
+            "optimizer: parameter {} of {} ('{}', shape {}) is given twice; a parameter may be "
+            "in one parameter group only, once",
+            k, parameters.size(), parameters[k].name(), parameters[k].shape().str()));
+  }
+}
+
+}  // namespace
+
 template <class T>
 Optimizer<T>::Optimizer(std::vector<ParamGroup<T>> groups, const OptimizerOptions& defaults)
     : groups_(std::move(groups)) {
   for (std::size_t g = 0; g < groups_.size(); ++g) {
-    ParamGroup<T>& group = groups_[g];
-    if (!group.has_options()) {
-      group.set_options(defaults.clone());
-    } else if (auto filled = group.options().filled_from(defaults)) {
-      group.set_options(std::move(filled));
-    } else {
-      throw Error(fmt::format(
-          "optimizer: parameter group {} has the options of another optimizer; give it "
-          "the options type of this one (SGDOptions for SGD, AdamOptions for Adam, ...)",
-          g));
-    }
-    for (const Parameter<T>& parameter : group.params()) parameters_.push_back(parameter);
+    fill_options(groups_[g], defaults, g);
+    for (const Parameter<T>& parameter : groups_[g].params()) parameters_.push_back(parameter);
   }
-  for (std::size_t k = 0; k < parameters_.size(); ++k) {
-    if (!parameters_[k].defined())
-      throw Error(fmt::format(
-          "optimizer: parameter {} of {} is undefined (default-constructed); did you forget to "
-          "construct it, or pass a module with bias(false) whose bias is empty?",
-          k, parameters_.size()));
-    for (std::size_t j = 0; j < k; ++j)
-      if (parameters_[j] == parameters_[k])
-        throw Error(fmt::format(
-            "optimizer: parameter {} of {} ('{}', shape {}) is given twice; a parameter may be "
-            "in one parameter group only, once",
-            k, parameters_.size(), parameters_[k].name(), parameters_[k].shape().str()));
-  }
+  check_parameters(parameters_, 0);
   state_.resize(parameters_.size());
+}
+
+template <class T>
+void Optimizer<T>::add_param_group(ParamGroup<T> group) {
+  const std::size_t g = groups_.size(), first = parameters_.size();
+  fill_options(group, defaults(), g);
+  try {
+    for (const Parameter<T>& parameter : group.params()) parameters_.push_back(parameter);
+    check_parameters(parameters_, first);
+    state_.resize(parameters_.size());
+    groups_.push_back(std::move(group));
+    prepare_group(g, first);
+  } catch (...) {  // as it was
+    parameters_.erase(parameters_.begin() + static_cast<std::ptrdiff_t>(first), parameters_.end());
+    state_.erase(state_.begin() + static_cast<std::ptrdiff_t>(first), state_.end());
+    if (groups_.size() > g) groups_.pop_back();
+    throw;
+  }
 }
 
 template <class T>

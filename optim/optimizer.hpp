@@ -48,6 +48,13 @@ class Optimizer {
   // "SGD", "Adam", "AdamW": what a state file records, so that it loads only into its kind.
   virtual std::string_view name() const = 0;
 
+  // Adds a group after construction (torch's add_param_group): its options are filled from the
+  // optimizer's defaults and checked as the constructor checks them, and its parameters' state
+  // is allocated. Throws Error, changing nothing, for an undefined parameter, one already in
+  // the optimizer, or options of another optimizer or out of range. A scheduler made before
+  // then refuses to step until it is made again (optim/scheduler.hpp).
+  void add_param_group(ParamGroup<T> group);
+
   // Every group's parameters, in order; state(k) is parameters()[k]'s.
   const std::vector<Parameter<T>>& parameters() const { return parameters_; }
   // The groups; a group's options may be changed between steps (a scheduler sets its lr).
@@ -59,6 +66,12 @@ class Optimizer {
   void set_steps(std::size_t steps) { steps_ = steps; }  // for loading a saved state
 
  protected:
+  // The options the constructor was given, which fill in what a group's options do not set.
+  virtual const OptimizerOptions& defaults() const = 0;
+  // Checks group g's options, throwing Error, and allocates the state of its parameters, which
+  // start at parameters()[first]: what the constructor does for every group.
+  virtual void prepare_group(std::size_t g, std::size_t first) = 0;
+
   std::vector<ParamGroup<T>> groups_;
   std::vector<Parameter<T>> parameters_;
   std::vector<ParameterState<T>> state_;  // one per parameter

@@ -102,6 +102,13 @@ SGD<T>::SGD(std::vector<ParamGroup<T>> groups, const SGDOptions& defaults)
 }
 
 template <class T>
+void SGD<T>::prepare_group(std::size_t g, std::size_t) {
+  check_options(static_cast<const SGDOptions&>(this->groups_[g].options()), g,
+                this->groups_.size());
+  allocate_buffers(*this);  // those not allocated yet: the new group's
+}
+
+template <class T>
 TAPEGRAD_HOT void SGD<T>::step() {
   std::size_t k = 0;
   for (ParamGroup<T>& group : this->groups_) {

@@ -79,6 +79,10 @@ class SGD final : public Optimizer<T> {
 
   const SGDOptions& options() const { return defaults_; }  // the defaults
 
+ protected:
+  const OptimizerOptions& defaults() const override { return defaults_; }
+  void prepare_group(std::size_t g, std::size_t first) override;
+
  private:
   SGDOptions defaults_;
 };

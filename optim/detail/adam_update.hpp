@@ -58,11 +58,12 @@ void adam_step(std::vector<ParamGroup<T>>& groups, std::vector<ParameterState<T>
   }
 }
 
-// Allocates the moment buffers m ("exp_avg") and v ("exp_avg_sq") of every parameter.
+// Allocates the moment buffers m ("exp_avg") and v ("exp_avg_sq") of every parameter from
+// parameters[first] on.
 template <class T>
 void allocate_moments(const std::vector<Parameter<T>>& parameters,
-                      std::vector<ParameterState<T>>& state) {
-  for (std::size_t k = 0; k < parameters.size(); ++k) {
+                      std::vector<ParameterState<T>>& state, std::size_t first = 0) {
+  for (std::size_t k = first; k < parameters.size(); ++k) {
     state[k].buffers.emplace_back("exp_avg", Tensor<T>(parameters[k].shape()));
     state[k].buffers.emplace_back("exp_avg_sq", Tensor<T>(parameters[k].shape()));
   }

@@ -169,4 +169,66 @@ TEST_CASE("every optimizer leaves a frozen parameter and its state unchanged",
   check([](P p) { return std::make_unique<AdamW<double>>(p, AdamWOptions(0.1)); }, "AdamW");
 }
 
+TEST_CASE("add_param_group: a group added later gets the defaults, its own options and state",
+          "[optim][groups]") {
+  // SGD with momentum 0.9 by default; b joins after a step with lr 0.3 of its own. From then on
+  // each follows v ← μv + g, θ ← θ − ηv from its own zero buffer, as torch's add_param_group.
+  Parameter<double> w = parameter({0.5, -1.0, 2.0}, "w"), b = parameter({0.25, -0.75}, "b");
+  SGD<double> sgd({w}, SGDOptions(0.1).momentum(0.9));
+  set_gradient(w, 0);
+  sgd.step();
+  sgd.add_param_group(ParamGroup<double>{{b}, SGDOptions(0.3)});
+  REQUIRE(sgd.param_groups().size() == 2);
+  CHECK(sgd.param_groups()[1].options().lr() == 0.3);
+  CHECK(static_cast<const SGDOptions&>(sgd.param_groups()[1].options()).momentum() == 0.9);
+  REQUIRE(sgd.parameters().size() == 2);
+  std::vector<double> theta = copy(b.values()), v(2, 0.0);
+  for (int step = 1; step <= 2; ++step) {
+    set_gradient(w, step);
+    set_gradient(b, step);
+    sgd.step();
+    for (std::size_t i = 0; i < 2; ++i) {
+      v[i] = 0.9 * v[i] + b.grad()[i];
+      theta[i] -= 0.3 * v[i];
+    }
+  }
+  CHECK_THAT(copy(b.values()), Catch::Matchers::Approx(theta).epsilon(1e-15));
+
+  // Adam: the added group's moments start at zero and its steps count from 1.
+  Parameter<double> c = parameter({1.0, -2.0}, "c");
+  Adam<double> adam({w}, AdamOptions(0.01));
+  adam.step();
+  adam.add_param_group(ParamGroup<double>{{c}});
+  CHECK(adam.state(1).buffers.size() == 2);
+  const std::vector<double> before = copy(c.values());
+  set_gradient(c, 0);
+  adam.step();
+  CHECK(adam.state(1).step == 1);
+  for (std::size_t i = 0; i < 2; ++i)  // Adam's first step: θ − η·g/(|g| + ε/...) ≈ θ − η·sgn g
+    CHECK(c.values()[i] == Approx(before[i] - 0.01 * (c.grad()[i] > 0 ? 1 : -1)).epsilon(1e-6));
+}
+
+TEST_CASE(
+    "add_param_group refuses a parameter it has, a bad lr or another optimizer's options, "
+    "changing nothing",
+    "[optim][groups][errors]") {
+  Parameter<double> w = parameter({0.5, -1.0}, "w"), b = parameter({0.25}, "b");
+  SGD<double> sgd({w}, SGDOptions(0.1));
+  CHECK_THROWS_WITH(sgd.add_param_group(ParamGroup<double>{{b, w}}), Contains("given twice"));
+  CHECK_THROWS_WITH(sgd.add_param_group(ParamGroup<double>{{b}, SGDOptions(-1.0)}),
+                    Contains("SGD (parameter group 1): learning rate must be > 0"));
+  CHECK_THROWS_WITH(sgd.add_param_group(ParamGroup<double>{{b}, AdamOptions(0.1)}),
+                    Contains("options of another optimizer"));
+  CHECK_THROWS_WITH(sgd.add_param_group(ParamGroup<double>{{Parameter<double>()}}),
+                    Contains("undefined"));
+  CHECK(sgd.param_groups().size() == 1);
+  CHECK(sgd.parameters().size() == 1);
+  sgd.add_param_group(ParamGroup<double>{{b}});  // and a valid group still joins
+  CHECK(sgd.parameters().size() == 2);
+  Adam<double> adam({w}, AdamOptions(0.1));
+  CHECK_THROWS_WITH(adam.add_param_group(ParamGroup<double>{{b}, AdamOptions(0.1).betas(1.5, 0.9)}),
+                    Contains("betas must lie in [0, 1)"));
+  CHECK(adam.parameters().size() == 1);
+}
+
 }  // namespace file_optim_param_group_test
