@@ -57,6 +57,8 @@ struct TrainCommandOptions {
   double lr = 0.01;
   std::size_t batch = 0;  // 0: the whole file in one batch
   std::string optimizer = "sgd";
+  double weight_decay = -1;   // λ; below 0: the optimizer's default (0; adamw 0.01)
+  double clip_grad_norm = 0;  // the gradients' largest L2 norm before each step; 0: no clipping
   std::string validation, log, plot;
   std::uint64_t seed = 1;  // for the order of the batches
   bool detect_anomaly = false;

@@ -265,9 +265,17 @@ int run(int argc, char** argv) {
   add_integer(train_cmd, "--epochs", train.epochs, "Passes over the data", 1);
   add_real(train_cmd, "--lr", train.lr, RealRule::kPositive, "Learning rate η");
   add_integer(train_cmd, "--batch", train.batch, "Rows per step (0: all rows)");
-  train_cmd->add_option("--optimizer", train.optimizer, "sgd, momentum (0.9) or adam")
+  train_cmd
+      ->add_option("--optimizer", train.optimizer,
+                   "sgd, momentum (0.9), adam or adamw (decoupled weight decay)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"sgd", "momentum", "adam"}));
+      ->check(CLI::IsMember({"sgd", "momentum", "adam", "adamw"}));
+  add_real(train_cmd, "--weight-decay", train.weight_decay, RealRule::kNonNegative,
+           "Weight decay λ: added to the gradient (sgd, momentum, adam) or decoupled (adamw)")
+      ->default_str("0; adamw 0.01");
+  add_real(train_cmd, "--clip-grad-norm", train.clip_grad_norm, RealRule::kPositive,
+           "Scale the gradients down to this L2 norm (over all parameters) before each step")
+      ->default_str("off");
   train_cmd->add_option("--val", train.validation, "Validation data (CSV), evaluated each epoch");
   train_cmd->add_option("--log", train.log,
                         "CSV file for the loss per epoch (for sse, per row: E over the rows)");

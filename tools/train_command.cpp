@@ -26,6 +26,7 @@
 #include "models/io/safetensors.hpp"
 #include "models/io/training.hpp"
 #include "ops/ops.hpp"
+#include "optim/clip_grad.hpp"
 #include "output_paths.hpp"
 #include "progress.hpp"
 #include "weights.hpp"
@@ -145,8 +146,9 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
     exchange.emplace(*team, net.parameters());
   }
   const DetectAnomalyGuard anomaly(options.detect_anomaly);
-  auto optimizer =
-      make_optimizer<T>(parse_optimizer(options.optimizer), net.parameters(), options.lr);
+  auto optimizer = make_optimizer<T>(
+      parse_optimizer(options.optimizer), net.parameters(), options.lr,
+      options.weight_decay >= 0 ? std::optional<double>(options.weight_decay) : std::nullopt);
   // mpirun gives the ranks a pseudo-terminal even when its output goes to a file: plain lines.
   const bool interactive = !team && is_terminal(stdout);
   // sse sums over the rows, so files of different sizes (training, validation) would not
@@ -210,6 +212,8 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
         const T share = summed ? T(1) : static_cast<T>(shard.size()) / static_cast<T>(rows.size());
         exchange->sum_over_ranks(share, std::span<T>(&loss_value, 1));
       }
+      if (options.clip_grad_norm > 0)  // after the ranks' gradients are summed: the same everywhere
+        clip_grad_norm_(net.parameters(), options.clip_grad_norm);
       optimizer->step();
       seen += rows.size();
       ++step;

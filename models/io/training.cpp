@@ -8,6 +8,7 @@
 #include "../../graph/errors.hpp"
 #include "../../ops/ops.hpp"
 #include "../../optim/adam.hpp"
+#include "../../optim/adamw.hpp"
 #include "../../optim/sgd.hpp"
 #include "limits.hpp"
 
@@ -34,26 +35,40 @@ std::string_view to_string(OptimizerKind kind) {
       return "momentum";
     case OptimizerKind::kAdam:
       return "adam";
+    case OptimizerKind::kAdamW:
+      return "adamw";
   }
   throw Error(fmt::format("to_string: unknown OptimizerKind value {}", static_cast<int>(kind)));
 }
 
 OptimizerKind parse_optimizer(std::string_view name) {
-  for (OptimizerKind kind : {OptimizerKind::kSgd, OptimizerKind::kMomentum, OptimizerKind::kAdam})
+  for (OptimizerKind kind :
+       {OptimizerKind::kSgd, OptimizerKind::kMomentum, OptimizerKind::kAdam, OptimizerKind::kAdamW})
     if (to_string(kind) == name) return kind;
-  throw Error(fmt::format("unknown optimizer '{}'; expected one of sgd, momentum, adam", name));
+  throw Error(
+      fmt::format("unknown optimizer '{}'; expected one of sgd, momentum, adam, adamw", name));
 }
 
 template <class T>
 std::unique_ptr<Optimizer<T>> make_optimizer(OptimizerKind kind, std::vector<Parameter<T>> params,
-                                             double learning_rate) {
+                                             double learning_rate,
+                                             std::optional<double> weight_decay) {
   switch (kind) {
     case OptimizerKind::kSgd:
-      return std::make_unique<SGD<T>>(std::move(params), SGDOptions(learning_rate));
+      return std::make_unique<SGD<T>>(
+          std::move(params), SGDOptions(learning_rate).weight_decay(weight_decay.value_or(0.0)));
     case OptimizerKind::kMomentum:
-      return std::make_unique<SGD<T>>(std::move(params), SGDOptions(learning_rate).momentum(0.9));
+      return std::make_unique<SGD<T>>(
+          std::move(params),
+          SGDOptions(learning_rate).momentum(0.9).weight_decay(weight_decay.value_or(0.0)));
     case OptimizerKind::kAdam:
-      return std::make_unique<Adam<T>>(std::move(params), AdamOptions(learning_rate));
+      return std::make_unique<Adam<T>>(
+          std::move(params), AdamOptions(learning_rate).weight_decay(weight_decay.value_or(0.0)));
+    case OptimizerKind::kAdamW: {
+      AdamWOptions options(learning_rate);
+      if (weight_decay) options.weight_decay(*weight_decay);
+      return std::make_unique<AdamW<T>>(std::move(params), options);
+    }
   }
   throw Error(
       fmt::format("make_optimizer: unknown OptimizerKind value {}", static_cast<int>(kind)));
@@ -134,9 +149,11 @@ void gather_rows(const Tensor<double>& source, const std::vector<std::size_t>& r
 template Var<float> apply_loss(Loss, const Var<float>&, const Var<float>&);
 template Var<double> apply_loss(Loss, const Var<double>&, const Var<double>&);
 template std::unique_ptr<Optimizer<float>> make_optimizer(OptimizerKind,
-                                                          std::vector<Parameter<float>>, double);
+                                                          std::vector<Parameter<float>>, double,
+                                                          std::optional<double>);
 template std::unique_ptr<Optimizer<double>> make_optimizer(OptimizerKind,
-                                                           std::vector<Parameter<double>>, double);
+                                                           std::vector<Parameter<double>>, double,
+                                                           std::optional<double>);
 template void gather_rows(const Tensor<double>&, const std::vector<std::size_t>&, Tensor<float>&);
 template void gather_rows(const Tensor<double>&, const std::vector<std::size_t>&, Tensor<double>&);
 

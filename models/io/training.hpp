@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,13 +39,17 @@ enum class OptimizerKind {
   kSgd,       // "sgd": θ ← θ − η g
   kMomentum,  // "momentum": SGD with momentum 0.9
   kAdam,      // "adam": Adam with betas (0.9, 0.999), eps 1e-8
+  kAdamW,     // "adamw": AdamW (decoupled weight decay), betas (0.9, 0.999), eps 1e-8
 };
 std::string_view to_string(OptimizerKind kind);
 OptimizerKind parse_optimizer(std::string_view name);  // throws Error listing the names
 
+// With weight_decay λ if given (SGD's and Adam's added to the gradient, AdamW's decoupled), else
+// each optimizer's default (0; AdamW 0.01, as torch's).
 template <class T>
 std::unique_ptr<Optimizer<T>> make_optimizer(OptimizerKind kind, std::vector<Parameter<T>> params,
-                                             double learning_rate);
+                                             double learning_rate,
+                                             std::optional<double> weight_decay = {});
 
 // The rows `rows` of a [n, k] tensor, converted to T, into `out` ([rows.size(), k]; reused).
 template <class T>
@@ -55,10 +60,10 @@ extern template Var<float> apply_loss(Loss, const Var<float>&, const Var<float>&
 extern template Var<double> apply_loss(Loss, const Var<double>&, const Var<double>&);
 extern template std::unique_ptr<Optimizer<float>> make_optimizer(OptimizerKind,
                                                                  std::vector<Parameter<float>>,
-                                                                 double);
+                                                                 double, std::optional<double>);
 extern template std::unique_ptr<Optimizer<double>> make_optimizer(OptimizerKind,
                                                                   std::vector<Parameter<double>>,
-                                                                  double);
+                                                                  double, std::optional<double>);
 extern template void gather_rows(const Tensor<double>&, const std::vector<std::size_t>&,
                                  Tensor<float>&);
 extern template void gather_rows(const Tensor<double>&, const std::vector<std::size_t>&,

@@ -503,6 +503,77 @@ TEST_CASE("tapegrad train lowers the loss and writes weights, a CSV log and an S
   CHECK(read_file(folder.path / "w3.safetensors") == read_file(folder.path / "w2.safetensors"));
 }
 
+TEST_CASE("tapegrad train --weight-decay and --clip-grad-norm: one step is the rule written out",
+          "[tools][train]") {
+  // One epoch of one full batch, so one step from the initial weights with the gradient `grad`
+  // writes. Clipping: every gradient times c = max/(‖g‖ + 1e-6) if c < 1 (torch's). Then
+  //   sgd:   θ − η(g + λθ)
+  //   adamw: θ(1 − ηλ) − η·ĝ/(|ĝ| + ε) (Adam's first step: m̂ = ĝ, v̂ = ĝ²)
+  TempFolder folder;
+  write_data(folder.path / "d.csv", 10, 3, 1, false, 22);
+  REQUIRE(run_tapegrad(fmt::format("init --model '{}' --dtype F64 --seed 5 --out w.safetensors",
+                                   kSeedConfig),
+                       folder.path)
+              .status == 0);
+  REQUIRE(run_tapegrad(fmt::format("grad --model '{}' --weights w.safetensors --data d.csv "
+                                   "--out g.safetensors",
+                                   kSeedConfig),
+                       folder.path)
+              .status == 0);
+  const TensorFile weights = read_safetensors((folder.path / "w.safetensors").string());
+  const TensorFile grads = read_safetensors((folder.path / "g.safetensors").string());
+  double norm = 0;
+  for (const NamedTensor& g : grads.tensors())
+    for (double v : grads.get<double>(g.name).values()) norm += v * v;
+  norm = std::sqrt(norm);
+  const double lr = 0.1, lambda = 0.2, max_norm = 0.5 * norm;  // clipping halves the gradient
+  const double c = max_norm / (norm + 1e-6);
+  for (const std::string optimizer : {"sgd", "adamw"}) {
+    INFO(optimizer);
+    const Run run = run_tapegrad(
+        fmt::format(
+            "train --model '{}' --weights w.safetensors --data d.csv --epochs 1 --lr {} "
+            "--optimizer {} --weight-decay {} --clip-grad-norm {:.17g} --out {}.safetensors "
+            "--quiet",
+            kSeedConfig, lr, optimizer, lambda, max_norm, optimizer),
+        folder.path);
+    INFO(run.output);
+    REQUIRE(run.status == 0);
+    const TensorFile trained =
+        read_safetensors((folder.path / (optimizer + ".safetensors")).string());
+    for (const NamedTensor& t : weights.tensors()) {
+      const Tensor<double>& theta = weights.get<double>(t.name);
+      const Tensor<double>& g = grads.get<double>(t.name);
+      const Tensor<double>& after = trained.get<double>(t.name);
+      for (std::size_t i = 0; i < theta.size(); ++i) {
+        const double gi = c * g[i];
+        const double expected =
+            optimizer == std::string("sgd")
+                ? theta[i] - lr * (gi + lambda * theta[i])
+                : theta[i] * (1 - lr * lambda) - lr * gi / (std::abs(gi) + 1e-8);
+        CAPTURE(t.name, i);
+        CHECK(after[i] == Approx(expected).epsilon(1e-12).margin(1e-12));
+      }
+    }
+  }
+  // The flags are checked: a negative decay or a zero norm is refused, naming the flag.
+  const Run bad = run_tapegrad(
+      fmt::format("train --model '{}' --weights w.safetensors --data d.csv --weight-decay -1 "
+                  "--out x.safetensors",
+                  kSeedConfig),
+      folder.path);
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.output, Catch::Contains("--weight-decay"));
+  const Run zero = run_tapegrad(
+      fmt::format("train --model '{}' --weights w.safetensors --data d.csv --clip-grad-norm 0 "
+                  "--out x.safetensors",
+                  kSeedConfig),
+      folder.path);
+  CHECK(zero.status == 2);
+  CHECK_THAT(zero.output, Catch::Contains("--clip-grad-norm"));
+  CHECK_FALSE(fs::exists(folder.path / "x.safetensors"));
+}
+
 TEST_CASE("tapegrad dot draws one row of a model from files", "[tools][dot]") {
   TempFolder folder;
   write_data(folder.path / "d.csv", 3, 3, 1, false, 8);
