@@ -1,0 +1,50 @@
+// The float avg_pool2d's average and its transpose (the spread, its vjp) on oneDNN's pooling
+// primitives (pooling_forward for inference, pooling_backward), on tapegrad's plain NCHW buffers.
+// Built where tapegrad's float products run on oneDNN (TAPEGRAD_GEMM=onednn); with
+// TAPEGRAD_GEMM=blas every pooling stays on tapegrad's loops (ops/detail/pool.cpp).
+//
+// oneDNN's averages are torch's where its divisor is: pooling_avg_exclude_padding counts the
+// window's elements inside the input, as count_include_pad = false; pooling_avg_include_padding
+// divides by kH·kW, which is torch's divisor only where no window runs past the right padding
+// (in ceil mode one may: torch then counts it as far as the padding goes), so such geometries and
+// adaptive bins stay on the loop. max_pool2d stays on tapegrad's own kernel (ops/max_pool2d.cpp):
+// it needs the flat index of each maximum, first in window order, a NaN winning.
+//
+// Primitives are made once per pass, shape and thread count and kept in a per-thread cache of 32;
+// their scratchpad is a per-thread buffer that grows and is reused, so a training step that
+// repeats its shapes allocates nothing here. They run on the thread count of graph/threads.hpp
+// for poolings of at least kParallelGemmVolume window elements, on the calling thread otherwise.
+#pragma once
+
+#include <cstddef>
+
+#include "pool.hpp"
+
+namespace tapegrad::detail {
+
+// Whether this build has the oneDNN path at all.
+bool onednn_pool_built();
+
+// Whether the float average (and its spread) of windows p over `planes` planes runs on oneDNN:
+// in a oneDNN build, for avg_pool2d's windows whose divisor oneDNN gives (above), from
+// kOneDnnPoolMinVolume input elements (planes·H·W) on. bench/RESULTS.md, "Pooling": [N,16,8,8]
+// 2×2/2, forward / forward + backward through the tape, loop against oneDNN:
+// batch 1 (1024 elements)   0.93 / 2.37 µs against 0.95 / 1.65 µs,
+// batch 32 (32768)          27.5 / 73.5 µs against 6.4 / 13.5 µs,
+// batch 256 (262144)        236 / 620 µs against 73 / 141 µs (tape copy of x included).
+// oneDNN's call costs about 0.5 µs, so from a thousand elements it is at least as fast.
+inline constexpr std::size_t kOneDnnPoolMinVolume = 1024;
+bool average_uses_onednn(const PoolWindows& p, std::size_t planes);
+
+// y = the average of each window of x, and dx = the spread of gy (the transpose), for x of
+// [n, c, p.h, p.w] and y, gy of [n, c, p.oh, p.ow]; dx is overwritten. They throw
+// std::logic_error in a build without oneDNN, and std::runtime_error if oneDNN fails.
+void onednn_average(const PoolWindows& p, std::size_t n, std::size_t c, const float* x, float* y);
+void onednn_spread(const PoolWindows& p, std::size_t n, std::size_t c, const float* gy, float* dx);
+
+// How many poolings oneDNN has run on the calling thread, and how many primitives it has made
+// there (cache misses): for the tests that check which path ran and that steps reuse primitives.
+std::size_t onednn_pool_runs();
+std::size_t onednn_pool_primitives_made();
+
+}  // namespace tapegrad::detail
