@@ -1,8 +1,9 @@
 // Float max_pool2d and avg_pool2d (2×2, stride 2) on the digits CNN's pooled layer [N,16,8,8] at
 // batch 1, 32 and 256: tapegrad's ops through the tape (forward, and forward with the backward
 // pass) against oneDNN's pooling primitives (forward_training with its workspace, and backward)
-// on the same plain NCHW buffers, the layout tapegrad's tensors have. Built only where CMake
-// found oneDNN.
+// on the same plain NCHW buffers, the layout tapegrad's tensors have, on one thread as tapegrad
+// runs poolings of these sizes (kParallelGemmVolume). Built only where CMake found oneDNN. The
+// "before" rows of bench/RESULTS.md are this program built at the commit before the fast paths.
 #include <benchmark/benchmark.h>
 
 #include <array>
@@ -11,6 +12,8 @@
 #include <vector>
 
 #include "core.hpp"
+
+extern "C" void omp_set_num_threads(int count) noexcept;  // oneDNN's runtime is GCC's OpenMP
 
 namespace {
 
@@ -56,6 +59,7 @@ void onednn_pool(benchmark::State& state) {
   using tag = memory::format_tag;
   const long n = static_cast<long>(kBatches[static_cast<std::size_t>(state.range(0))]);
   const bool backward = state.range(2) == 1;
+  omp_set_num_threads(1);
   const algorithm algo =
       state.range(1) == 1 ? algorithm::pooling_avg_include_padding : algorithm::pooling_max;
   engine eng(engine::kind::cpu, 0);

@@ -3,7 +3,9 @@
 // the output is a gather of x at those positions, so the gradient goes to them: a scatter-add
 // into zeros (linear in the gradient), whose own vjp is the gather again. Ties: the first maximum
 // in row-major window order takes the gradient, as in torch's CPU kernel; a NaN counts as larger
-// than any number (the first NaN wins).
+// than any number (the first NaN wins). In float, windows that tile the input (stride = kernel, no
+// padding) run a vectorized two-pass kernel, as fast as oneDNN's pooling (bench/RESULTS.md,
+// "Pooling"); every other geometry, and double, runs the loop over each window.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
