@@ -27,12 +27,15 @@ bool onednn_pool_built();
 
 // Whether the float average (and its spread) of windows p over `planes` planes runs on oneDNN:
 // in a oneDNN build, for avg_pool2d's windows whose divisor oneDNN gives (above), from
-// kOneDnnPoolMinVolume input elements (planes·H·W) on. bench/RESULTS.md, "Pooling": [N,16,8,8]
-// 2×2/2, forward / forward + backward through the tape, loop against oneDNN:
-// batch 1 (1024 elements)   0.93 / 2.37 µs against 0.95 / 1.65 µs,
-// batch 32 (32768)          27.5 / 73.5 µs against 6.4 / 13.5 µs,
-// batch 256 (262144)        236 / 620 µs against 73 / 141 µs (tape copy of x included).
-// oneDNN's call costs about 0.5 µs, so from a thousand elements it is at least as fast.
+// kOneDnnPoolMinVolume input elements (planes·H·W) on. bench/RESULTS.md, "Pooling", [N,16,8,8]
+// 2×2/2 through the tape (clearing it and copying x included), forward / forward + backward,
+// the loop against oneDNN, medians in µs:
+//   batch 1   (1024 elements)    0.87 / 2.38  against  0.73 / 1.58
+//   batch 32  (32768 elements)   26.3 / 72.2  against  8.5 / 18.8
+//   batch 256 (262144 elements)  224 / 612    against  75 / 177
+// Smaller sizes were not measured: from a primitive's call (about 0.4 µs) and the loop's cost
+// per element (about 0.8 ns) the two would meet near 500 elements, so the threshold is the
+// smallest size measured, where oneDNN is already ahead.
 inline constexpr std::size_t kOneDnnPoolMinVolume = 1024;
 bool average_uses_onednn(const PoolWindows& p, std::size_t planes);
 
