@@ -5,7 +5,8 @@
 // in row-major window order takes the gradient, as in torch's CPU kernel; a NaN counts as larger
 // than any number (the first NaN wins). In float, windows that tile the input (stride = kernel, no
 // padding) run a vectorized two-pass kernel, as fast as oneDNN's pooling (bench/RESULTS.md,
-// "Pooling"); every other geometry, and double, runs the loop over each window.
+// "Pooling"); other float geometries run oneDNN's max pooling from kOneDnnPoolMinVolume elements
+// on, unless x holds a NaN or −∞ (ops/detail/pool_onednn.hpp); double runs the loop.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "../graph/op.hpp"
 #include "conv.hpp"
 #include "detail/pool.hpp"
+#include "detail/pool_onednn.hpp"
 #include "math.hpp"
 
 namespace tapegrad {
@@ -201,11 +203,15 @@ Var<T> max_pool2d_forward(const Var<T>& x, const Pool2dArgs& args) {
   std::size_t* at = op.template save_array<std::size_t>(shape.size());
   T* y = op.output(shape);
   if constexpr (std::is_same_v<T, float>) {  // double (gradcheck's) keeps the plain loop
-    if (tiles(windows, args, in.size())) {
-      pool_tiles(in.data, detail::planes_of(in.shape), windows, args, y, at);
+    const std::size_t planes = detail::planes_of(in.shape);
+    const bool tiled = tiles(windows, args, in.size());
+    if (tiled) pool_tiles(in.data, planes, windows, args, y, at);
+    const bool batched = in.shape.rank() == 4;  // oneDNN's N and C
+    if (tiled || (detail::max_uses_onednn(windows, planes) &&
+                  detail::onednn_max(windows, batched ? in.shape[0] : 1,
+                                     in.shape[in.shape.rank() - 3], in.data, y, at)))
       return op.template finish<PickNode<T>>(
           Picks{at, windows.h, windows.w, windows.oh, windows.ow}, "max_pool2d");
-    }
   }
   const std::size_t plane = windows.h * windows.w;
   std::size_t k = 0;

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <new>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "../../graph/threads.hpp"
+#include "../math.hpp"
 
 // The OpenMP thread count of the calling thread (ops/detail/gemm_backend.cpp says why these are
 // declared here).
@@ -52,7 +55,7 @@ bool divisors_match(const PoolWindows& p) {
   return true;
 }
 
-enum class Pass { kAverage, kSpread };
+enum class Pass { kAverage, kSpread, kMax };
 
 // Everything a primitive depends on: the pass, the sizes, the divisor rule, the threads.
 struct Key {
@@ -68,6 +71,7 @@ struct Entry {
   Key key;
   dnnl::primitive primitive;
   dnnl::memory in, out, scratchpad;  // scratchpad empty if the primitive needs none
+  dnnl::memory workspace;            // max only: the entry's own, each window's kernel offset
   std::size_t scratchpad_bytes = 0;
 };
 
@@ -105,8 +109,9 @@ Entry make_entry(const Key& key, const dnnl::engine& engine) {
                            pad_l = dims({ph, pw}),
                            pad_r = dims({right_padding(h, oh, kh, sh, ph),
                                          right_padding(w, ow, kw, sw, pw)});
-  const auto algo = key.include_padding ? dnnl::algorithm::pooling_avg_include_padding
-                                        : dnnl::algorithm::pooling_avg_exclude_padding;
+  const auto algo = key.pass == Pass::kMax ? dnnl::algorithm::pooling_max
+                    : key.include_padding  ? dnnl::algorithm::pooling_avg_include_padding
+                                           : dnnl::algorithm::pooling_avg_exclude_padding;
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   using fwd = dnnl::pooling_forward;
@@ -116,13 +121,14 @@ Entry make_entry(const Key& key, const dnnl::engine& engine) {
   const fwd::primitive_desc fwd_pd(fwd::desc(prop, algo, src, dst, strides, kernel, pad_l, pad_r),
                                    attr, engine);
   ++primitives_made;
-  Entry e{key, {}, {}, {}, {}, 0};
+  Entry e{key, {}, {}, {}, {}, {}, 0};
   dnnl::memory::desc scratchpad;
-  if (key.pass == Pass::kAverage) {
+  if (key.pass != Pass::kSpread) {
     e.primitive = fwd(fwd_pd);
     e.in = dnnl::memory(src, engine, nullptr);
     e.out = dnnl::memory(dst, engine, nullptr);
     scratchpad = fwd_pd.scratchpad_desc();
+    if (key.pass == Pass::kMax) e.workspace = dnnl::memory(fwd_pd.workspace_desc(), engine);
   } else {
     using bwd = dnnl::pooling_backward;
     const bwd::primitive_desc pd(bwd::desc(algo, src, dst, strides, kernel, pad_l, pad_r), attr,
@@ -146,8 +152,8 @@ Entry& cached(Runtime& r, const Key& key) {
   return r.cache.back();
 }
 
-void run(Pass pass, const PoolWindows& p, std::size_t n, std::size_t c, const float* in,
-         float* out) {
+Entry& run(Pass pass, const PoolWindows& p, std::size_t n, std::size_t c, const float* in,
+           float* out) {
   const std::size_t volume = n * c * p.oh * p.ow * p.kernel[0] * p.kernel[1];
   const int threads = volume >= kParallelGemmVolume ? get_num_threads() : 1;
   // omp_set_num_threads holds for the calling thread only; set before the primitive is made too,
@@ -167,27 +173,80 @@ void run(Pass pass, const PoolWindows& p, std::size_t n, std::size_t c, const fl
   }
   e.in.set_data_handle(const_cast<float*>(in));  // oneDNN only reads it
   e.out.set_data_handle(out);
-  const bool forward = pass == Pass::kAverage;
+  const bool forward = pass != Pass::kSpread;
   // The C API's execute takes an array: the C++ one builds an unordered_map on every call.
-  std::array<dnnl_exec_arg_t, 3> args{{{forward ? DNNL_ARG_SRC : DNNL_ARG_DIFF_DST, e.in.get()},
-                                       {forward ? DNNL_ARG_DST : DNNL_ARG_DIFF_SRC, e.out.get()},
-                                       {DNNL_ARG_SCRATCHPAD, nullptr}}};
+  std::array<dnnl_exec_arg_t, 4> args{{{forward ? DNNL_ARG_SRC : DNNL_ARG_DIFF_DST, e.in.get()},
+                                       {forward ? DNNL_ARG_DST : DNNL_ARG_DIFF_SRC, e.out.get()}}};
   int count = 2;
+  if (e.workspace) args[count++] = {DNNL_ARG_WORKSPACE, e.workspace.get()};
   if (e.scratchpad) {
     e.scratchpad.set_data_handle(r.scratch.get());
-    args[count++].memory = e.scratchpad.get();
+    args[count++] = {DNNL_ARG_SCRATCHPAD, e.scratchpad.get()};
   }
   if (dnnl_primitive_execute(e.primitive.get(), r.stream.get(), count, args.data()) !=
           dnnl_success ||
       dnnl_stream_wait(r.stream.get()) != dnnl_success)
     throw std::runtime_error("oneDNN's pooling failed");
   ++runs;
+  return e;
+}
+
+// Whether x holds a NaN or a −∞ (neither is larger than −∞); one pass the compiler vectorizes.
+TAPEGRAD_SIMD_CLONES bool has_nan_or_minus_infinity(const float* __restrict x, std::size_t size) {
+  unsigned char found = 0;
+  for (std::size_t i = 0; i < size; ++i)
+    found |= static_cast<unsigned char>(!(x[i] > -std::numeric_limits<float>::infinity()));
+  return found != 0;
+}
+
+// at[k] from the workspace's kernel offsets: the window's first tap (in the padding, maybe) plus
+// the offset's row and column; y[k] = x[at[k]], the value itself.
+template <class Offset>
+void flat_indices(const PoolWindows& p, std::size_t planes, const Offset* offsets, const float* x,
+                  float* y, std::size_t* at) {
+  thread_local std::vector<std::ptrdiff_t> first, tap;  // grown once, then reused
+  first.resize(std::max(first.size(), p.oh * p.ow));
+  tap.resize(std::max(tap.size(), p.kernel[0] * p.kernel[1]));
+  const auto w = static_cast<std::ptrdiff_t>(p.w);
+  for (std::size_t i = 0; i < p.oh; ++i)
+    for (std::size_t j = 0; j < p.ow; ++j)
+      first[i * p.ow + j] = (static_cast<std::ptrdiff_t>(i * p.stride[0]) -
+                             static_cast<std::ptrdiff_t>(p.padding[0])) *
+                                w +
+                            static_cast<std::ptrdiff_t>(j * p.stride[1]) -
+                            static_cast<std::ptrdiff_t>(p.padding[1]);
+  for (std::size_t t = 0; t < p.kernel[0] * p.kernel[1]; ++t)
+    tap[t] = static_cast<std::ptrdiff_t>(t / p.kernel[1]) * w +
+             static_cast<std::ptrdiff_t>(t % p.kernel[1]);
+  const std::size_t outputs = p.oh * p.ow;
+  for (std::size_t plane = 0, k = 0; plane < planes; ++plane) {
+    const auto base = static_cast<std::ptrdiff_t>(plane * p.h * p.w);
+    for (std::size_t o = 0; o < outputs; ++o, ++k) {
+      at[k] = static_cast<std::size_t>(base + first[o] + tap[offsets[k]]);
+      y[k] = x[at[k]];
+    }
+  }
 }
 
 }  // namespace
 }  // namespace onednn_pooling
 
 bool onednn_pool_built() {
+  return true;
+}
+bool max_uses_onednn(const PoolWindows& p, std::size_t planes) {
+  return planes * p.h * p.w >= kOneDnnPoolMinVolume;
+}
+bool onednn_max(const PoolWindows& p, std::size_t n, std::size_t c, const float* x, float* y,
+                std::size_t* at) {
+  using namespace onednn_pooling;
+  if (has_nan_or_minus_infinity(x, n * c * p.h * p.w)) return false;
+  Entry& e = run(Pass::kMax, p, n, c, x, y);
+  const void* offsets = e.workspace.get_data_handle();
+  if (e.workspace.get_desc().data_type() == dnnl::memory::data_type::u8)
+    flat_indices(p, n * c, static_cast<const std::uint8_t*>(offsets), x, y, at);
+  else
+    flat_indices(p, n * c, static_cast<const std::int32_t*>(offsets), x, y, at);
   return true;
 }
 bool average_uses_onednn(const PoolWindows& p, std::size_t planes) {
@@ -220,6 +279,12 @@ bool onednn_pool_built() {
 }
 bool average_uses_onednn(const PoolWindows&, std::size_t) {
   return false;
+}
+bool max_uses_onednn(const PoolWindows&, std::size_t) {
+  return false;
+}
+bool onednn_max(const PoolWindows&, std::size_t, std::size_t, const float*, float*, std::size_t*) {
+  pool_not_built();
 }
 void onednn_average(const PoolWindows&, std::size_t, std::size_t, const float*, float*) {
   pool_not_built();

@@ -39,6 +39,19 @@ bool onednn_pool_built();
 inline constexpr std::size_t kOneDnnPoolMinVolume = 1024;
 bool average_uses_onednn(const PoolWindows& p, std::size_t planes);
 
+// Whether float max_pool2d's windows p over `planes` planes run on oneDNN: in a oneDNN build,
+// from kOneDnnPoolMinVolume input elements on (windows that tile the input take max_pool2d's own
+// kernel first, which is faster).
+bool max_uses_onednn(const PoolWindows& p, std::size_t planes);
+
+// y = each window's maximum and at = its flat index in x (the first maximum in window order, as
+// max_pool2d's loop), from oneDNN's forward_training and its workspace (each window's kernel
+// offset). oneDNN's max lets no NaN win and starts from the lowest finite number, so a window of
+// −∞ would get no index: if x holds a NaN or a −∞ this returns false without running oneDNN, and
+// the caller runs its loop.
+bool onednn_max(const PoolWindows& p, std::size_t n, std::size_t c, const float* x, float* y,
+                std::size_t* at);
+
 // y = the average of each window of x, and dx = the spread of gy (the transpose), for x of
 // [n, c, p.h, p.w] and y, gy of [n, c, p.oh, p.ow]; dx is overwritten. They throw
 // std::logic_error in a build without oneDNN, and std::runtime_error if oneDNN fails.

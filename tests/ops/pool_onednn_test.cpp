@@ -1,10 +1,12 @@
 // The float poolings' fast paths held to the double loops: avg_pool2d's average and spread on
-// oneDNN's pooling primitives (ops/detail/pool_onednn.hpp) and max_pool2d's own kernel, over
-// stride, padding, ceil mode, count_include_pad, odd sizes, batch 1 and large batches, with ties,
-// NaN and −∞ in the windows: values, gradients and the gradients of the gradients. And the
-// routing: which geometries and sizes take oneDNN.
+// oneDNN's pooling primitives (ops/detail/pool_onednn.hpp), max_pool2d's own kernel for windows
+// that tile and oneDNN's max with its workspace for the others, over stride, padding, ceil mode,
+// count_include_pad, odd sizes, batch 1 and large batches, with ties, NaN and −∞ in the windows:
+// values, gradients and the gradients of the gradients. And the routing: which geometries and
+// sizes take oneDNN.
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -64,25 +66,29 @@ const PoolCase kCases[] = {
      true},
 };
 
-// x on the 1/64 grid (many ties in a window) with NaN and −∞ planted where `special` says.
+enum class Values { kPlain, kTies, kSpecial };
+
+// x on the 1/64 grid; with kTies on a grid of 1/2 (9 values: ties in most windows); with
+// kSpecial NaN, −∞ and runs of equal values planted.
 template <class T>
-Tensor<T> input(const Shape& shape, bool special) {
+Tensor<T> input(const Shape& shape, Values kind) {
   vector<double> v = values(shape.size(), 0.3);
-  if (special)
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (i % 97 == 5 || i % 97 == 6) v[i] = std::numeric_limits<double>::quiet_NaN();
-      if (i % 89 == 3) v[i] = -std::numeric_limits<double>::infinity();
-      if (i % 131 < 8) v[i] = 0.5;  // runs of equal values: ties
-    }
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (kind == Values::kTies) v[i] = std::round(2 * v[i]) / 2;
+    if (kind != Values::kSpecial) continue;
+    if (i % 97 == 5 || i % 97 == 6) v[i] = std::numeric_limits<double>::quiet_NaN();
+    if (i % 89 == 3) v[i] = -std::numeric_limits<double>::infinity();
+    if (i % 131 < 8) v[i] = 0.5;  // runs of equal values: ties
+  }
   return tensor_of<T>(shape, v);
 }
 
 // y = pool(x), dx = ∂⟨G, y⟩/∂x with G on the tape, and dG = ∂⟨U, dx⟩/∂G (the double backward).
 template <class T>
-vector<vector<double>> passes(const PoolCase& k, bool max, bool special) {
+vector<vector<double>> passes(const PoolCase& k, bool max, Values kind) {
   Tape<T> tape;
   TapeGuard<T> guard(tape);
-  const Var<T> x = tape.variable(input<T>(k.x, special), true);
+  const Var<T> x = tape.variable(input<T>(k.x, kind), true);
   const Var<T> y = max ? max_pool2d(x, k.args) : avg_pool2d(x, k.args);
   const Var<T> g = tape.variable(tensor_of<T>(y.shape(), seed_values(y.shape().size())), true);
   const Var<T> dx = grad(y, {x}, {.create_graph = true}, g)[0];
@@ -115,11 +121,11 @@ TEST_CASE("float avg_pool2d on oneDNN gives the double loop's values and gradien
   for (const PoolCase& k : kCases) {
     INFO(k.what << ": x " << k.x.str());
     const std::size_t runs = detail::onednn_pool_runs();
-    const vector<vector<double>> f = passes<float>(k, false, false);
+    const vector<vector<double>> f = passes<float>(k, false, Values::kPlain);
     // the average, the spread and the average again in the double backward
     const std::size_t expected = k.onednn_average && detail::onednn_pool_built() ? 3 : 0;
     CHECK(detail::onednn_pool_runs() - runs == expected);
-    const vector<vector<double>> d = passes<double>(k, false, false);
+    const vector<vector<double>> d = passes<double>(k, false, Values::kPlain);
     for (std::size_t part = 0; part < d.size(); ++part) {
       INFO("part " << part << " (y, dx, dG)");
       expect_same(f[part], d[part]);
@@ -129,11 +135,23 @@ TEST_CASE("float avg_pool2d on oneDNN gives the double loop's values and gradien
 
 TEST_CASE("float max_pool2d gives the double loop's values and gradients, ties, NaN and −∞",
           "[ops][max_pool2d][onednn]") {
-  const bool special = GENERATE(false, true);
+  const Values kind = GENERATE(Values::kPlain, Values::kTies, Values::kSpecial);
+  const bool special = kind == Values::kSpecial;
   for (const PoolCase& k : kCases) {
-    INFO(k.what << ": x " << k.x.str() << (special ? ", with NaN, −∞ and ties" : ""));
-    const vector<vector<double>> f = passes<float>(k, true, special),
-                                 d = passes<double>(k, true, special);
+    INFO(k.what << ": x " << k.x.str()
+                << (special                 ? ", with NaN, −∞ and ties"
+                    : kind == Values::kTies ? ", ties"
+                                            : ""));
+    const std::size_t runs = detail::onednn_pool_runs();
+    const vector<vector<double>> f = passes<float>(k, true, kind);
+    // Windows that tile take max_pool2d's own kernel, the others oneDNN's forward (its backward
+    // is the scatter of the indices), unless x holds a NaN or −∞.
+    const bool tiled = k.args.stride.value_or(k.args.kernel) == k.args.kernel &&
+                       k.args.padding == std::array<std::size_t, 2>{0, 0} &&
+                       k.x[k.x.rank() - 1] % k.args.kernel[1] == 0;
+    CHECK(detail::onednn_pool_runs() - runs ==
+          (detail::onednn_pool_built() && !tiled && !special ? 1u : 0u));
+    const vector<vector<double>> d = passes<double>(k, true, kind);
     for (std::size_t part = 0; part < d.size(); ++part) {
       INFO("part " << part << " (y, dx, dG)");
       expect_same(f[part], d[part]);
