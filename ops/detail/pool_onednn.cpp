@@ -239,14 +239,14 @@ bool max_uses_onednn(const PoolWindows& p, std::size_t planes) {
 }
 bool onednn_max(const PoolWindows& p, std::size_t n, std::size_t c, const float* x, float* y,
                 std::size_t* at) {
-  using namespace onednn_pooling;
-  if (has_nan_or_minus_infinity(x, n * c * p.h * p.w)) return false;
-  Entry& e = run(Pass::kMax, p, n, c, x, y);
-  const void* offsets = e.workspace.get_data_handle();
-  if (e.workspace.get_desc().data_type() == dnnl::memory::data_type::u8)
-    flat_indices(p, n * c, static_cast<const std::uint8_t*>(offsets), x, y, at);
+  namespace pooling = onednn_pooling;  // qualified: conv_onednn.cpp has an Entry too (unity)
+  if (pooling::has_nan_or_minus_infinity(x, n * c * p.h * p.w)) return false;
+  const dnnl::memory& workspace = pooling::run(pooling::Pass::kMax, p, n, c, x, y).workspace;
+  const void* offsets = workspace.get_data_handle();
+  if (workspace.get_desc().data_type() == dnnl::memory::data_type::u8)
+    pooling::flat_indices(p, n * c, static_cast<const std::uint8_t*>(offsets), x, y, at);
   else
-    flat_indices(p, n * c, static_cast<const std::int32_t*>(offsets), x, y, at);
+    pooling::flat_indices(p, n * c, static_cast<const std::int32_t*>(offsets), x, y, at);
   return true;
 }
 bool average_uses_onednn(const PoolWindows& p, std::size_t planes) {
