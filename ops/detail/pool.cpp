@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <array>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "../../graph/errors.hpp"
+#include "pool_onednn.hpp"
 
 namespace tapegrad::detail {
 
@@ -88,7 +91,7 @@ PoolWindows pool_windows(Op<T>& op, const Pool2dArgs& args, bool average) {
     window(i, h, kernel[0], stride[0], pad[0], average, include, at + 3 * i);
   for (std::size_t j = 0; j < ow; ++j)
     window(j, w, kernel[1], stride[1], pad[1], average, include, at + 3 * (oh + j));
-  return {h, w, oh, ow, at, at + 3 * oh};
+  return {h, w, oh, ow, at, at + 3 * oh, kernel, stride, pad, include};
 }
 
 template <class T>
@@ -111,7 +114,7 @@ PoolWindows adaptive_windows(Op<T>& op, std::array<std::size_t, 2> output_size) 
   };
   bins(h, oh, at);
   bins(w, ow, at + 3 * oh);
-  return {h, w, oh, ow, at, at + 3 * oh};
+  return {h, w, oh, ow, at, at + 3 * oh, {}, {}, {}, false};
 }
 
 namespace {
@@ -128,6 +131,12 @@ void for_each_window_element(std::size_t planes, const PoolWindows& p, F&& f) {
           for (std::size_t c = p.first_col(j); c < p.end_col(j); ++c)
             f((plane * p.h + r) * p.w + c, out, share);
       }
+}
+
+// The [N, C] of a pooling's input or output shape ([1, C] for [C, H, W]): oneDNN's batch and
+// channels.
+std::pair<std::size_t, std::size_t> batch_and_channels(const Shape& shape) {
+  return shape.rank() == 4 ? std::pair{shape[0], shape[1]} : std::pair{std::size_t{1}, shape[0]};
 }
 
 std::string_view transpose_name(std::string_view forward) {
@@ -174,6 +183,13 @@ Var<T> spread_windows(const Var<T>& grad, const PoolWindows& p, std::string_view
   const Value<T>& g = op.input(0);
   const Shape shape = with_plane(g.shape, p.h, p.w);
   T* dx = op.output(shape);
+  if constexpr (std::is_same_v<T, float>) {
+    if (average_uses_onednn(p, planes_of(g.shape))) {
+      const auto [n, c] = batch_and_channels(g.shape);
+      onednn_spread(p, n, c, g.data, dx);  // the same sum, on oneDNN's pooling_backward
+      return op.template finish<SpreadNode<T>>(p, forward);
+    }
+  }
   std::fill_n(dx, shape.size(), T(0));
   for_each_window_element<T>(planes_of(g.shape), p, [&](std::size_t in, std::size_t out, T share) {
     dx[in] += g.data[out] * share;  // ∂y/∂x = 1/|window| for each x in the window
@@ -188,6 +204,13 @@ Var<T> average_windows(Op<T>& op, const PoolWindows& p) {
   const Value<T>& x = op.input(0);
   const Shape shape = with_plane(x.shape, p.oh, p.ow);
   T* y = op.output(shape);
+  if constexpr (std::is_same_v<T, float>) {
+    if (average_uses_onednn(p, planes_of(x.shape))) {
+      const auto [n, c] = batch_and_channels(x.shape);
+      onednn_average(p, n, c, x.data, y);  // the same average, on oneDNN's pooling_forward
+      return op.template finish<AverageNode<T>>(p, op.name());
+    }
+  }
   std::fill_n(y, shape.size(), T(0));
   for_each_window_element<T>(planes_of(x.shape), p, [&](std::size_t in, std::size_t out, T share) {
     y[out] += x.data[in] * share;  // y = Σ_window x / |window|

@@ -20,6 +20,10 @@ struct PoolWindows {
   // count the average divides by (padding included or not); the same per output column.
   const std::size_t* rows;
   const std::size_t* cols;
+  // The kernel, stride and padding the windows come from (kernel 0 for adaptive bins) and
+  // whether padding counts in the divisor: what oneDNN's pooling needs (pool_onednn.hpp).
+  std::array<std::size_t, 2> kernel{}, stride{}, padding{};
+  bool count_include_pad = false;
   std::size_t first_row(std::size_t i) const { return rows[3 * i]; }
   std::size_t end_row(std::size_t i) const { return rows[3 * i + 1]; }
   std::size_t first_col(std::size_t j) const { return cols[3 * j]; }
