@@ -56,19 +56,60 @@ int threads_for(std::size_t m, std::size_t n, std::size_t k) {
   return m * n * k >= kParallelGemmVolume ? get_num_threads() : 1;
 }
 
-void onednn_sgemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
-                  float alpha, const float* a, std::size_t lda, const float* b, std::size_t ldb,
-                  float beta, float* c, std::size_t ldc) {
-  // omp_set_num_threads holds for the calling thread only: each thread that runs products sets
-  // its own, and only when the product's count differs from what it has.
-  const int threads = threads_for(m, n, k);
-  if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
+void call_dnnl_sgemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n,
+                     std::size_t k, float alpha, const float* a, std::size_t lda, const float* b,
+                     std::size_t ldb, float beta, float* c, std::size_t ldc,
+                     std::atomic<int>& failure) {
   using dim = dnnl_dim_t;
   const dnnl_status_t status = dnnl_sgemm(
       transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', static_cast<dim>(m), static_cast<dim>(n),
       static_cast<dim>(k), alpha, a, static_cast<dim>(std::max<std::size_t>(lda, 1)), b,
       static_cast<dim>(std::max<std::size_t>(ldb, 1)), beta, c, static_cast<dim>(ldc));
-  if (status != dnnl_success)
+  if (status != dnnl_success) failure.store(status, std::memory_order_relaxed);
+}
+
+// Parts start at multiples of this many rows or columns (16 floats: a cache line of C).
+constexpr std::size_t kPartAlign = 16;
+
+// A product of T threads is split by tapegrad into T parts along the longer of C's two sides,
+// each a single-threaded dnnl_sgemm, run side by side in one OpenMP region. oneDNN's own
+// threading of one call scales worse on this kind of machine (bench/RESULTS.md, "Splitting the
+// products": 1024-2048-1024's five products 1.60× on 2 threads against 1.97× split). Each part
+// is a whole product of its own rows or columns, so the bits depend on the thread count only,
+// not on whether the parts ran at once: builds without the region (ThreadSanitizer's, whose
+// libgomp is not instrumented; compilers other than GCC, whose OpenMP is not libgomp's) run the
+// same parts one after another and give the same numbers.
+void onednn_sgemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k,
+                  float alpha, const float* a, std::size_t lda, const float* b, std::size_t ldb,
+                  float beta, float* c, std::size_t ldc) {
+  // oneDNN itself always runs on the calling thread. omp_set_num_threads holds for the calling
+  // thread only: each thread that runs products sets its own, once.
+  if (omp_get_max_threads() != 1) omp_set_num_threads(1);
+  const bool along_columns = n >= m;
+  const std::size_t side = along_columns ? n : m;
+  const std::size_t threads = static_cast<std::size_t>(threads_for(m, n, k));
+  const std::size_t chunk = (side + threads - 1) / threads;
+  const std::size_t width = (chunk + kPartAlign - 1) / kPartAlign * kPartAlign;
+  const std::size_t parts = (side + width - 1) / width;  // ≤ threads; 1 below the split volume
+  std::atomic<int> failure{dnnl_success};
+  const long part_count = static_cast<long>(parts);
+#if defined(TAPEGRAD_GEMM_PARALLEL_REGION)
+  _Pragma("omp parallel for if (part_count > 1) num_threads(part_count) schedule(static, 1)")
+#endif
+  for (long part = 0; part < part_count; ++part) {
+    const std::size_t begin = static_cast<std::size_t>(part) * width;
+    const std::size_t size = std::min(width, side - begin);
+    if (along_columns) {  // C[:, begin:] = op(A) · op(B)[:, begin:]
+      const float* b_part = transpose_b ? b + begin * ldb : b + begin;
+      call_dnnl_sgemm(transpose_a, transpose_b, m, size, k, alpha, a, lda, b_part, ldb, beta,
+                      c + begin, ldc, failure);
+    } else {  // C[begin:, :] = op(A)[begin:, :] · op(B)
+      const float* a_part = transpose_a ? a + begin : a + begin * lda;
+      call_dnnl_sgemm(transpose_a, transpose_b, size, n, k, alpha, a_part, lda, b, ldb, beta,
+                      c + begin * ldc, ldc, failure);
+    }
+  }
+  if (const int status = failure.load(); status != dnnl_success)
     throw std::runtime_error("dnnl_sgemm failed (status " + std::to_string(status) +
                              ") on a product of " + std::to_string(m) + "×" + std::to_string(k) +
                              " and " + std::to_string(k) + "×" + std::to_string(n));
