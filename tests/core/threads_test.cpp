@@ -138,8 +138,8 @@ TEST_CASE("a product split over threads is the product, for every layout and eit
     for (bool ta : {false, true})
       for (bool tb : {false, true})
         for (int threads : {1, 2, 3}) {
-          INFO(s.m << "×" << s.n << "×" << s.k << (ta ? " Aᵀ" : " A") << (tb ? " Bᵀ" : " B")
-                   << ", " << threads << " threads");
+          INFO(s.m << "×" << s.n << "×" << s.k << (ta ? " Aᵀ" : " A") << (tb ? " Bᵀ" : " B") << ", "
+                   << threads << " threads");
           set_num_threads(threads);
           // Stored with rows longer than the matrix, so that a part taking the wrong stride
           // reads the padding, which holds 1e6.
