@@ -93,11 +93,9 @@ void onednn_sgemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t
   const std::size_t parts = (side + width - 1) / width;  // ≤ threads; 1 below the split volume
   std::atomic<int> failure{dnnl_success};
   const long part_count = static_cast<long>(parts);
-  // clang-format off
-#if defined(TAPEGRAD_GEMM_PARALLEL_REGION)
-  _Pragma("omp parallel for if (part_count > 1) num_threads(part_count) schedule(static, 1)")
+#if defined(TAPEGRAD_GEMM_PARALLEL_REGION)  // only ever defined with -fopenmp
+#pragma omp parallel for if (part_count > 1) num_threads(part_count) schedule(static, 1)
 #endif
-  // clang-format on
   for (long part = 0; part < part_count; ++part) {
     const std::size_t begin = static_cast<std::size_t>(part) * width;
     const std::size_t size = std::min(width, side - begin);
