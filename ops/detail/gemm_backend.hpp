@@ -1,8 +1,9 @@
 // The library that runs the matrix products gemm (ops/detail/gemm.hpp) does not run itself:
 // oneDNN's dnnl_sgemm for float, OpenBLAS's cblas_dgemm for double (oneDNN 2.6 has no double
 // product). Configuring with -DTAPEGRAD_GEMM=blas sends float to OpenBLAS too, for comparison
-// (bench/RESULTS.md). Both run on the thread count of graph/threads.hpp for products of at least
-// kParallelGemmVolume multiply-adds, on the calling thread otherwise.
+// (bench/RESULTS.md). Products of at least kParallelGemmVolume multiply-adds run on the thread
+// count of graph/threads.hpp, smaller ones on the calling thread: oneDNN's float products split by
+// tapegrad into one single-threaded call per thread (gemm_backend.cpp), OpenBLAS's by OpenBLAS.
 #pragma once
 
 #include <cstddef>
