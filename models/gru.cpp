@@ -27,7 +27,8 @@ template <class T>
 GRU<T>::GRU(const GRUOptions& options)
     : RecurrentWeights<T>("GRU", 3, options.cell(), "_l0"),
       upper_(detail::upper_layers<T>("GRU", 3, options)),
-      batch_first_(options.batch_first()) {
+      batch_first_(options.batch_first()),
+      dropout_(options.dropout()) {
   for (const auto& [name, parameter] : this->named()) this->register_parameter(name, parameter);
   for (const RecurrentWeights<T>& layer : upper_)
     for (const auto& [name, parameter] : layer.named()) this->register_parameter(name, parameter);
@@ -51,6 +52,7 @@ GRUOutput<T> GRU<T>::forward(const Var<T>& x, const Var<T>& h_0) {
     Var<T> h = h_initial[k];
     for (Var<T>& x_t : inputs) x_t = h = detail::gru_step(weights, x_t, h);
     finals.push_back(h);
+    if (k + 1 < num_layers()) detail::drop_between_layers(inputs, dropout_, this->is_training());
   }
   return {stack(std::span<const Var<T>>(inputs), layout.time_dim),
           stack(std::span<const Var<T>>(finals), 0)};

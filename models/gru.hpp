@@ -1,5 +1,5 @@
 // GRUCell<T> and GRU<T>: the gated recurrent unit (Cho et al. 2014) as torch::nn::GRUCell and
-// torch::nn::GRU (with num_layers, without dropout between layers) compute it, with torch's
+// torch::nn::GRU (with num_layers and dropout between layers) compute it, with torch's
 // parameter names, shapes, gate order (r, z, n) and initialisation U(−1/√H, 1/√H), so that their
 // state dicts load torch's. Built from the ops (models/recurrent.hpp), so gradients of every order
 // come from the ops.
@@ -62,12 +62,15 @@ class GRU : public Module<T>, public RecurrentWeights<T> {
 
   bool batch_first() const { return batch_first_; }
   std::size_t num_layers() const { return upper_.size() + 1; }
+  // The dropout between layers in training mode (RecurrentOptions::dropout).
+  double dropout() const { return dropout_; }
   // Draws every layer's parameters again, in registration order.
   void reset_parameters(Generator& generator);
 
  private:
   std::vector<RecurrentWeights<T>> upper_;  // layers 1 to L − 1
   bool batch_first_;
+  double dropout_;
 };
 
 extern template class GRUCell<float>;

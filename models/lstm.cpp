@@ -32,7 +32,8 @@ template <class T>
 LSTM<T>::LSTM(const LSTMOptions& options)
     : RecurrentWeights<T>("LSTM", 4, options.cell(), "_l0"),
       upper_(detail::upper_layers<T>("LSTM", 4, options)),
-      batch_first_(options.batch_first()) {
+      batch_first_(options.batch_first()),
+      dropout_(options.dropout()) {
   for (const auto& [name, parameter] : this->named()) this->register_parameter(name, parameter);
   for (const RecurrentWeights<T>& layer : upper_)
     for (const auto& [name, parameter] : layer.named()) this->register_parameter(name, parameter);
@@ -64,6 +65,7 @@ LSTMOutput<T> LSTM<T>::forward(const Var<T>& x, const LSTMState<T>& state) {
     }
     h_n.push_back(s.h);
     c_n.push_back(s.c);
+    if (k + 1 < num_layers()) detail::drop_between_layers(inputs, dropout_, this->is_training());
   }
   return {stack(std::span<const Var<T>>(inputs), layout.time_dim),
           stack(std::span<const Var<T>>(h_n), 0), stack(std::span<const Var<T>>(c_n), 0)};

@@ -1,7 +1,8 @@
 // LSTMCell<T> and LSTM<T>: long short-term memory (Hochreiter & Schmidhuber 1997, with the
-// forget gate of Gers et al. 2000) as torch::nn::LSTMCell and torch::nn::LSTM (one layer, no
-// projection) compute it, with torch's parameter names, shapes, gate order (i, f, g, o) and
-// initialisation U(−1/√H, 1/√H). Built from the ops (models/recurrent.hpp).
+// forget gate of Gers et al. 2000) as torch::nn::LSTMCell and torch::nn::LSTM (with num_layers
+// and dropout between layers; no projection) compute it, with torch's parameter names, shapes,
+// gate order (i, f, g, o) and initialisation U(−1/√H, 1/√H). Built from the ops
+// (models/recurrent.hpp).
 //
 //   LSTMCell<double> cell(LSTMCellOptions(3, 5));       // weight_ih [20, 3], weight_hh [20, 5]
 //   auto [h1, c1] = cell.forward(x, {h0, c0});          // x [N, 3], h0, c0 [N, 5]
@@ -62,12 +63,15 @@ class LSTM : public Module<T>, public RecurrentWeights<T> {
 
   bool batch_first() const { return batch_first_; }
   std::size_t num_layers() const { return upper_.size() + 1; }
+  // The dropout between layers in training mode (RecurrentOptions::dropout).
+  double dropout() const { return dropout_; }
   // Draws every layer's parameters again, in registration order.
   void reset_parameters(Generator& generator);
 
  private:
   std::vector<RecurrentWeights<T>> upper_;  // layers 1 to L − 1
   bool batch_first_;
+  double dropout_;
 };
 
 extern template class LSTMCell<float>;

@@ -147,10 +147,18 @@ std::vector<RecurrentWeights<T>> upper_layers(std::string_view module, std::size
                                               const RecurrentOptions& options) {
   if (options.num_layers() == 0)
     throw Error(fmt::format("{}: num_layers must be at least 1, got 0", module));
+  if (!(options.dropout() >= 0.0 && options.dropout() <= 1.0))
+    throw Error(fmt::format("{}: dropout must be in [0, 1], got {}", module, options.dropout()));
   std::vector<RecurrentWeights<T>> layers;
   for (std::size_t k = 1; k < options.num_layers(); ++k)
     layers.emplace_back(module, gates, options.cell(k), fmt::format("_l{}", k));
   return layers;
+}
+
+template <class T>
+void drop_between_layers(std::vector<Var<T>>& outputs, double p, bool training) {
+  if (!training || p == 0.0) return;
+  for (Var<T>& output : outputs) output = dropout(output, p, true);
 }
 
 template Var<float> gru_step(const RecurrentWeights<float>&, const Var<float>&, const Var<float>&);
@@ -162,6 +170,7 @@ template std::vector<Var<float>> initial_state(std::string_view, std::string_vie
                                                std::size_t);
 template std::vector<RecurrentWeights<float>> upper_layers(std::string_view, std::size_t,
                                                            const RecurrentOptions&);
+template void drop_between_layers(std::vector<Var<float>>&, double, bool);
 template Var<double> gru_step(const RecurrentWeights<double>&, const Var<double>&,
                               const Var<double>&);
 template LSTMState<double> lstm_step(const RecurrentWeights<double>&, const Var<double>&,
@@ -172,6 +181,7 @@ template std::vector<Var<double>> initial_state(std::string_view, std::string_vi
                                                 std::size_t);
 template std::vector<RecurrentWeights<double>> upper_layers(std::string_view, std::size_t,
                                                             const RecurrentOptions&);
+template void drop_between_layers(std::vector<Var<double>>&, double, bool);
 
 }  // namespace detail
 

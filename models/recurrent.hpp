@@ -48,8 +48,12 @@ using GRUCellOptions = RecurrentCellOptions;
 using LSTMCellOptions = RecurrentCellOptions;
 
 // A recurrent module's settings over a sequence (torch::nn::GRUOptions): as a cell's,
-// batch_first(true) for inputs [N, T, I] instead of [T, N, I], and num_layers(L) for L layers
-// stacked, each one's output sequence the next one's input (torch's; no dropout between them).
+// batch_first(true) for inputs [N, T, I] instead of [T, N, I], num_layers(L) for L layers
+// stacked, each one's output sequence the next one's input, and dropout(p) for torch's dropout
+// between them: in training mode, the output sequence of every layer but the last goes through
+// dropout(p) (ops/layer_ops.hpp, masks from the thread's default generator, as torch draws from
+// its global one) before the layer above reads it; h_n and c_n are never dropped, and with one
+// layer p has no effect.
 class RecurrentOptions {
  public:
   RecurrentOptions(std::size_t input_size, std::size_t hidden_size)
@@ -67,6 +71,10 @@ class RecurrentOptions {
     num_layers_ = num_layers;
     return *this;
   }
+  RecurrentOptions& dropout(double p) {
+    dropout_ = p;
+    return *this;
+  }
   RecurrentOptions& generator(Generator* generator) {
     generator_ = generator;
     return *this;
@@ -77,6 +85,7 @@ class RecurrentOptions {
   bool bias() const { return bias_; }
   bool batch_first() const { return batch_first_; }
   std::size_t num_layers() const { return num_layers_; }
+  double dropout() const { return dropout_; }
   Generator* generator() const { return generator_; }
   // Layer k's cell: layer 0 reads the input, the others the layer below's hidden state.
   RecurrentCellOptions cell(std::size_t layer = 0) const {
@@ -91,6 +100,7 @@ class RecurrentOptions {
   bool bias_ = true;
   bool batch_first_ = false;
   std::size_t num_layers_ = 1;
+  double dropout_ = 0.0;
   Generator* generator_ = nullptr;
 };
 using GRUOptions = RecurrentOptions;
@@ -171,10 +181,15 @@ std::vector<Var<T>> initial_state(std::string_view module, std::string_view what
                                   std::size_t hidden_size);
 
 // The weights of layers 1 to L − 1 of a stacked GRU or LSTM (layer 0's are the module's own),
-// named with suffixes _l1, _l2, ...; throws Error naming `module` if L is 0.
+// named with suffixes _l1, _l2, ...; throws Error naming `module` if L is 0 or the dropout
+// between layers is not in [0, 1].
 template <class T>
 std::vector<RecurrentWeights<T>> upper_layers(std::string_view module, std::size_t gates,
                                               const RecurrentOptions& options);
+// The dropout between stacked layers: in training mode with p > 0, each step's output of a
+// layer below the top one becomes dropout(output, p) from the thread's default generator.
+template <class T>
+void drop_between_layers(std::vector<Var<T>>& outputs, double p, bool training);
 
 }  // namespace detail
 
