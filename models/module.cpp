@@ -120,8 +120,9 @@ std::vector<std::pair<std::string, typename Module<T>::StateTensor>> Module<T>::
   walk({}, false, [&](const std::string& prefix, const Module& module) {
     for (const auto& [name, parameter] : module.parameters_)
       result.emplace_back(joined(prefix, name), parameter);
-    for (const auto& [name, buffer] : module.buffers_)
-      result.emplace_back(joined(prefix, name), buffer);
+    for (std::size_t i = 0; i < module.buffers_.size(); ++i)
+      if (module.buffer_persistent_[i])
+        result.emplace_back(joined(prefix, module.buffers_[i].first), module.buffers_[i].second);
   });
   return result;
 }
@@ -165,11 +166,12 @@ Parameter<T> Module<T>::register_parameter(std::string name, const Parameter<T>&
 }
 
 template <class T>
-Buffer<T> Module<T>::register_buffer(std::string name, Buffer<T> buffer) {
+Buffer<T> Module<T>::register_buffer(std::string name, Buffer<T> buffer, bool persistent) {
   if (!buffer.defined())
     throw Error(fmt::format("register_buffer: '{}' is an undefined Buffer", name));
   claim_name(name, "register_buffer", kNotAChild);
   buffers_.emplace_back(std::move(name), buffer);
+  buffer_persistent_.push_back(persistent);
   return buffer;
 }
 

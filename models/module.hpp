@@ -62,8 +62,9 @@ class Module {
   std::vector<std::pair<std::string, Module*>> named_modules();
   std::vector<std::pair<std::string, const Module*>> named_modules() const;
   // Every parameter and buffer under its full name, in torch's state_dict() order: a module's
-  // parameters, then its buffers, then its children's entries. Unlike named_parameters(), a
-  // tensor reached under two names is listed under both (as torch's state_dict() does).
+  // parameters, then its persistent buffers, then its children's entries. Unlike
+  // named_parameters(), a tensor reached under two names is listed under both (as torch's
+  // state_dict() does).
   std::vector<std::pair<std::string, StateTensor>> state_dict() const;
 
   // Training mode (the default) or evaluation mode, for this module and all its descendants;
@@ -80,14 +81,17 @@ class Module {
   // Registration, as torch's: a name is not empty, has no '.', and is not taken by another
   // parameter, buffer or child of this module (Error otherwise; register_* never replaces).
   // Registered Parameters and Buffers share storage with the member they came from, so in-place
-  // updates (values(), assign()) are seen by both.
+  // updates (values(), assign()) are seen by both. A buffer registered with persistent = false
+  // (torch's persistent=False) is listed by named_buffers() and restored by the module gradcheck,
+  // but is not part of state_dict(), so io::save does not write it and io::load neither expects
+  // nor accepts it.
   Parameter<T> register_parameter(std::string name, const Parameter<T>& parameter);
-  Buffer<T> register_buffer(std::string name, Buffer<T> buffer);
-  Buffer<T> register_buffer(std::string name, Tensor<T> value) {
-    return register_buffer(std::move(name), Buffer<T>(std::move(value)));
+  Buffer<T> register_buffer(std::string name, Buffer<T> buffer, bool persistent = true);
+  Buffer<T> register_buffer(std::string name, Tensor<T> value, bool persistent = true) {
+    return register_buffer(std::move(name), Buffer<T>(std::move(value)), persistent);
   }
-  Buffer<T> register_buffer(std::string name, Tensor<std::int64_t> value) {
-    return register_buffer(std::move(name), Buffer<T>(std::move(value)));
+  Buffer<T> register_buffer(std::string name, Tensor<std::int64_t> value, bool persistent = true) {
+    return register_buffer(std::move(name), Buffer<T>(std::move(value)), persistent);
   }
   // Keeps `child` under `name` and returns it.
   template <class M>
@@ -129,6 +133,7 @@ class Module {
 
   std::vector<std::pair<std::string, Parameter<T>>> parameters_;
   std::vector<std::pair<std::string, Buffer<T>>> buffers_;
+  std::vector<bool> buffer_persistent_;  // one per entry of buffers_
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   // Every name above; a child's maps to its position in children_, the others to kNotAChild.
   detail::NameIndex names_;

@@ -1,7 +1,8 @@
 // io::save / io::load of a module's state: a round trip in float and double with an int64
 // buffer, strict loads refusing missing, unexpected and mis-shaped tensors in one error that
 // names them all and changes nothing, non-strict loads returning what they left aside, and
-// element types converted as torch's load_state_dict does.
+// element types converted as torch's load_state_dict does; non-persistent buffers left out of the
+// state.
 #include <catch2/catch.hpp>
 
 #include <stdlib.h>  // mkdtemp
@@ -173,6 +174,45 @@ TEST_CASE("integer buffers take I64 tensors only, and floating entries refuse I6
                "(I64)") &&
           Contains("tensor '1.running_mean' is I64 but the module's buffer holds floating-point "
                    "numbers"));
+}
+
+// A module with a persistent buffer and one registered with persistent = false (torch's
+// register_buffer(..., persistent=False)), inside a Sequential.
+struct Cached : Module<double> {
+  Cached() {
+    kept = register_buffer("kept", Tensor<double>::full(Shape{2}, 1.5));
+    cache = register_buffer("cache", Tensor<double>::full(Shape{3}, 7.0), false);
+  }
+  Buffer<double> kept, cache;
+};
+
+TEST_CASE("a non-persistent buffer is a buffer but not part of the state", "[nn][state]") {
+  TemporaryFolder folder;
+  const std::string path = (folder.path / "cached.safetensors").string();
+  Sequential<double> model;
+  auto cached = model.push_back(std::make_shared<Cached>());
+  std::vector<std::string> buffer_names, state_names;
+  for (const auto& [name, buffer] : model.named_buffers()) buffer_names.push_back(name);
+  for (const auto& [name, entry] : model.state_dict()) state_names.push_back(name);
+  CHECK(buffer_names == std::vector<std::string>{"0.kept", "0.cache"});
+  CHECK(state_names == std::vector<std::string>{"0.kept"});
+
+  io::save(model, path);
+  const TensorFile file = read_safetensors(path);
+  REQUIRE(file.tensors().size() == 1);
+  CHECK(file.find("0.kept") != nullptr);
+  CHECK(file.find("0.cache") == nullptr);
+
+  // A strict load neither expects the non-persistent buffer nor accepts it; it is left alone.
+  cached->cache.values()[0] = -2.0;
+  CHECK(io::load(model, path).missing_keys.empty());
+  CHECK(Tensor<double>(cached->cache.value()).values() == std::vector<double>{-2.0, 7.0, 7.0});
+  TensorFile with_cache = file;
+  with_cache.add("0.cache", Tensor<double>(Shape{3}));
+  with_cache.source = "with-cache.safetensors";
+  CHECK_THROWS_WITH(io::load_state(model, with_cache),
+                    Contains("tensor '0.cache' of shape [3] is not in the module"));
+  CHECK(Tensor<double>(cached->cache.value()).values() == std::vector<double>{-2.0, 7.0, 7.0});
 }
 
 }  // namespace file_nn_state_test
