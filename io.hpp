@@ -11,4 +11,5 @@
 #include "models/io/module_state.hpp"
 #include "models/io/optimizer_state.hpp"
 #include "models/io/safetensors.hpp"
+#include "models/io/scheduler_state.hpp"
 #include "models/io/training.hpp"

@@ -29,6 +29,25 @@ void LRScheduler<T>::apply() {
 }
 
 template <class T>
+void LRScheduler<T>::load_state(std::size_t last_epoch, const std::vector<double>& base_lrs) {
+  const std::size_t groups = optimizer_.param_groups().size();
+  if (base_lrs.size() != groups)
+    throw Error(
+        fmt::format("{}: the saved state has {} base learning rates, the optimizer {} "
+                    "parameter groups",
+                    name(), base_lrs.size(), groups));
+  for (std::size_t g = 0; g < groups; ++g)
+    if (!(std::isfinite(base_lrs[g]) && base_lrs[g] >= 0.0))
+      throw Error(
+          fmt::format("{}: the saved base learning rate of group {} is {}, not a finite "
+                      "number ≥ 0",
+                      name(), g, base_lrs[g]));
+  base_lrs_ = base_lrs;
+  epoch_ = last_epoch;
+  apply();
+}
+
+template <class T>
 void LRScheduler<T>::step() {
   ++epoch_;
   apply();

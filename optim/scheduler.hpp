@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 #include <vector>
 
 #include "optimizer.hpp"
@@ -27,6 +28,13 @@ class LRScheduler {
   std::size_t last_epoch() const { return epoch_; }  // t
   const std::vector<double>& base_lrs() const { return base_lrs_; }
   std::vector<double> last_lr() const;  // every group's lr now
+  // The scheduler's kind as torch names it ("StepLR", "CosineAnnealingLR", "LinearLR").
+  virtual std::string_view name() const = 0;
+  // Puts the scheduler where a saved one was (torch's load_state_dict): t and the base lrs, then
+  // every group's lr ← lr_at(base, t). The settings (step size, T_max, ...) stay the
+  // constructor's. Throws Error, changing nothing, unless there is one finite base lr ≥ 0 per
+  // parameter group of the optimizer. (models/io/scheduler_state.hpp keeps this in a checkpoint.)
+  void load_state(std::size_t last_epoch, const std::vector<double>& base_lrs);
 
  protected:
   // Records each group's lr as its base lr. The derived constructor calls apply() to set the
@@ -47,6 +55,8 @@ class StepLR final : public LRScheduler<T> {
  public:
   StepLR(Optimizer<T>& optimizer, std::size_t step_size, double gamma = 0.1);
 
+  std::string_view name() const override { return "StepLR"; }
+
  private:
   double lr_at(double base, std::size_t t) const override;
   std::size_t step_size_;
@@ -60,6 +70,8 @@ template <class T>
 class CosineAnnealingLR final : public LRScheduler<T> {
  public:
   CosineAnnealingLR(Optimizer<T>& optimizer, std::size_t T_max, double eta_min = 0.0);
+
+  std::string_view name() const override { return "CosineAnnealingLR"; }
 
  private:
   double lr_at(double base, std::size_t t) const override;
@@ -75,6 +87,8 @@ class LinearLR final : public LRScheduler<T> {
  public:
   explicit LinearLR(Optimizer<T>& optimizer, double start_factor = 1.0 / 3, double end_factor = 1.0,
                     std::size_t total_iters = 5);
+
+  std::string_view name() const override { return "LinearLR"; }
 
  private:
   double lr_at(double base, std::size_t t) const override;

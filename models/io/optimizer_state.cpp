@@ -10,6 +10,7 @@
 
 #include "../../graph/errors.hpp"
 #include "detail/safetensors_support.hpp"
+#include "scheduler_state.hpp"
 
 namespace tapegrad {
 
@@ -19,6 +20,17 @@ using detail::quote_name;
 using nlohmann::json;
 template <class T>
 using NamedParameters = std::vector<std::pair<std::string, Parameter<T>>>;
+
+// A step count from the metadata, refused unless it is a whole number ≥ 0 (get<std::size_t>()
+// would wrap a negative one round).
+std::size_t count_from(const json& value, const TensorFile& file, const std::string& what) {
+  if (!value.is_number_unsigned())
+    throw Error(
+        fmt::format("{}optimizer state: the \"optimizer\" metadata is malformed: {} is "
+                    "{}, not a whole number ≥ 0",
+                    detail::file_prefix(file), what, value.dump()));
+  return value.get<std::size_t>();
+}
 
 // The name of each of the optimizer's parameters among the model's (by identity).
 template <class T>
@@ -182,11 +194,12 @@ void load_optimizer_state(const TensorFile& file, Optimizer<T>& optimizer,
           fmt::format("{}optimizer state: the file holds the state of {} but the "
                       "optimizer is {}",
                       detail::file_prefix(file), type, optimizer.name()));
-    optimizer_steps = meta.at("steps").get<std::size_t>();
+    optimizer_steps = count_from(meta.at("steps"), file, "steps");
     options = read_groups(meta.at("param_groups"), optimizer, names, problems);
     for (std::size_t p = 0; p < names.size(); ++p) {
       if (meta.at("step").contains(names[p]))
-        steps[p] = meta.at("step").at(names[p]).get<std::size_t>();
+        steps[p] = count_from(meta.at("step").at(names[p]), file,
+                              "the step count of " + quote_name(names[p]));
       else
         problems.push_back(fmt::format("no step count for parameter {}", quote_name(names[p])));
     }
@@ -220,6 +233,7 @@ TensorFile without_optimizer_state(const TensorFile& file) {
   model.source = file.source;
   model.metadata = file.metadata;
   model.metadata.erase(std::string(kOptimizerMetadataKey));
+  model.metadata.erase(std::string(kSchedulerMetadataKey));
   for (const NamedTensor& tensor : file.tensors())
     if (!tensor.name.starts_with(kOptimizerTensorPrefix)) model.add(tensor);
   return model;

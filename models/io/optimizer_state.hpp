@@ -48,7 +48,8 @@ void load_optimizer_state(
 
 // Whether `file` holds an optimizer's state (its metadata has the "optimizer" key).
 bool has_optimizer_state(const TensorFile& file);
-// The model's part of a checkpoint: `file` without the optimizer's tensors and metadata.
+// The model's part of a checkpoint: `file` without the optimizer's tensors and metadata, and
+// without a scheduler's (scheduler_state.hpp).
 TensorFile without_optimizer_state(const TensorFile& file);
 
 extern template void add_optimizer_state(

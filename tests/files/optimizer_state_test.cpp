@@ -172,4 +172,27 @@ TEST_CASE("an optimizer state that does not fit is refused, naming every problem
   CHECK(has_optimizer_state(file));
 }
 
+TEST_CASE("a negative or fractional step count in the optimizer state is refused",
+          "[files][optimizer_state][errors]") {
+  // nlohmann-json's get<std::size_t>() turns -1 into 2⁶⁴ − 1: Adam would resume with its bias
+  // corrections at step 2⁶⁴.
+  MLP<double> net = make_net<double>(3);
+  Adam<double> adam(net.parameters(), AdamOptions());
+  TensorFile file;
+  add_optimizer_state(file, adam, net.named_parameters());
+  const std::string good = file.metadata.at("optimizer");
+  REQUIRE(good.find("\"steps\":0") != std::string::npos);
+  for (const std::string& bad : {std::string("-1"), std::string("2.5")}) {
+    INFO("steps " << bad);
+    TensorFile broken = file;
+    broken.metadata["optimizer"] =
+        std::string(good).replace(good.find("\"steps\":0"), 9, "\"steps\":" + bad);
+    Adam<double> fresh(net.parameters(), AdamOptions());
+    CHECK_THROWS_WITH(
+        load_optimizer_state(broken, fresh, net.named_parameters()),
+        Contains("metadata is malformed: steps is " + bad + ", not a whole number ≥ 0"));
+    CHECK(fresh.steps() == 0);
+  }
+}
+
 }  // namespace file_files_optimizer_state_test
