@@ -33,7 +33,8 @@ class LRScheduler {
   // Puts the scheduler where a saved one was (torch's load_state_dict): t and the base lrs, then
   // every group's lr ← lr_at(base, t). The settings (step size, T_max, ...) stay the
   // constructor's. Throws Error, changing nothing, unless there is one finite base lr ≥ 0 per
-  // parameter group of the optimizer. (models/io/scheduler_state.hpp keeps this in a checkpoint.)
+  // parameter group of the optimizer. (The io library keeps this in a checkpoint:
+  // scheduler_state.hpp.)
   void load_state(std::size_t last_epoch, const std::vector<double>& base_lrs);
 
  protected:
