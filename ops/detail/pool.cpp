@@ -104,6 +104,7 @@ PoolWindows adaptive_windows(Op<T>& op, std::array<std::size_t, 2> output_size) 
   if (oh == 0 || ow == 0 || h == 0 || w == 0)
     throw ShapeError(fmt::format("{}: input {} and output size ({}, {}): both must be at least 1×1",
                                  name, x.str(), oh, ow));
+  (void)with_plane(x, oh, ow);  // refuses an output no tensor can have before the tables are made
   std::size_t* at = op.template save_array<std::size_t>(3 * (oh + ow));
   const auto bins = [](std::size_t size, std::size_t n, std::size_t* to) {
     for (std::size_t i = 0; i < n; ++i, to += 3) {

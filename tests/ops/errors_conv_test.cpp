@@ -113,6 +113,13 @@ TEST_CASE("the poolings name the input, kernel, stride and padding that do not w
                        adaptive_avg_pool2d(rank5, {1, 1});
                      },
                      {"adaptive_avg_pool2d", "[2,2,3,4,4]"});
+  // An output size no tensor can have is refused by its shape before the bin tables (3 words
+  // per row and column: 2⁴⁰ of each would be 48 TiB) are made.
+  expect_shape_error(t.tape,
+                     [&] {
+                       adaptive_avg_pool2d(x, {std::size_t{1} << 40, std::size_t{1} << 40});
+                     },
+                     {"dimension 2 is 1099511627776", "dimensions must be below 2^32"});
 }
 
 }  // namespace file_ops_errors_conv_test
