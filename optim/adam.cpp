@@ -46,6 +46,13 @@ Adam<T>::Adam(std::vector<ParamGroup<T>> groups, const AdamOptions& defaults)
 }
 
 template <class T>
+void Adam<T>::check_group_options(const OptimizerOptions& options, std::size_t g) const {
+  const auto& o = static_cast<const AdamOptions&>(options);
+  detail::check_adam_options("Adam", o.lr(), o.beta1(), o.beta2(), o.eps(), o.weight_decay(), g,
+                             this->groups_.size());
+}
+
+template <class T>
 void Adam<T>::prepare_group(std::size_t g, std::size_t first) {
   const auto& o = static_cast<const AdamOptions&>(this->groups_[g].options());
   detail::check_adam_options("Adam", o.lr(), o.beta1(), o.beta2(), o.eps(), o.weight_decay(), g,

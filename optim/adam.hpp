@@ -41,6 +41,7 @@ class Adam final : public Optimizer<T> {
   // heap. Each parameter's t counts its own updates (a frozen parameter's stays).
   void step() override;
   std::string_view name() const override { return "Adam"; }
+  void check_group_options(const OptimizerOptions& options, std::size_t g) const override;
 
   const AdamOptions& options() const { return defaults_; }  // the defaults
 

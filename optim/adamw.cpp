@@ -16,6 +16,13 @@ AdamW<T>::AdamW(std::vector<ParamGroup<T>> groups, const AdamWOptions& defaults)
 }
 
 template <class T>
+void AdamW<T>::check_group_options(const OptimizerOptions& options, std::size_t g) const {
+  const auto& o = static_cast<const AdamWOptions&>(options);
+  detail::check_adam_options("AdamW", o.lr(), o.beta1(), o.beta2(), o.eps(), o.weight_decay(), g,
+                             this->groups_.size());
+}
+
+template <class T>
 void AdamW<T>::prepare_group(std::size_t g, std::size_t first) {
   const auto& o = static_cast<const AdamWOptions&>(this->groups_[g].options());
   detail::check_adam_options("AdamW", o.lr(), o.beta1(), o.beta2(), o.eps(), o.weight_decay(), g,

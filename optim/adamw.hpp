@@ -33,6 +33,7 @@ class AdamW final : public Optimizer<T> {
 
   void step() override;  // allocates nothing; frozen parameters are skipped
   std::string_view name() const override { return "AdamW"; }
+  void check_group_options(const OptimizerOptions& options, std::size_t g) const override;
 
   const AdamWOptions& options() const { return defaults_; }  // the defaults
 

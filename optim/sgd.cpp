@@ -102,6 +102,11 @@ SGD<T>::SGD(std::vector<ParamGroup<T>> groups, const SGDOptions& defaults)
 }
 
 template <class T>
+void SGD<T>::check_group_options(const OptimizerOptions& options, std::size_t g) const {
+  check_options(static_cast<const SGDOptions&>(options), g, this->groups_.size());
+}
+
+template <class T>
 void SGD<T>::prepare_group(std::size_t g, std::size_t) {
   check_options(static_cast<const SGDOptions&>(this->groups_[g].options()), g,
                 this->groups_.size());

@@ -76,6 +76,7 @@ class SGD final : public Optimizer<T> {
   // here once, if a group's momentum is set later); step() does not touch the heap otherwise.
   void step() override;
   std::string_view name() const override { return "SGD"; }
+  void check_group_options(const OptimizerOptions& options, std::size_t g) const override;
 
   const SGDOptions& options() const { return defaults_; }  // the defaults
 

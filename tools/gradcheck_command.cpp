@@ -109,8 +109,13 @@ int run_gradcheck(const GradcheckCommandOptions& options) {
     throw Error(fmt::format("gradcheck: --order is 1 or 2, got {}", options.order));
   if (options.formula && options.order == 2)
     throw Error("gradcheck: --formula compares first derivatives; leave out --order 2");
+  const bool files = !options.model.empty() || !options.weights.empty() || !options.data.empty();
+  if (options.formula && files)  // it would check the seed network and say PASS for the model
+    throw Error(
+        "gradcheck: --formula checks the reference derivation's formulas on the seed network; "
+        "leave out --model, --weights and --data (or --formula, to check that model)");
   if (options.formula) return run_formula_check(options);
-  if (!options.model.empty() || !options.weights.empty() || !options.data.empty()) {
+  if (files) {
     if (options.model.empty() || options.weights.empty() || options.data.empty())
       throw Error("gradcheck: --model, --weights and --data go together; give all three");
     return run_gradcheck_files(options);

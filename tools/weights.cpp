@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 #include <type_traits>
 #include <variant>
 
+#include "flags.hpp"
 #include "graph/errors.hpp"
 #include "models/io/optimizer_state.hpp"
 #include "models/io/safetensors.hpp"
@@ -89,12 +91,17 @@ int resume_checkpoint(const TensorFile& file, const Module<T>& model, Optimizer<
         "train --resume: {} holds no optimizer state and epoch count; --resume continues from a "
         "checkpoint written by train --checkpoint (without --resume, --weights starts afresh)",
         file.source));
+  // Digits only: std::stoi took "-5" (then the loader skipped 2^64 − 5 epochs of shuffles, a hang)
+  // and "2abc".
   int done = 0;
   try {
-    done = std::stoi(epoch->second);
-  } catch (const std::exception&) {
-    throw Error(fmt::format("train --resume: {}: the \"epoch\" metadata '{}' is not a number",
-                            file.source, epoch->second));
+    done = static_cast<int>(
+        parse_integer_flag("epoch", epoch->second, 0, std::numeric_limits<int>::max()));
+  } catch (const Error&) {
+    throw Error(fmt::format(
+        "train --resume: {}: the \"epoch\" metadata '{}' is not a number of epochs (an integer "
+        "from 0 to {})",
+        file.source, epoch->second, std::numeric_limits<int>::max()));
   }
   load_optimizer_state(file, optimizer, model.named_parameters());
   return done;

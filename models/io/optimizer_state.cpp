@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "../../graph/errors.hpp"
@@ -22,13 +24,19 @@ template <class T>
 using NamedParameters = std::vector<std::pair<std::string, Parameter<T>>>;
 
 // A step count from the metadata, refused unless it is a whole number ≥ 0 (get<std::size_t>()
-// would wrap a negative one round).
+// would wrap a negative one round) and below 2^64 − 1 (the next step would wrap it to 0, where
+// Adam's bias correction 1 − β^0 divides by 0).
 std::size_t count_from(const json& value, const TensorFile& file, const std::string& what) {
   if (!value.is_number_unsigned())
     throw Error(
         fmt::format("{}optimizer state: the \"optimizer\" metadata is malformed: {} is "
                     "{}, not a whole number ≥ 0",
                     detail::file_prefix(file), what, value.dump()));
+  if (value.get<std::uint64_t>() >= std::numeric_limits<std::size_t>::max())
+    throw Error(fmt::format(
+        "{}optimizer state: the \"optimizer\" metadata is malformed: {} is {}; the next step "
+        "would count past 2^64 − 1",
+        detail::file_prefix(file), what, value.dump()));
   return value.get<std::size_t>();
 }
 
@@ -107,8 +115,25 @@ std::vector<std::unique_ptr<OptimizerOptions>> read_groups(const json& saved,
         problems.push_back(fmt::format("parameter group {}: {}", g, e.what()));
       }
     }
+    try {  // the file's settings in range, as the optimizer's constructor requires them
+      optimizer.check_group_options(*options.back(), g);
+    } catch (const Error& e) {  // the message names the group when there are several
+      problems.push_back(e.what());
+    }
   }
   return options;
+}
+
+// The first negative element of `tensor` if it is a second moment (Adam's and AdamW's
+// "exp_avg_sq", an average of squares): a damaged file's negative one would make the step's √v NaN.
+template <class T>
+std::optional<std::size_t> negative_second_moment(std::string_view buffer,
+                                                  const Tensor<T>& tensor) {
+  if (buffer != "exp_avg_sq") return std::nullopt;
+  const std::span<const T> values = tensor.values();
+  const auto found = std::find_if(values.begin(), values.end(), [](T value) { return value < 0; });
+  if (found == values.end()) return std::nullopt;
+  return static_cast<std::size_t>(found - values.begin());
 }
 
 // The file's tensor for each of the optimizer's buffers, in order; a problem for each that is
@@ -134,6 +159,13 @@ std::vector<const Tensor<T>*> find_buffers(const TensorFile& file, const Optimiz
         problems.push_back(fmt::format("tensor {} has shape {} but the optimizer's buffer {}",
                                        quote_name(name), found->shape().str(),
                                        tensor.shape().str()));
+      else if (const auto negative =
+                   negative_second_moment(buffer, std::get<Tensor<T>>(found->value)))
+        problems.push_back(fmt::format(
+            "tensor {} element {} is {}, but a second moment (an average of squares) is never "
+            "negative",
+            quote_name(name), tensor.shape().index_str(*negative),
+            std::get<Tensor<T>>(found->value).values()[*negative]));
       else
         sources.push_back(&std::get<Tensor<T>>(found->value));
     }

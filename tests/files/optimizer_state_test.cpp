@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "tapegrad.hpp"
@@ -193,6 +194,61 @@ TEST_CASE("a negative or fractional step count in the optimizer state is refused
         Contains("metadata is malformed: steps is " + bad + ", not a whole number ≥ 0"));
     CHECK(fresh.steps() == 0);
   }
+}
+
+TEST_CASE("a file's optimizer settings, step counts and second moments out of range are refused",
+          "[files][optimizer_state][errors]") {
+  MLP<double> net = make_net<double>(3);
+  Adam<double> adam(net.parameters(), AdamOptions(0.01));
+  TensorFile saved;
+  add_optimizer_state(saved, adam, net.named_parameters());
+  // The saved state with one change to its "optimizer" metadata.
+  const auto changed = [&](const std::function<void(nlohmann::json&)>& change) {
+    TensorFile file = saved;
+    nlohmann::json meta = nlohmann::json::parse(file.metadata.at("optimizer"));
+    change(meta);
+    file.metadata["optimizer"] = meta.dump();
+    return file;
+  };
+  const auto refused = [&](const TensorFile& file, const std::string& message) {
+    Adam<double> fresh(net.parameters(), AdamOptions(0.5));
+    CHECK_THROWS_WITH(load_optimizer_state(file, fresh, net.named_parameters()), Contains(message));
+    CHECK(fresh.param_groups()[0].options().lr() == 0.5);  // unchanged
+    CHECK(fresh.state(0).step == 0);
+  };
+  // The optimizer's constructor refuses these settings; so does loading them.
+  refused(changed([](auto& meta) { meta["param_groups"][0]["lr"] = -1.0; }),
+          "Adam: learning rate must be > 0, got lr = -1");
+  refused(changed([](auto& meta) { meta["param_groups"][0]["lr"] = 0; }),
+          "Adam: learning rate must be > 0, got lr = 0");
+  refused(changed([](auto& meta) { meta["param_groups"][0]["beta1"] = 2.0; }),
+          "Adam: betas must lie in [0, 1), got betas = (2, 0.999)");
+  refused(changed([](auto& meta) { meta["param_groups"][0]["eps"] = -1e-8; }),
+          "Adam: eps must be >= 0");
+  // A count so large that the next step wraps it to 0 (Adam's bias correction 1 - 0.9^0 = 0
+  // divides by 0), and one that is text.
+  refused(changed([](auto& meta) { meta["step"]["layers.0.bias"] = UINT64_MAX; }),
+          "the step count of 'layers.0.bias' is 18446744073709551615; the next step would count "
+          "past 2^64 − 1");
+  refused(changed([](auto& meta) { meta["steps"] = UINT64_MAX; }),
+          "steps is 18446744073709551615; the next step would count past 2^64 − 1");
+  refused(changed([](auto& meta) { meta["step"]["layers.0.bias"] = "2"; }),
+          "the step count of 'layers.0.bias' is \"2\", not a whole number ≥ 0");
+
+  TensorFile negative;
+  negative.metadata = saved.metadata;
+  for (NamedTensor tensor : saved.tensors()) {
+    if (tensor.name == "optimizer.state.layers.0.weight.exp_avg_sq")
+      std::get<Tensor<double>>(tensor.value).values()[3] = -0.25;  // element [1,1] of [5,2]
+    negative.add(std::move(tensor));
+  }
+  refused(negative,
+          "tensor 'optimizer.state.layers.0.weight.exp_avg_sq' element [1,1] is -0.25, but a "
+          "second moment (an average of squares) is never negative");
+
+  Adam<double> fresh(net.parameters(), AdamOptions(0.5));  // the file as written still loads
+  load_optimizer_state(saved, fresh, net.named_parameters());
+  CHECK(fresh.param_groups()[0].options().lr() == 0.01);
 }
 
 }  // namespace file_files_optimizer_state_test

@@ -168,6 +168,23 @@ TEST_CASE("tapegrad gradcheck --formula compares formulas with autodiff and fini
   CHECK_THAT(strict.output, Catch::Contains("FAIL:"));
 }
 
+TEST_CASE("tapegrad gradcheck --formula with a model's files is refused, not a PASS for the seed",
+          "[tools][gradcheck][errors]") {
+  // --formula checks the seed network only: it said PASS, exit 0, with the files unread.
+  const std::string examples = std::string(TAPEGRAD_SOURCE_DIR) + "/models/examples";
+  for (const std::string& files :
+       {fmt::format("--model {0}/seed.json --weights w.st --data {0}/seed-train.csv", examples),
+        fmt::format("--model {}/seed.json", examples), std::string("--data d.csv")}) {
+    const Run run = run_tapegrad("gradcheck --formula " + files);
+    INFO(files << "\n" << run.output);
+    CHECK(run.status == 2);
+    CHECK_THAT(run.output, Catch::Contains("gradcheck: --formula checks the reference "
+                                           "derivation's formulas on the seed network; leave out "
+                                           "--model, --weights and --data"));
+    CHECK_THAT(run.output, !Catch::Contains("PASS"));
+  }
+}
+
 TEST_CASE("tapegrad dot --replay writes one frame per backward step", "[tools][dot][replay]") {
   TempFolder folder;
   const Run run = run_tapegrad("dot --replay frames graph.svg", folder.path);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <string>
 
 #include "cli_support.hpp"
@@ -99,6 +100,37 @@ TEST_CASE("train --resume refuses a plain weights file, another optimizer, and n
   CHECK(done.status == 2);
   CHECK(done.output.find("was written after epoch 2, so --epochs 2 leaves nothing to train") !=
         std::string::npos);
+}
+
+TEST_CASE("train --resume refuses an epoch count that is not a non-negative integer, at once",
+          "[tools][train][resume][errors]") {
+  TempFolder folder;
+  REQUIRE(run_tapegrad(
+              fmt::format("init --model {}/seed.json --dtype F64 --out w.safetensors", kExamples),
+              folder.path)
+              .status == 0);
+  REQUIRE(run_tapegrad(train_command("adam", "w.safetensors") +
+                           " --epochs 2 --checkpoint ck.safetensors --out o.safetensors",
+                       folder.path)
+              .status == 0);
+  const TensorFile checkpoint = read_safetensors((folder.path / "ck.safetensors").string());
+  // std::stoi took "-5" as -5, and the loader then replayed 2^64 - 5 epochs of shuffles (a
+  // hang, hence the timeout), and "2abc" and " 2" as 2.
+  for (const std::string epoch : {"-5", "-1", "2abc", " 2", "1.9", "", "99999999999"}) {
+    INFO("epoch '" << epoch << "'");
+    TensorFile file = checkpoint;
+    file.metadata["epoch"] = epoch;
+    write_safetensors((folder.path / "bad.safetensors").string(), file);
+    const Run run = run_shell(fmt::format(
+        "cd '{}' && timeout 60 '{}' {} --resume --epochs 4 --out resumed.safetensors 2>&1",
+        folder.path.string(), TAPEGRAD_CLI, train_command("adam", "bad.safetensors")));
+    INFO(run.output);
+    CHECK(run.status == 2);
+    CHECK(run.output.find(fmt::format("bad.safetensors: the \"epoch\" metadata '{}' is not a "
+                                      "number of epochs (an integer from 0 to 2147483647)",
+                                      epoch)) != std::string::npos);
+  }
+  CHECK_FALSE(std::filesystem::exists(folder.path / "resumed.safetensors"));
 }
 
 }  // namespace file_tools_resume_test
