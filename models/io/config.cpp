@@ -204,6 +204,7 @@ ModelConfig ConfigReader::read(const json& document) const {
   if (const auto name = document.find("name"); name != document.end()) {
     if (!name->is_string()) fail("/name", "expected a string, got " + describe(*name));
     config.name = name->get<std::string>();
+    check_name(config.name);
   }
   if (const auto shape = document.find("input_shape"); shape != document.end()) {
     if (document.contains("inputs"))
@@ -240,6 +241,22 @@ ModelConfig ConfigReader::read(const json& document) const {
   else
     check_parameter_count(config);
   return config;
+}
+
+// The name titles graphs and loss plots (SVG, whose XML allows no control character but tab and
+// line ends, and then not in a title) and report lines: one line of printable text.
+void ConfigReader::check_name(std::string_view name) const {
+  const auto control = std::find_if(name.begin(), name.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+  });
+  if (control == name.end()) return;
+  const auto before = name.substr(0, static_cast<std::size_t>(control - name.begin()));
+  const auto characters = std::count_if(before.begin(), before.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // UTF-8 tails are not characters
+  });
+  fail("/name", fmt::format("a control character (U+{:04X}) at character {}; the name titles "
+                            "graphs and plots, so it must be one line of printable text",
+                            static_cast<unsigned char>(*control), characters + 1));
 }
 
 void ConfigReader::fail(std::string_view path, std::string_view message) const {

@@ -285,6 +285,24 @@ TEST_CASE("Optional keys of the wrong type are rejected with their path",
   }
 }
 
+TEST_CASE("A name with a control character is rejected with its path and place",
+          "[files][config][errors]") {
+  // The name titles SVG graphs and plots, where XML allows no such character: the files written
+  // were malformed (a browser shows an error instead of the graph).
+  CHECK_THAT(parse_error(config_text(kTwoLayers, "sse", R"(, "name": "ünï\u0001x")")),
+             Equals("model.json: /name: a control character (U+0001) at character 4; the name "
+                    "titles graphs and plots, so it must be one line of printable text"));
+  for (const std::string escape : {"\\u001b[31m", "\\n", "\\t", "\\u0000", "\\u007f"}) {
+    CAPTURE(escape);
+    CHECK_THAT(
+        parse_error(config_text(kTwoLayers, "sse", ", \"name\": \"a" + escape + "\"")),
+        StartsWith("model.json: /name: a control character (U+00") && Contains("at character 2;"));
+  }
+  CHECK(parse_model_config(config_text(kTwoLayers, "sse", R"(, "name": "net \"q\" ünïcode €")"),
+                           "model.json")
+            .name == "net \"q\" ünïcode €");
+}
+
 TEST_CASE("A top level that is not an object is rejected", "[files][config][errors]") {
   CHECK_THAT(parse_error("[1, 2]"),
              StartsWith("model.json: top level: expected an object with the keys name, inputs, "

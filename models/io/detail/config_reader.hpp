@@ -53,6 +53,8 @@ class ConfigReader {
  private:
   std::vector<LayerConfig> read_dense_layers(const nlohmann::json& value) const;
   std::uint64_t read_seed(const nlohmann::json& value) const;
+  // Refuses a "name" holding a control character (U+0000 to U+001F, U+007F).
+  void check_name(std::string_view name) const;
   Loss read_loss(const nlohmann::json& value) const;
   void check_loss_fits(const ModelConfig& config) const;
   void check_parameter_count(const ModelConfig& config) const;
