@@ -18,7 +18,8 @@ inline constexpr int kExitReportFailed = 3;
 // false if standard output was closed.
 bool reserve_standard_streams();
 
-// "tapegrad: <message>" on stderr; never throws, whatever stderr is.
+// "tapegrad: <message>" on stderr, bytes that are not UTF-8 as \xNN; never throws, whatever
+// stderr is.
 void print_error(std::string_view message);
 
 // True if a write to stdout has failed so far.

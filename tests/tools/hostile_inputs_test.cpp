@@ -4,6 +4,7 @@
 // and the place, never a hang, a crash or a NaN result with status 0.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -226,6 +227,46 @@ TEST_CASE("a weights file that matches the config nowhere lists 20 problems and 
   std::size_t lines = 0;
   for (char c : run.output) lines += c == '\n';
   CHECK(lines == 22);  // the heading, 20 problems, the count
+}
+
+TEST_CASE("bytes of a file that are not UTF-8 are quoted as \\xNN, so the message is UTF-8 text",
+          "[tools][inputs]") {
+  SeedFolder folder;
+  // The JSON parser's "last read" and a CSV field passed the file's raw bytes on to stderr.
+  write_file(folder.path / "bad.json", "{\"name\": \"a\xff\xfe\", \"inputs\": 3}");
+  std::string data = folder.read("d.csv");
+  data.replace(data.find("-0.340089"), 9, "\xc0\xaf\xed\xa0\x80");  // overlong '/', surrogate
+  write_file(folder.path / "bad.csv", data);
+  const std::string header = "{\"a\xf5\x80\": 1}";
+  std::string length(8, '\0');
+  length[0] = static_cast<char>(header.size());  // little-endian
+  write_file(folder.path / "bad.st", length + header);
+  struct Case {
+    std::string arguments, message;
+  };
+  const std::vector<Case> cases{
+      {"grad --model bad.json --weights w.st --data d.csv --out g.st",
+       "bad.json:1:12: invalid JSON: syntax error while parsing value - invalid string: "
+       "ill-formed UTF-8 byte; last read: '\"a\\xff'"},
+      {"grad --model m.json --weights w.st --data bad.csv --out g.st",
+       "bad.csv:2: column 4 (\"y\"): \"\\xc0\\xaf\\xed\\xa0\\x80\" is not a number"},
+      {"grad --model m.json --weights bad.st --data d.csv --out g.st",
+       "bad.st: the header is not valid JSON: at byte 4 of the header: syntax error while parsing "
+       "object key - invalid string: ill-formed UTF-8 byte; last read: '\"a\\xf5'"},
+  };
+  for (const Case& c : cases) {
+    const Run run = folder.run(c.arguments);
+    INFO(c.arguments << "\n" << run.output);
+    CHECK(run.status == 2);
+    CHECK_THAT(run.output, Contains(c.message));
+    CHECK(std::all_of(run.output.begin(), run.output.end(),  // here all ASCII
+                      [](char byte) { return static_cast<unsigned char>(byte) < 0x80; }));
+  }
+  // UTF-8 itself is passed on as it is.
+  write_file(folder.path / "named.json", "{\"ünï €𝄞\": 1, \"inputs\": 3}");
+  CHECK_THAT(folder.run("init --model named.json --out i.st").output,
+             Contains("named.json: top level: unknown key \"ünï €𝄞\""));
+  CHECK_FALSE(folder.exists("g.st"));
 }
 
 }  // namespace file_tools_hostile_inputs_test
