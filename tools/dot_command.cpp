@@ -72,11 +72,16 @@ void apply_names(ComputationGraph& graph, const DotOptions& options) {
   }
 }
 
-// Writes one SVG per backward step into options.replay_dir (graph/replay.hpp); `what` names
-// the example in the titles.
-void write_replay(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
-                  const std::string& what) {
-  ComputationGraph expanded = expanded_view(tape, E);
+// One drawing per backward step for options.replay_dir (graph/replay.hpp), made before anything
+// is written; `what` names the example in the titles.
+std::vector<std::string> replay_drawings(Tape<double>& tape, const Var<double>& E,
+                                         const DotOptions& options, const std::string& what) {
+  ComputationGraph expanded;
+  try {
+    expanded = expanded_view(tape, E);
+  } catch (const Error& error) {  // a graph too big for the element view
+    throw Error(fmt::format("dot --replay: {}", error.what()));
+  }
   apply_names(expanded, options);
   const std::vector<ReplayFrame> frames = backward_replay(expanded);
   const DotFormat format{.layout = expanded_layout(options), .details = options.details};
@@ -87,6 +92,11 @@ void write_replay(Tape<double>& tape, const Var<double>& E, const DotOptions& op
                               frames[k].op, frames[k].tensor);
     drawings.push_back(to_dot(replay_frame_graph(expanded, frames, k), frame));
   }
+  return drawings;
+}
+
+// Writes the drawings of replay_drawings into options.replay_dir, one SVG per backward step.
+void write_replay(const std::vector<std::string>& drawings, const DotOptions& options) {
   std::error_code error;
   std::filesystem::create_directories(options.replay_dir, error);
   if (error)
@@ -94,7 +104,7 @@ void write_replay(Tape<double>& tape, const Var<double>& E, const DotOptions& op
         fmt::format("dot: cannot create the folder {}: {}", options.replay_dir, error.message()));
   for (std::size_t k = 0; k < drawings.size(); ++k)
     write_graph(fmt::format("{}/frame-{:02}.svg", options.replay_dir, k + 1), drawings[k]);
-  fmt::print("Wrote {} frames of the backward pass to {}\n", frames.size(), options.replay_dir);
+  fmt::print("Wrote {} frames of the backward pass to {}\n", drawings.size(), options.replay_dir);
 }
 
 int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
@@ -114,6 +124,11 @@ int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
                                      .details = options.details,
                                      .view = viewer_view(options)});
   }
+  // The frames next, for the same reason: the main output was written before a replay too big
+  // for the element view failed.
+  const std::vector<std::string> frames = options.replay_dir.empty()
+                                              ? std::vector<std::string>{}
+                                              : replay_drawings(tape, E, options, what);
   GraphViewOptions view;
   view.max_values = options.max_values;
   ComputationGraph graph =
@@ -139,7 +154,7 @@ int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
                                         : "collapsed",
              format.layout == GraphLayout::kNetwork ? ", network layout" : "",
              boost::num_vertices(graph), boost::num_edges(graph));
-  if (!options.replay_dir.empty()) write_replay(tape, E, options, what);
+  if (!options.replay_dir.empty()) write_replay(frames, options);
   if (!options.html.empty()) {
     write_file_atomically(options.html, page);
     fmt::print("Wrote {} (open it in a browser; no network needed)\n", options.html);

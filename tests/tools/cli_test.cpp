@@ -204,6 +204,39 @@ TEST_CASE("tapegrad dot --replay writes one frame per backward step", "[tools][d
   CHECK(run_tapegrad("dot --replay file/frames g.svg", folder.path).status == 2);
 }
 
+TEST_CASE("tapegrad dot --replay too big for the element view fails before writing anything",
+          "[tools][dot][replay][errors]") {
+  // The graph was written first and the replay failed after it: exit status 2 with the previous
+  // drawing replaced.
+  TempFolder folder;
+  const std::string examples = std::string(TAPEGRAD_SOURCE_DIR) + "/models/examples";
+  tapegrad::testing::write_file(folder.path / "wide.json",
+                                R"({"inputs": 3, "layers": [{"units": 64, "activation": "tanh"},
+                                    {"units": 64, "activation": "tanh"},
+                                    {"units": 1, "activation": "identity"}], "loss": "sse"})");
+  REQUIRE(run_tapegrad("init --model wide.json --out w.st", folder.path).status == 0);
+  tapegrad::testing::write_file(folder.path / "graph.svg", "the previous drawing");
+  const Run run = run_tapegrad(
+      fmt::format("dot --model wide.json --weights w.st --data {}/seed-train.csv --replay frames "
+                  "graph.svg",
+                  examples),
+      folder.path);
+  INFO(run.output);
+  CHECK(run.status == 2);
+  CHECK_THAT(run.output,
+             Catch::Contains("dot --replay: expanded_view: the graph would have more than 2000 "
+                             "vertices") &&
+                 !Catch::Contains("Wrote"));
+  CHECK(read_file(folder.path / "graph.svg") == "the previous drawing");
+  CHECK_FALSE(fs::exists(folder.path / "frames"));
+  // Without --replay the same model is drawn (one vertex per tensor).
+  CHECK(run_tapegrad(
+            fmt::format("dot --model wide.json --weights w.st --data {}/seed-train.csv graph.svg",
+                        examples),
+            folder.path)
+            .status == 0);
+  CHECK(read_file(folder.path / "graph.svg") != "the previous drawing");
+}
 TEST_CASE("tapegrad dot --collapse layers and --max-values", "[tools][dot]") {
   TempFolder folder;
   REQUIRE(run_tapegrad("dot full.dot", folder.path).status == 0);
