@@ -55,6 +55,7 @@ struct TrainCommandOptions {
   std::string model, weights, data, out;
   int epochs = 10;
   double lr = 0.01;
+  bool lr_given = false;  // --lr was on the command line (with --resume: the checkpoint's or none)
   std::size_t batch = 0;  // 0: the whole file in one batch
   std::string optimizer = "sgd";
   double weight_decay = -1;   // λ; below 0: the optimizer's default (0; adamw 0.01)

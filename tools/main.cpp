@@ -263,7 +263,8 @@ int run(int argc, char** argv) {
   train_cmd->add_option("--data", train.data, "Training data (CSV)")->required();
   train_cmd->add_option("--out", train.out, "Trained weights to write (safetensors)")->required();
   add_integer(train_cmd, "--epochs", train.epochs, "Passes over the data", 1);
-  add_real(train_cmd, "--lr", train.lr, RealRule::kPositive, "Learning rate η");
+  const CLI::Option* train_lr =
+      add_real(train_cmd, "--lr", train.lr, RealRule::kPositive, "Learning rate η");
   add_integer(train_cmd, "--batch", train.batch, "Rows per step (0: all rows)");
   train_cmd
       ->add_option("--optimizer", train.optimizer,
@@ -311,6 +312,7 @@ int run(int argc, char** argv) {
     // --help prints and exits 0; any malformed command line is bad input: exit status 2.
     return app.exit(e) == 0 ? 0 : 2;
   }
+  train.lr_given = train_lr->count() > 0;
   if (*demo_cmd) return run_demo(demo);
   if (*check_cmd) return run_gradcheck(check);
   if (*dot_cmd) return run_dot(dot);

@@ -111,6 +111,17 @@ template <class T>
 int resume_epochs(const TrainCommandOptions& options, const TensorFile& weights,
                   const Module<T>& net, Optimizer<T>& optimizer, DataLoader<T>& loader) {
   const int done = resume_checkpoint(weights, net, optimizer);
+  // The checkpoint's settings continue the run exactly; a flag asking for others was ignored
+  // while the report showed it.
+  for (const auto& [name, value] : optimizer.param_groups()[0].options().fields()) {
+    const bool lr = name == "lr", decay = name == "weight_decay";
+    const double asked = lr ? options.lr : options.weight_decay;
+    if (((lr && options.lr_given) || (decay && options.weight_decay >= 0)) && asked != value)
+      throw Error(fmt::format(
+          "train --resume: --{} {} is not the checkpoint's {} {}; a resumed run continues with "
+          "the checkpoint's settings, so leave out --{} (or give the checkpoint's value)",
+          lr ? "lr" : "weight-decay", asked, name, value, lr ? "lr" : "weight-decay"));
+  }
   if (done >= options.epochs)
     throw Error(
         fmt::format("train --resume: {} was written after epoch {}, so --epochs {} leaves "
@@ -179,14 +190,15 @@ int train_in(const ModelConfig& config, const TrainCommandOptions& options, cons
   std::vector<EpochRecord> records;
   const double initial = evaluate(all_x, all_y);
   refuse_overflow<T>("train", initial, nullptr, "at the initial weights");
-  if (progress)
+  const int done = options.resume ? resume_epochs(options, weights, net, *optimizer, loader) : 0;
+  if (progress)  // the lr in effect: with --resume, the checkpoint's
     fmt::print("{} rows, {} steps per epoch, {} with lr {}{}; loss {}{} at the start: {:.6g}\n",
-               data.rows, loader.size(), options.optimizer, options.lr,
+               data.rows, loader.size(), options.optimizer,
+               optimizer->param_groups()[0].options().lr(),
                team ? fmt::format(", data-parallel over {} ranks", ranks) : "",
                to_string(config.loss), per_row ? " per row" : "", initial);
   std::size_t total_steps = 0;
   std::vector<std::size_t> shard;
-  const int done = options.resume ? resume_epochs(options, weights, net, *optimizer, loader) : 0;
   for (int epoch = done + 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     std::size_t seen = 0, step = 0;

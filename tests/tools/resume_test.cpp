@@ -133,4 +133,39 @@ TEST_CASE("train --resume refuses an epoch count that is not a non-negative inte
   CHECK_FALSE(std::filesystem::exists(folder.path / "resumed.safetensors"));
 }
 
+TEST_CASE("train --resume refuses an --lr or --weight-decay that the checkpoint overrides",
+          "[tools][train][resume][errors]") {
+  TempFolder folder;
+  REQUIRE(run_tapegrad(
+              fmt::format("init --model {}/seed.json --dtype F64 --out w.safetensors", kExamples),
+              folder.path)
+              .status == 0);
+  REQUIRE(run_tapegrad(train_command("adam", "w.safetensors") +
+                           " --epochs 2 --checkpoint ck.safetensors --out o.safetensors",
+                       folder.path)
+              .status == 0);
+  // The run went on with the checkpoint's lr 0.02 while its first line said "adam with lr 5".
+  const std::string resume = fmt::format(
+      "train --model {0}/seed.json --weights ck.safetensors --data {0}/seed-train.csv --batch 8 "
+      "--seed 5 --optimizer adam --resume --epochs 4 --out resumed.safetensors",
+      kExamples);
+  const Run lr = run_tapegrad(resume + " --lr 5", folder.path);
+  CHECK(lr.status == 2);
+  CHECK(lr.output.find("train --resume: --lr 5 is not the checkpoint's lr 0.02; a resumed run "
+                       "continues with the checkpoint's settings, so leave out --lr") !=
+        std::string::npos);
+  const Run decay = run_tapegrad(resume + " --weight-decay 0.5", folder.path);
+  CHECK(decay.status == 2);
+  CHECK(decay.output.find("--weight-decay 0.5 is not the checkpoint's weight_decay 0") !=
+        std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(folder.path / "resumed.safetensors"));
+  // Without them (or with the checkpoint's values) the run continues, and says at which lr.
+  for (const std::string flags : {"", " --lr 0.02 --weight-decay 0"}) {
+    const Run run = run_tapegrad(resume + flags + " --every 1", folder.path);
+    INFO(flags << "\n" << run.output);
+    CHECK(run.status == 0);
+    CHECK(run.output.find("adam with lr 0.02;") != std::string::npos);
+  }
+}
+
 }  // namespace file_tools_resume_test
