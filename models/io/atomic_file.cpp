@@ -167,7 +167,9 @@ std::string resolve_output_path(std::string_view path_view) {
     throw Error(fmt::format(
         "cannot write '{}': it is a symbolic link to '{}', which {}; give the path of a file to "
         "write, or remove the link",
-        path, target, error == ENOENT ? "does not exist" : std::strerror(error)));
+        path, target,
+        error == ENOENT ? "does not exist"
+                        : fmt::format("cannot be followed ({})", std::strerror(error))));
   }
   std::string resolved(real);
   std::free(real);

@@ -167,6 +167,14 @@ TEST_CASE("a symbolic link as --out is followed: the target is replaced, the lin
   CHECK_THAT(dangling.output, Contains("--out: cannot write 'dangling.st': it is a symbolic link "
                                        "to 'store/none.st', which does not exist"));
   CHECK_FALSE(fs::exists(folder.path / "store" / "none.st"));
+  // A loop of links: the reason was spliced into the sentence ("which Too many levels of ...").
+  fs::create_symlink("loop-b.st", folder.path / "loop-a.st");
+  fs::create_symlink("loop-a.st", folder.path / "loop-b.st");
+  const Run loop = folder.run(kTrain + "--epochs 1 --out loop-a.st");
+  CHECK(loop.status == 2);
+  CHECK_THAT(loop.output, Contains("--out: cannot write 'loop-a.st': it is a symbolic link to "
+                                   "'loop-b.st', which cannot be followed (Too many levels of "
+                                   "symbolic links); give the path of a file to write"));
 }
 
 TEST_CASE("a 245-character file name is written: the temporary name fits NAME_MAX",
