@@ -114,15 +114,22 @@ int draw(Tape<double>& tape, const Var<double>& E, const DotOptions& options,
   // and a command that fails writes nothing.
   std::string page;
   if (!options.html.empty()) {
-    ExplainSubject subject =
-        options.model.empty()
-            ? seed_subject(options.inputs, options.hidden, options.seed)
-            : model_subject(options.model, options.weights, options.data, options.row);
-    if (options.names == "derivation") name_by_derivation(subject);
-    page = viewer_html(subject, {},
-                       ViewerOptions{.layout = expanded_layout(options),
-                                     .details = options.details,
-                                     .view = viewer_view(options)});
+    try {
+      ExplainSubject subject =
+          options.model.empty()
+              ? seed_subject(options.inputs, options.hidden, options.seed)
+              : model_subject(options.model, options.weights, options.data, options.row);
+      if (options.names == "derivation") name_by_derivation(subject);
+      page = viewer_html(subject, {},
+                         ViewerOptions{.layout = expanded_layout(options),
+                                       .details = options.details,
+                                       .view = viewer_view(options)});
+    } catch (const Error& error) {  // model_subject speaks for explain; here it is --html
+      std::string_view message = error.what();
+      if (message.starts_with("explain: "))
+        message.remove_prefix(std::string_view("explain: ").size());
+      throw Error(fmt::format("dot --html: {}", message));
+    }
   }
   // The frames next, for the same reason: the main output was written before a replay too big
   // for the element view failed.

@@ -204,7 +204,7 @@ TEST_CASE("tapegrad dot --replay writes one frame per backward step", "[tools][d
   CHECK(run_tapegrad("dot --replay file/frames g.svg", folder.path).status == 2);
 }
 
-TEST_CASE("tapegrad dot --replay too big for the element view fails before writing anything",
+TEST_CASE("tapegrad dot --replay or --html too big for the element view writes nothing",
           "[tools][dot][replay][errors]") {
   // The graph was written first and the replay failed after it: exit status 2 with the previous
   // drawing replaced.
@@ -229,6 +229,19 @@ TEST_CASE("tapegrad dot --replay too big for the element view fails before writi
                  !Catch::Contains("Wrote"));
   CHECK(read_file(folder.path / "graph.svg") == "the previous drawing");
   CHECK_FALSE(fs::exists(folder.path / "frames"));
+  // --html needs the element view too; its message named explain, another command.
+  const Run html = run_tapegrad(
+      fmt::format("dot --model wide.json --weights w.st --data {}/seed-train.csv --html page.html "
+                  "graph.svg",
+                  examples),
+      folder.path);
+  CHECK(html.status == 2);
+  CHECK_THAT(html.output,
+             Catch::Contains("tapegrad: dot --html: expanded_view: the graph would have more "
+                             "than 2000 vertices") &&
+                 !Catch::Contains("explain"));
+  CHECK(read_file(folder.path / "graph.svg") == "the previous drawing");
+  CHECK_FALSE(fs::exists(folder.path / "page.html"));
   // Without --replay the same model is drawn (one vertex per tensor).
   CHECK(run_tapegrad(
             fmt::format("dot --model wide.json --weights w.st --data {}/seed-train.csv graph.svg",
