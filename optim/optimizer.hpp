@@ -65,8 +65,12 @@ class Optimizer {
   std::size_t steps() const { return steps_; }           // step() calls so far
   void set_steps(std::size_t steps) { steps_ = steps; }  // for loading a saved state
   // Throws Error if `options` (of this optimizer's kind) are out of range for group g, as the
-  // constructor checks a group's: for settings read from a file before they are used.
-  virtual void check_group_options(const OptimizerOptions& options, std::size_t g) const = 0;
+  // constructor checks a group's: for settings read from a file before they are used. The
+  // default accepts everything, so that an optimizer written outside the library need not
+  // write one; SGD, Adam and AdamW check as their constructors do.
+  virtual void check_group_options(const OptimizerOptions& options, std::size_t g) const {
+    (void)options, (void)g;
+  }
 
  protected:
   // The options the constructor was given, which fill in what a group's options do not set.
