@@ -84,6 +84,8 @@ double parse_real_flag(std::string_view flag, std::string_view text, RealRule ru
   // range"); the whole text must be the number, without leading spaces.
   const std::string copy(text);
   if (copy.empty() || std::isspace(static_cast<unsigned char>(copy.front()))) throw refuse("");
+  // Decimal only: strtod also reads hexadecimal ("0x10" is 16), which the CSV reader refuses.
+  if (copy.find_first_not_of("0123456789+-.eE") != std::string::npos) throw refuse("");
   char* end = nullptr;
   errno = 0;
   const double value = std::strtod(copy.c_str(), &end);

@@ -139,7 +139,8 @@ TEST_CASE("parse_real_flag refuses NaN, infinities and values its rule excludes"
   CHECK(parse_real_flag("--eps", "0", RealRule::kRelativeStep) == 0);
   CHECK(parse_real_flag("--eps", "1e-12", RealRule::kRelativeStep) == 1e-12);
   CHECK(parse_real_flag("--eps", "0.1", RealRule::kRelativeStep) == 0.1);
-  for (const char* bad : {"nan", "-nan", "inf", "-inf", "1e999", "", " 1", "1x", "0x"})
+  for (const char* bad :
+       {"nan", "-nan", "inf", "-inf", "1e999", "", " 1", "1x", "0x", "0x10", "0x1p-3", "1e+"})
     CHECK_THROWS_WITH(parse_real_flag("--x", bad, RealRule::kNonNegative), Contains("--x must"));
   CHECK_THROWS(parse_real_flag("--lr", "-0", RealRule::kPositive));
   CHECK_THROWS(parse_real_flag("--atol", "-1e-300", RealRule::kNonNegative));
